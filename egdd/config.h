@@ -1,0 +1,105 @@
+// egdd's configuration: one Config struct with defaults, loaded from TOML by
+// LoadConfig. Every field here has a matching, commented key in
+// egdd/egdd.example.toml. Loading never throws: errors come back as
+// "file:line: message" (line of the offending key, or of the file when a key is
+// missing in a way that has no line).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace egdd {
+
+enum class SourceKind { kSerial, kHwrng, kFile, kOs };
+enum class OutputMode { kRaw, kConditioned };
+
+std::string_view SourceKindName(SourceKind kind);
+
+// A listen address: "HOST:PORT" (IPv4, or [IPv6]:PORT) or "unix:/path".
+struct ListenAddress {
+  bool is_unix = false;
+  std::string host;  // TCP only; "127.0.0.1", "::1", ...
+  uint16_t port = 0; // TCP only
+  std::string path;  // unix only
+  std::string text;  // as written in the configuration
+
+  bool operator==(const ListenAddress& o) const { return text == o.text; }
+};
+
+// Parses one listen address; on error returns a message naming the problem.
+egd::Status ParseListenAddress(std::string_view text, ListenAddress* out);
+
+struct SourceConfig {
+  SourceKind kind = SourceKind::kHwrng;  // serial | hwrng | file | os
+  std::string path = "/dev/hwrng";       // device or capture file (hwrng, file)
+  double entropy_per_bit = 1.0;          // assessed min-entropy per raw bit, (0, 1]
+  bool autostart = true;                 // initialise at start; false = wait for `init`
+  size_t read_size = 4096;               // bytes asked of the source per read, [1, 1 MiB]
+};
+
+struct SerialConfig {
+  std::string port = "/dev/ttyUSB0";  // the manual's serial port
+  uint32_t baud_rate = 9600;          // the manual's baud rate
+};
+
+struct EgdConfig {
+  std::vector<ListenAddress> listen;     // default: 127.0.0.1:8888 only
+  size_t max_clients = 1024;             // further connections are closed at once, [1, 1e6]
+  std::chrono::milliseconds command_timeout{10000};  // a half-received command may wait this long
+  size_t max_pending_output = 65536;     // stop reading a client whose unread responses exceed this
+  std::string unix_mode = "0666";        // permissions of unix EGD sockets (octal)
+};
+
+struct ControlConfig {
+  std::string socket = "/run/egdd/control.sock";  // unix socket for egdctl and trng-httpd
+  std::string mode = "0660";                       // permissions of that socket (octal)
+};
+
+struct PoolConfig {
+  size_t size_bytes = 1048576;  // tested bytes held ready, [64, 1 GiB]
+};
+
+struct OutputConfig {
+  OutputMode mode = OutputMode::kRaw;  // raw | conditioned
+};
+
+struct HealthConfig {
+  size_t total_failure_chunk = 100;     // bytes per total failure test chunk, [16, 65536]
+  size_t total_failure_max_identical = 6;  // alarm when a byte value occurs more often, [1, chunk)
+};
+
+struct LogConfig {
+  std::string level = "info";  // error | warning | notice | info | debug
+};
+
+struct Config {
+  std::string file;  // where it was loaded from
+  SourceConfig source;
+  SerialConfig serial;
+  EgdConfig egd;
+  ControlConfig control;
+  PoolConfig pool;
+  OutputConfig output;
+  HealthConfig health;
+  LogConfig log;
+
+  Config();  // fills egd.listen with its default
+};
+
+// Loads and validates `path`. Unknown tables or keys, wrong types and
+// out-of-range values are errors. On error *out is untouched.
+egd::Status LoadConfig(const std::string& path, Config* out);
+
+// Same, from text (for tests and fuzzing); `name` is used in messages.
+egd::Status ParseConfig(std::string_view text, const std::string& name, Config* out);
+
+// Parses an octal permission string like "0660"; false if malformed or > 0777.
+bool ParseMode(std::string_view text, unsigned* mode);
+
+}  // namespace egdd

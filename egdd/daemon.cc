@@ -1,0 +1,242 @@
+#include "egdd/daemon.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <limits>
+
+#include "common/log.h"
+
+namespace egdd {
+
+using egd::Log;
+using egd::LogLevel;
+using nlohmann::json;
+namespace asio = boost::asio;
+
+std::string_view DeviceStateName(DeviceState state) {
+  switch (state) {
+    case DeviceState::kStandby: return "standby";
+    case DeviceState::kInitializing: return "initializing";
+    case DeviceState::kRunning: return "running";
+    case DeviceState::kFailed: return "failed";
+    case DeviceState::kDeviceLost: return "device_lost";
+  }
+  return "unknown";
+}
+
+namespace {
+
+EgdSettings SettingsFrom(const EgdConfig& c) {
+  return EgdSettings{c.max_clients, c.command_timeout, c.max_pending_output};
+}
+
+egd::TotalFailureParams GateParams(const HealthConfig& h) {
+  return {h.total_failure_chunk, h.total_failure_max_identical};
+}
+
+bool SameSource(const SourceConfig& a, const SourceConfig& b) {
+  return a.kind == b.kind && a.path == b.path;
+}
+
+}  // namespace
+
+Daemon::Daemon(asio::io_context& io, Config config)
+    : io_(io),
+      config_(std::move(config)),
+      pool_(config_.pool.size_bytes),
+      egd_(io, pool_, [this] { return EntropyBits(); }),
+      control_(io, [this](const std::string& c) { return HandleControl(c); }),
+      signals_(io, SIGTERM, SIGINT, SIGHUP),
+      reconnect_timer_(io) {
+  pool_.set_on_take([this] { RequestRead(); });
+}
+
+Daemon::~Daemon() { CloseSource(); }
+
+egd::Status Daemon::Start() {
+  egd::Status st = ApplyConfig(config_, true);
+  if (!st.ok()) return st;
+  WaitSignals();
+  if (config_.source.autostart) Init();
+  else SetState(DeviceState::kStandby, "waiting for init (autostart = false)");
+  return egd::Status::Ok();
+}
+
+egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
+  if (c.output.mode == OutputMode::kConditioned) {
+    return egd::Status::Error(c.file + ": [output] mode = \"conditioned\" is not available yet");
+  }
+  unsigned unix_mode = 0666, control_mode = 0660;
+  ParseMode(c.egd.unix_mode, &unix_mode);
+  ParseMode(c.control.mode, &control_mode);
+  if (auto level = egd::ParseLogLevel(c.log.level)) egd::SetLogLevel(*level);
+  egd_.Apply(SettingsFrom(c.egd));
+  egd::Status st = egd_.Listen(c.egd.listen, unix_mode);
+  if (!st.ok()) return st;
+  if (first || c.control.socket != config_.control.socket || c.control.mode != config_.control.mode) {
+    st = control_.Listen(c.control.socket, control_mode);
+    if (!st.ok()) return st;
+  }
+  if (c.pool.size_bytes != pool_.capacity()) pool_.Resize(c.pool.size_bytes);
+  bool source_changed = first || !SameSource(c.source, config_.source);
+  bool gate_changed = first || GateParams(c.health).chunk != GateParams(config_.health).chunk ||
+                      c.health.total_failure_max_identical !=
+                          config_.health.total_failure_max_identical;
+  config_ = c;
+  if (gate_changed) gate_ = std::make_unique<egd::HealthGate>(GateParams(c.health));
+  if (source_changed) {
+    bool was_on = state_ != DeviceState::kStandby;
+    CloseSource();
+    MakeSource();
+    if (!source_) return egd::Status::Error(c.file + ": source unavailable");
+    if (was_on && !first) OpenSource();
+  }
+  RequestRead();
+  return egd::Status::Ok();
+}
+
+void Daemon::MakeSource() {
+  egd::Status error = egd::Status::Ok();
+  SourceCallbacks cb{[this](std::span<const uint8_t> d) { OnData(d); },
+                     [this](SourceEvent e, const std::string& why) { OnSourceEvent(e, why); }};
+  source_ = egdd::MakeSource(io_, config_.source, std::move(cb), &error);
+  if (!source_) Log(LogLevel::kError, error.message());
+}
+
+void Daemon::OpenSource() {
+  read_outstanding_ = false;
+  source_eof_ = false;
+  gate_->Reset();
+  egd::Status st = source_->Open();
+  if (!st.ok()) {
+    SetState(DeviceState::kDeviceLost, st.message());
+    ScheduleReconnect();
+    return;
+  }
+  reconnect_delay_ = std::chrono::milliseconds(500);
+  SetState(DeviceState::kInitializing, source_->description() + " opened");
+  RequestRead();
+}
+
+void Daemon::CloseSource() {
+  reconnect_timer_.cancel();
+  if (source_) source_->Close();
+  read_outstanding_ = false;
+  if (gate_) {
+    bytes_discarded_ += gate_->pending();
+    gate_->Reset();  // untested bytes never survive a power cycle
+  }
+}
+
+void Daemon::RequestRead() {
+  if (read_outstanding_ || source_eof_ || stopping_ || !source_) return;
+  if (state_ != DeviceState::kInitializing && state_ != DeviceState::kRunning) return;
+  size_t room = pool_.free();
+  size_t held = gate_->pending();
+  if (room <= held) return;
+  size_t want = std::min(config_.source.read_size, room - held);
+  read_outstanding_ = true;
+  source_->Read(want);
+}
+
+void Daemon::OnData(std::span<const uint8_t> raw) {
+  read_outstanding_ = false;
+  bytes_received_ += raw.size();
+  passed_.clear();
+  auto alarm = gate_->Push(raw, &passed_);
+  bytes_passed_ += passed_.size();
+  if (!passed_.empty() && state_ == DeviceState::kInitializing) {
+    SetState(DeviceState::kRunning, "health tests passed");
+  }
+  size_t added = pool_.Add(passed_);
+  bytes_discarded_ += passed_.size() - added;
+  if (alarm) return OnAlarm(*alarm);
+  RequestRead();
+}
+
+void Daemon::OnAlarm(const egd::HealthAlarm& alarm) {
+  ++alarms_;
+  last_alarm_ = alarm.test + ": " + alarm.detail;
+  Log(LogLevel::kError, "health alarm: ", last_alarm_, "; output stopped");
+  CloseSource();
+  SetState(DeviceState::kFailed, last_alarm_);
+}
+
+void Daemon::OnSourceEvent(SourceEvent event, const std::string& why) {
+  read_outstanding_ = false;
+  if (event == SourceEvent::kEof) {
+    source_eof_ = true;
+    bytes_discarded_ += gate_->pending();
+    Log(LogLevel::kNotice, "source finished: ", why, "; ", gate_->pending(),
+        " untested trailing bytes discarded");
+    gate_->Reset();
+    return;
+  }
+  Log(LogLevel::kWarning, "source lost: ", why);
+  CloseSource();
+  SetState(DeviceState::kDeviceLost, why);
+  ScheduleReconnect();
+}
+
+void Daemon::ScheduleReconnect() {
+  reconnect_timer_.expires_after(reconnect_delay_);
+  reconnect_delay_ = std::min(reconnect_delay_ * 2, std::chrono::milliseconds(30000));
+  reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_ || state_ != DeviceState::kDeviceLost) return;
+    ++reconnects_;
+    OpenSource();
+  });
+}
+
+void Daemon::SetState(DeviceState state, const std::string& why) {
+  if (state != state_) {
+    Log(LogLevel::kNotice, "device state ", DeviceStateName(state_), " -> ",
+        DeviceStateName(state), ": ", why);
+  }
+  state_ = state;
+  state_reason_ = why;
+}
+
+uint32_t Daemon::EntropyBits() const {
+  size_t available = pool_.size() - std::min(pool_.size(), pool_.reserved());
+  double bits = static_cast<double>(available) * 8.0 * config_.source.entropy_per_bit;
+  return static_cast<uint32_t>(std::min(bits, double{std::numeric_limits<uint32_t>::max()}));
+}
+
+void Daemon::WaitSignals() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      Reload();
+      WaitSignals();
+      return;
+    }
+    Log(LogLevel::kNotice, "signal ", sig, ": stopping");
+    Terminate();
+  });
+}
+
+void Daemon::Reload() {
+  Config fresh;
+  egd::Status st = LoadConfig(config_.file, &fresh);
+  if (!st.ok()) {
+    Log(LogLevel::kError, "reload failed, keeping the running configuration: ", st.message());
+    return;
+  }
+  st = ApplyConfig(fresh, false);
+  if (!st.ok()) Log(LogLevel::kError, "reload: ", st.message());
+  else Log(LogLevel::kNotice, "configuration reloaded from ", config_.file);
+}
+
+void Daemon::Terminate() {
+  stopping_ = true;
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+  CloseSource();
+  egd_.Stop();
+  control_.Stop();
+}
+
+}  // namespace egdd

@@ -1,0 +1,174 @@
+#include "egdd/egd_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include "common/log.h"
+
+namespace egdd {
+
+using egd::Log;
+using egd::LogLevel;
+namespace asio = boost::asio;
+using Generic = asio::generic::stream_protocol;
+
+struct EgdServer::Listener {
+  Listener(asio::io_context& io, ListenAddress a) : address(std::move(a)), acceptor(io), retry(io) {}
+  ListenAddress address;
+  asio::basic_socket_acceptor<Generic> acceptor;
+  asio::steady_timer retry;  // backs off when accept fails (e.g. out of fds)
+  bool closed = false;
+};
+
+namespace {
+
+std::string PeerName(EgdSession::Socket& socket, const ListenAddress& via) {
+  if (via.is_unix) return "unix:" + via.path;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(socket.native_handle(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return "?";
+  }
+  char host[INET6_ADDRSTRLEN] = "?";
+  uint16_t port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    port = ntohs(in->sin_port);
+    return std::string(host) + ":" + std::to_string(port);
+  }
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+  return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
+}
+
+Generic::endpoint EndpointFor(const ListenAddress& a, boost::system::error_code& ec) {
+  if (a.is_unix) return Generic::endpoint(asio::local::stream_protocol::endpoint(a.path));
+  auto ip = asio::ip::make_address(a.host, ec);
+  return Generic::endpoint(asio::ip::tcp::endpoint(ip, a.port));
+}
+
+// Removes a stale unix socket left by an earlier run; refuses to touch other files.
+egd::Status ClearUnixPath(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return egd::Status::Ok();
+  if (!S_ISSOCK(st.st_mode)) {
+    return egd::Status::Error(path + " exists and is not a socket");
+  }
+  ::unlink(path.c_str());
+  return egd::Status::Ok();
+}
+
+}  // namespace
+
+EgdServer::EgdServer(asio::io_context& io, Pool& pool, std::function<uint32_t()> entropy_bits)
+    : io_(io) {
+  ctx_.pool = &pool;
+  ctx_.stats = &stats_;
+  ctx_.settings = &settings_;
+  ctx_.entropy_bits = std::move(entropy_bits);
+  ctx_.on_closed = [this](uint64_t id) { sessions_.erase(id); };
+}
+
+EgdServer::~EgdServer() { Stop(); }
+
+egd::Status EgdServer::Listen(const std::vector<ListenAddress>& addresses, unsigned unix_mode) {
+  for (auto it = listeners_.begin(); it != listeners_.end();) {
+    bool keep = std::find(addresses.begin(), addresses.end(), it->second->address) !=
+                addresses.end();
+    if (keep) {
+      ++it;
+      continue;
+    }
+    Log(LogLevel::kInfo, "no longer listening on ", it->first);
+    it->second->closed = true;
+    boost::system::error_code ignored;
+    it->second->acceptor.close(ignored);
+    it->second->retry.cancel();
+    if (it->second->address.is_unix) ::unlink(it->second->address.path.c_str());
+    it = listeners_.erase(it);
+  }
+  for (const auto& a : addresses) {
+    if (listeners_.count(a.text)) continue;
+    egd::Status st = Open(a, unix_mode);
+    if (!st.ok()) return st;
+  }
+  return egd::Status::Ok();
+}
+
+egd::Status EgdServer::Open(const ListenAddress& address, unsigned unix_mode) {
+  auto l = std::make_shared<Listener>(io_, address);
+  boost::system::error_code ec;
+  auto endpoint = EndpointFor(address, ec);
+  if (!ec && address.is_unix) {
+    egd::Status st = ClearUnixPath(address.path);
+    if (!st.ok()) return egd::Status::Error("cannot listen on " + address.text + ": " + st.message());
+  }
+  if (!ec) l->acceptor.open(endpoint.protocol(), ec);
+  if (!ec && !address.is_unix) l->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) l->acceptor.bind(endpoint, ec);
+  if (!ec) l->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec && address.is_unix && ::chmod(address.path.c_str(), unix_mode) != 0) {
+    ec.assign(errno, boost::system::system_category());
+  }
+  if (ec) return egd::Status::Error("cannot listen on " + address.text + ": " + ec.message());
+  Log(LogLevel::kInfo, "listening for EGD clients on ", address.text);
+  listeners_[address.text] = l;
+  Accept(l);
+  return egd::Status::Ok();
+}
+
+void EgdServer::Accept(const std::shared_ptr<Listener>& l) {
+  l->acceptor.async_accept([this, l](const boost::system::error_code& ec,
+                                     EgdSession::Socket socket) {
+    OnAccept(l, ec, std::move(socket));
+  });
+}
+
+void EgdServer::OnAccept(const std::shared_ptr<Listener>& l, const boost::system::error_code& ec,
+                         EgdSession::Socket socket) {
+  if (l->closed || ec == asio::error::operation_aborted) return;
+  if (ec) {
+    // Typically EMFILE: keep existing clients served and try again shortly.
+    Log(LogLevel::kWarning, "accept on ", l->address.text, ": ", ec.message());
+    l->retry.expires_after(std::chrono::milliseconds(200));
+    l->retry.async_wait([this, l](const boost::system::error_code& e) {
+      if (!e && !l->closed) Accept(l);
+    });
+    return;
+  }
+  std::string peer = PeerName(socket, l->address);
+  if (sessions_.size() >= settings_.max_clients) {
+    ++stats_.rejected;
+    Log(LogLevel::kNotice, "egd client ", peer, " rejected: max_clients (", settings_.max_clients,
+        ") reached");
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  } else {
+    if (!l->address.is_unix) {
+      boost::system::error_code ignored;
+      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    }
+    ++stats_.connections;
+    uint64_t id = next_id_++;
+    auto session = std::make_shared<EgdSession>(std::move(socket), ctx_, id, peer);
+    sessions_[id] = session;
+    Log(LogLevel::kDebug, "egd client ", peer, " connected");
+    session->Start();
+  }
+  Accept(l);
+}
+
+void EgdServer::Stop() {
+  Listen({}, 0);
+  auto sessions = sessions_;  // Close() unregisters
+  for (auto& [id, s] : sessions) s->Close();
+}
+
+}  // namespace egdd

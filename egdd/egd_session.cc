@@ -1,0 +1,203 @@
+#include "egdd/egd_session.h"
+
+#include <unistd.h>
+
+#include <boost/asio/write.hpp>
+
+#include "common/log.h"
+
+namespace egdd {
+
+using egd::Log;
+using egd::LogLevel;
+namespace asio = boost::asio;
+
+namespace {
+constexpr size_t kMaxPendingRequests = 1024;  // parsed, not yet answered
+}
+
+EgdSession::EgdSession(Socket socket, SessionContext& ctx, uint64_t id, std::string peer)
+    : socket_(std::move(socket)),
+      ctx_(ctx),
+      id_(id),
+      peer_(std::move(peer)),
+      command_timer_(socket_.get_executor()) {}
+
+void EgdSession::Start() { MaybeRead(); }
+
+bool EgdSession::OutputFull() const {
+  return out_.size() + writing_buf_.size() >= ctx_.settings->max_pending_output;
+}
+
+void EgdSession::MaybeRead() {
+  if (reading_ || eof_ || bad_ || closed_) return;
+  if (pending_.size() >= kMaxPendingRequests || OutputFull()) return;
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(read_buf_),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      size_t n) { self->OnRead(ec, n); });
+}
+
+void EgdSession::OnRead(const boost::system::error_code& ec, size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec == asio::error::eof) {
+    eof_ = true;
+    if (waiting_) {
+      // The client stopped sending while it waited: it cannot be told apart
+      // from one that has gone, so no entropy is parked for it.
+      ctx_.pool->Cancel(id_);
+      waiting_ = false;
+      pending_.clear();
+    }
+  } else if (ec) {
+    Log(LogLevel::kDebug, "egd client ", peer_, ": read: ", ec.message());
+    Close();
+    return;
+  } else {
+    Parse(std::span<const uint8_t>(read_buf_.data(), n));
+  }
+  UpdateCommandTimer();
+  Process();
+}
+
+void EgdSession::Parse(std::span<const uint8_t> in) {
+  while (!in.empty() && !bad_) {
+    size_t used = 0;
+    egd::Request r;
+    auto result = parser_.Parse(in, &used, &r);
+    in = in.subspan(used);
+    if (result == egd::RequestParser::Result::kGood) {
+      pending_.push_back(r);
+      ++ctx_.stats->requests;
+      if (r.command == egd::Command::kWrite) ctx_.stats->bytes_written_by_clients += r.count;
+    } else if (result == egd::RequestParser::Result::kBad) {
+      bad_ = true;
+      ++ctx_.stats->protocol_errors;
+      Log(LogLevel::kNotice, "egd client ", peer_, ": unknown command byte 0x", std::hex,
+          static_cast<int>(in.data()[-1]), std::dec, ": closing");
+    }
+  }
+}
+
+void EgdSession::Process() {
+  while (!closed_ && !waiting_ && !pending_.empty() && !OutputFull()) {
+    egd::Request r = pending_.front();
+    pending_.pop_front();
+    Execute(r);
+  }
+  Flush();
+  MaybeRead();
+}
+
+void EgdSession::Execute(const egd::Request& r) {
+  switch (r.command) {
+    case egd::Command::kEntropyCount:
+      egd::EncodeEntropyCount(ctx_.entropy_bits(), &out_);
+      break;
+    case egd::Command::kReadNonBlocking: {
+      size_t at = out_.size();
+      out_.push_back(0);
+      size_t n = ctx_.pool->Take(r.count, &out_);
+      out_[at] = static_cast<uint8_t>(n);
+      ctx_.stats->bytes_served += n;
+      break;
+    }
+    case egd::Command::kReadBlocking:
+      if (r.count > 0) ReadBlocking(r.count);
+      break;
+    case egd::Command::kWrite:
+      break;  // consumed by the parser; never credited
+    case egd::Command::kPid:
+      egd::EncodePid(static_cast<long>(::getpid()), &out_);
+      break;
+  }
+}
+
+void EgdSession::ReadBlocking(size_t n) {
+  std::weak_ptr<EgdSession> weak = weak_from_this();
+  auto deliver = [weak](std::span<const uint8_t> bytes) {
+    if (auto self = weak.lock()) self->OnDelivery(bytes);
+  };
+  if (ctx_.pool->TryTakeOrWait(id_, n, &out_, deliver)) {
+    ctx_.stats->bytes_served += n;
+    return;
+  }
+  if (eof_) {
+    // As in OnRead: a client that stopped sending gets only what is here now.
+    ctx_.pool->Cancel(id_);
+    pending_.clear();
+    return;
+  }
+  waiting_ = true;
+}
+
+void EgdSession::OnDelivery(std::span<const uint8_t> bytes) {
+  waiting_ = false;
+  out_.insert(out_.end(), bytes.begin(), bytes.end());
+  ctx_.stats->bytes_served += bytes.size();
+  Process();
+}
+
+void EgdSession::Flush() {
+  if (closed_ || writing_) return;
+  if (out_.empty()) {
+    bool finished = pending_.empty() && !waiting_;
+    if ((bad_ || eof_) && finished) Close();
+    return;
+  }
+  writing_ = true;
+  writing_buf_.swap(out_);
+  asio::async_write(socket_, asio::buffer(writing_buf_),
+                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                      self->OnWrite(ec);
+                    });
+}
+
+void EgdSession::OnWrite(const boost::system::error_code& ec) {
+  writing_ = false;
+  writing_buf_.clear();
+  if (closed_) return;
+  if (ec) {
+    Log(LogLevel::kDebug, "egd client ", peer_, ": write: ", ec.message());
+    Close();
+    return;
+  }
+  Process();
+}
+
+void EgdSession::UpdateCommandTimer() {
+  if (!parser_.mid_request() || eof_) {
+    if (timer_armed_) command_timer_.cancel();
+    timer_armed_ = false;
+    ++timer_generation_;
+    return;
+  }
+  if (timer_armed_) return;  // the deadline runs from the command's first byte
+  timer_armed_ = true;
+  uint64_t generation = ++timer_generation_;
+  command_timer_.expires_after(ctx_.settings->command_timeout);
+  command_timer_.async_wait([self = shared_from_this(), generation](
+                                const boost::system::error_code& ec) {
+    // A timer that fired just as it was disarmed and re-armed is stale.
+    if (ec || self->closed_ || generation != self->timer_generation_) return;
+    ++self->ctx_.stats->command_timeouts;
+    Log(LogLevel::kNotice, "egd client ", self->peer_,
+        ": command not completed within the timeout: closing");
+    self->Close();
+  });
+}
+
+void EgdSession::Close() {
+  if (closed_) return;
+  closed_ = true;
+  if (waiting_) ctx_.pool->Cancel(id_);
+  waiting_ = false;
+  command_timer_.cancel();
+  boost::system::error_code ignored;
+  socket_.shutdown(Socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  ctx_.on_closed(id_);
+}
+
+}  // namespace egdd

@@ -1,0 +1,95 @@
+// EgdSession: one EGD client connection. Owns its socket and buffers; requests
+// are parsed by egd::RequestParser and executed strictly in order, so
+// pipelined responses keep their order. A blocking read that must wait parks
+// the session (one queued request per connection: round-robin fairness in the
+// Pool). The session closes itself on a protocol error, a write error, a
+// half-received command older than command_timeout, or the client's EOF; it
+// never times out an idle or waiting client. Unread output is bounded: while
+// more than max_pending_output bytes wait for the client, it is not read.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "common/egd_codec.h"
+#include "egdd/pool.h"
+
+namespace egdd {
+
+struct EgdStats {
+  uint64_t bytes_served = 0;
+  uint64_t requests = 0;
+  uint64_t connections = 0;  // accepted, ever
+  uint64_t rejected = 0;     // closed at once: max_clients
+  uint64_t protocol_errors = 0;
+  uint64_t command_timeouts = 0;
+  uint64_t bytes_written_by_clients = 0;  // 03 payloads: discarded, never credited
+};
+
+struct EgdSettings {
+  size_t max_clients = 1024;
+  std::chrono::milliseconds command_timeout{10000};
+  size_t max_pending_output = 65536;
+};
+
+// What sessions share, owned by the EgdServer.
+struct SessionContext {
+  Pool* pool = nullptr;
+  EgdStats* stats = nullptr;
+  const EgdSettings* settings = nullptr;
+  std::function<uint32_t()> entropy_bits;      // answer to 00
+  std::function<void(uint64_t id)> on_closed;  // unregisters the session
+};
+
+class EgdSession : public std::enable_shared_from_this<EgdSession> {
+ public:
+  using Socket = boost::asio::generic::stream_protocol::socket;
+
+  EgdSession(Socket socket, SessionContext& ctx, uint64_t id, std::string peer);
+  void Start();
+  void Close();  // idempotent; cancels a queued read
+  const std::string& peer() const { return peer_; }
+
+ private:
+  void MaybeRead();
+  void OnRead(const boost::system::error_code& ec, size_t n);
+  void Parse(std::span<const uint8_t> in);
+  void Process();
+  void Execute(const egd::Request& r);
+  void ReadBlocking(size_t n);
+  void OnDelivery(std::span<const uint8_t> bytes);
+  void Flush();
+  void OnWrite(const boost::system::error_code& ec);
+  void UpdateCommandTimer();
+  bool OutputFull() const;
+
+  Socket socket_;
+  SessionContext& ctx_;
+  const uint64_t id_;
+  const std::string peer_;
+  boost::asio::steady_timer command_timer_;
+  egd::RequestParser parser_;
+  std::array<uint8_t, 4096> read_buf_;
+  std::deque<egd::Request> pending_;
+  std::vector<uint8_t> out_;        // responses not yet handed to the kernel
+  std::vector<uint8_t> writing_buf_;  // the write in flight
+  bool reading_ = false;
+  bool writing_ = false;
+  bool waiting_ = false;      // a blocking read is queued in the pool
+  bool timer_armed_ = false;
+  uint64_t timer_generation_ = 0;
+  bool bad_ = false;          // protocol error seen: close after earlier responses
+  bool eof_ = false;          // client finished sending
+  bool closed_ = false;
+};
+
+}  // namespace egdd

@@ -1,0 +1,117 @@
+// The fd-based source kinds: hwrng (any character device or FIFO), file (a
+// capture, replayed once), os (getrandom(2), for demos: not a TRNG).
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "egdd/blocking_source.h"
+
+namespace egdd {
+namespace {
+
+std::string Errno(const std::string& what, int err) { return what + ": " + std::strerror(err); }
+
+// Opens for blocking reads without hanging on a FIFO that has no writer yet.
+egd::Status OpenForReading(const std::string& path, int* fd) {
+  int f = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (f < 0) return egd::Status::Error(Errno("cannot open " + path, errno));
+  int flags = ::fcntl(f, F_GETFL);
+  if (flags < 0 || ::fcntl(f, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+    int err = errno;
+    ::close(f);
+    return egd::Status::Error(Errno("fcntl " + path, err));
+  }
+  *fd = f;
+  return egd::Status::Ok();
+}
+
+class HwrngSource final : public BlockingSource {
+ public:
+  HwrngSource(boost::asio::io_context& io, SourceCallbacks cb, std::string path)
+      : BlockingSource(io, std::move(cb)), path_(std::move(path)) {}
+  ~HwrngSource() override { Close(); }  // before this object's overrides go away
+  std::string_view kind() const override { return "hwrng"; }
+  bool is_trng() const override { return true; }
+  std::string description() const override { return "hardware RNG device " + path_; }
+
+ protected:
+  egd::Status OpenDevice(int* fd) override { return OpenForReading(path_, fd); }
+  ReadResult OnReadResult(ssize_t n, int err, std::vector<uint8_t> buf) override {
+    if (n > 0) return {std::move(buf), SourceEvent::kLost, ""};
+    // A device that reads EOF or fails is gone (unplugged, FIFO writer left).
+    return {{}, SourceEvent::kLost, n == 0 ? path_ + ": end of data" : Errno(path_, err)};
+  }
+
+ private:
+  std::string path_;
+};
+
+class FileSource final : public BlockingSource {
+ public:
+  FileSource(boost::asio::io_context& io, SourceCallbacks cb, std::string path)
+      : BlockingSource(io, std::move(cb)), path_(std::move(path)) {}
+  ~FileSource() override { Close(); }  // before this object's overrides go away
+  std::string_view kind() const override { return "file"; }
+  bool is_trng() const override { return true; }
+  std::string description() const override { return "capture file " + path_; }
+
+ protected:
+  egd::Status OpenDevice(int* fd) override { return OpenForReading(path_, fd); }
+  ReadResult OnReadResult(ssize_t n, int err, std::vector<uint8_t> buf) override {
+    if (n > 0) return {std::move(buf), SourceEvent::kEof, ""};
+    if (n == 0) return {{}, SourceEvent::kEof, path_ + ": end of file"};
+    return {{}, SourceEvent::kLost, Errno(path_, err)};
+  }
+
+ private:
+  std::string path_;
+};
+
+class OsSource final : public BlockingSource {
+ public:
+  OsSource(boost::asio::io_context& io, SourceCallbacks cb) : BlockingSource(io, std::move(cb)) {}
+  ~OsSource() override { Close(); }  // before this object's overrides go away
+  std::string_view kind() const override { return "os"; }
+  bool is_trng() const override { return false; }
+  std::string description() const override {
+    return "getrandom(2): the kernel's CSPRNG, NOT a true random number generator";
+  }
+
+ protected:
+  egd::Status OpenDevice(int* fd) override {
+    *fd = -1;
+    return egd::Status::Ok();
+  }
+  ssize_t ReadInto(std::span<uint8_t> buf) override {
+    return ::getrandom(buf.data(), buf.size(), 0);
+  }
+  ReadResult OnReadResult(ssize_t n, int err, std::vector<uint8_t> buf) override {
+    if (n > 0) return {std::move(buf), SourceEvent::kLost, ""};
+    return {{}, SourceEvent::kLost, Errno("getrandom", err)};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Source> MakeSource(boost::asio::io_context& io, const SourceConfig& config,
+                                   SourceCallbacks callbacks, egd::Status* error) {
+  switch (config.kind) {
+    case SourceKind::kHwrng:
+      return std::make_unique<HwrngSource>(io, std::move(callbacks), config.path);
+    case SourceKind::kFile:
+      return std::make_unique<FileSource>(io, std::move(callbacks), config.path);
+    case SourceKind::kOs:
+      return std::make_unique<OsSource>(io, std::move(callbacks));
+    case SourceKind::kSerial:
+      break;
+  }
+  *error = egd::Status::Error(
+      "source kind \"serial\" is not available in this build yet (use hwrng, file or os)");
+  return nullptr;
+}
+
+}  // namespace egdd

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""010-egd-protocol: every EGD command against a real egdd, over TCP and unix.
+
+A `file` source (fully loaded, raw mode) lets us check every served byte
+against the file; an `hwrng` source on a FIFO that the test writes lets us
+control exactly when bytes arrive (pending blocking reads, dead clients).
+Test data passes egdd's health tests with certainty: it is a chain of random
+permutations of 0..255 (os.urandom data fails the total failure test in
+about 4 of 100,000 100-byte chunks).
+"""
+import os
+import random
+import socket
+import struct
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
+import egdtest  # noqa: E402
+from egdtest import egd_entropy, recv_exact  # noqa: E402
+
+FILE_SIZE = 50037            # the last partial 100-byte chunk (37 bytes) is never served
+SERVED = FILE_SIZE - FILE_SIZE % 100
+
+
+def healthy_random(n):
+    rng = random.Random(os.urandom(16))
+    vals, out = list(range(256)), bytearray()
+    while len(out) < n:
+        rng.shuffle(vals)
+        out += bytes(vals)
+    return bytes(out[:n])
+
+
+class Fifo:
+    """The test's end of a FIFO read by egdd as an hwrng source (O_RDWR: open never blocks)."""
+
+    def __init__(self, path):
+        os.mkfifo(path)
+        self.fd = os.open(path, os.O_RDWR)
+        self.written = 0
+
+    def write(self, data):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+        self.written += len(data)
+
+    def close(self):
+        os.close(self.fd)
+
+
+def wait_for(pred, what, timeout=5.0):
+    deadline = time.time() + timeout
+    while not pred():
+        if time.time() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.02)
+
+
+def prime_and_drain(egd, fifo):
+    """Feeds the FIFO until bytes reach the pool, then empties the pool. Afterwards
+    every byte written was taken by egdd, health chunks restart at the next byte
+    written, and the pool is empty."""
+    deadline = time.time() + 10
+    while egd.status()["pool_bytes"] == 0:
+        if time.time() > deadline:
+            raise AssertionError("no bytes reached the pool after %d written" % fifo.written)
+        fifo.write(healthy_random(5000))
+        time.sleep(0.1)
+    wait_for(lambda: egd.status()["bytes_received"] == fifo.written,
+             "bytes_received == %d written" % fifo.written)
+    with egd.connect() as s:
+        while True:
+            s.sendall(b"\x01\xff")
+            m = recv_exact(s, 1)[0]
+            recv_exact(s, m)
+            if m == 0 and egd.status()["pool_bytes"] == 0:
+                return
+
+
+def assert_pid_next(test, sock, egd):
+    """Sends 04 and checks the very next bytes are the pid answer (so nothing stray came before)."""
+    sock.sendall(b"\x04")
+    expected = str(egd.proc.pid).encode()
+    test.assertEqual(recv_exact(sock, 1 + len(expected)), bytes([len(expected)]) + expected)
+
+
+def assert_silent(test, sock, wait=0.3):
+    sock.settimeout(wait)
+    try:
+        extra = sock.recv(100)
+        test.fail("unexpected bytes from egdd: %r" % extra)
+    except socket.timeout:
+        pass
+    finally:
+        sock.settimeout(10)
+
+
+class FileSourceTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="egdtest-010-")
+        path = os.path.join(cls.tmp.name, "random.bin")
+        cls.data = healthy_random(FILE_SIZE)
+        with open(path, "wb") as f:
+            f.write(cls.data)
+        cls.egd = egdtest.Egdd(cls.tmp.name, source={"kind": "file", "path": path,
+                                                      "entropy_per_bit": 1.0}).start()
+        wait_for(lambda: cls.egd.status()["bytes_received"] == FILE_SIZE, "file fully read")
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.egd.stop()
+        cls.tmp.cleanup()
+        assert code == 0, "egdd exited %r on SIGTERM" % code
+
+    def locate(self, chunk, after=None):
+        """Offset of `chunk` in the file; with `after`, it must start exactly there."""
+        if after is not None:
+            self.assertEqual(self.data[after:after + len(chunk)], chunk, "not contiguous")
+            return after
+        off = self.data.find(chunk)
+        self.assertNotEqual(off, -1, "served bytes not found in the file")
+        self.assertLessEqual(off + len(chunk), SERVED, "bytes of the untested tail were served")
+        return off
+
+    def on_both(self, check):
+        for unix in (False, True):
+            with self.subTest(unix=unix), self.egd.connect(unix=unix) as s:
+                check(s)
+
+    def test_00_entropy_count(self):
+        self.on_both(self.check_00_entropy_count)
+
+    def check_00_entropy_count(self, s):
+        before = self.egd.status()
+        bits = egd_entropy(s)
+        after = self.egd.status()
+        self.assertEqual(before["pool_bytes"], after["pool_bytes"], "pool changed without readers")
+        self.assertEqual(bits, before["entropy_bits"])
+        self.assertEqual(bits, 8 * before["pool_bytes"])
+        assert_pid_next(self, s, self.egd)
+
+    def test_01_zero(self):
+        self.on_both(self.check_01_zero)
+
+    def check_01_zero(self, s):
+        s.sendall(b"\x01\x00")
+        self.assertEqual(recv_exact(s, 1), b"\x00")
+        assert_pid_next(self, s, self.egd)
+
+    def test_01_255(self):
+        self.on_both(self.check_01_255)
+
+    def check_01_255(self, s):
+        pool = self.egd.status()["pool_bytes"]
+        self.assertGreaterEqual(pool, 255)
+        s.sendall(b"\x01\xff")
+        m = recv_exact(s, 1)[0]
+        self.assertEqual(m, 255, "pool holds %d bytes but 01 255 returned %d" % (pool, m))
+        self.locate(recv_exact(s, m))
+        assert_pid_next(self, s, self.egd)
+        self.assertEqual(self.egd.status()["pool_bytes"], pool - 255)
+
+    def test_02_zero(self):
+        self.on_both(self.check_02_zero)
+
+    def check_02_zero(self, s):
+        pool = self.egd.status()["pool_bytes"]
+        s.sendall(b"\x02\x00")
+        assert_pid_next(self, s, self.egd)
+        self.assertEqual(self.egd.status()["pool_bytes"], pool)
+
+    def test_02_255_then_1_contiguous(self):
+        self.on_both(self.check_02_255_then_1_contiguous)
+
+    def check_02_255_then_1_contiguous(self, s):
+        off = self.locate(recv_exact_req(s, b"\x02\xff", 255))
+        self.locate(recv_exact_req(s, b"\x02\x01", 1), after=off + 255)
+        self.locate(recv_exact_req(s, b"\x02\x40", 64), after=off + 256)
+        assert_pid_next(self, s, self.egd)
+
+    def test_03_write_never_credited(self):
+        self.on_both(self.check_03_write_never_credited)
+
+    def check_03_write_never_credited(self, s):
+        for hh, ll, payload in ((0, 0, b""), (0x02, 0x00, os.urandom(64)),
+                                (0xff, 0xff, os.urandom(255))):
+            bits, pool = egd_entropy(s), self.egd.status()["pool_bytes"]
+            s.sendall(bytes([3, hh, ll, len(payload)]) + payload)
+            assert_pid_next(self, s, self.egd)  # 03 has no response
+            self.assertEqual(egd_entropy(s), bits, "03 changed the entropy count")
+            self.assertEqual(self.egd.status()["pool_bytes"], pool, "03 data entered the pool")
+
+    def test_04_pid(self):
+        self.on_both(self.check_04_pid)
+
+    def check_04_pid(self, s):
+        s.sendall(b"\x04")
+        n = recv_exact(s, 1)[0]
+        self.assertEqual(recv_exact(s, n), str(self.egd.proc.pid).encode())
+        assert_silent(self, s)
+
+    PIPELINE = (b"\x00" + b"\x01\x05" + b"\x02\x07" + b"\x04" + b"\x03\x00\x08\x04abcd"
+                + b"\x02\x00" + b"\x01\x00" + b"\x00")
+
+    def check_pipeline_answer(self, s):
+        e1 = struct.unpack(">I", recv_exact(s, 4))[0]
+        self.assertEqual(recv_exact(s, 1), b"\x05")
+        off = self.locate(recv_exact(s, 5))
+        self.locate(recv_exact(s, 7), after=off + 5)
+        pid = str(self.egd.proc.pid).encode()
+        self.assertEqual(recv_exact(s, 1 + len(pid)), bytes([len(pid)]) + pid)
+        self.assertEqual(recv_exact(s, 1), b"\x00")  # 03 and 02 0 answer nothing; 01 0 -> 00
+        e2 = struct.unpack(">I", recv_exact(s, 4))[0]
+        self.assertEqual(e1 - e2, 8 * 12)
+        assert_silent(self, s)
+
+    def test_pipelined_in_one_send(self):
+        self.on_both(self.check_pipelined_in_one_send)
+
+    def check_pipelined_in_one_send(self, s):
+        s.sendall(self.PIPELINE)
+        self.check_pipeline_answer(s)
+
+    def test_split_byte_by_byte(self):
+        self.on_both(self.check_split_byte_by_byte)
+
+    def check_split_byte_by_byte(self, s):
+        if s.family == socket.AF_INET:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for b in self.PIPELINE:
+            s.send(bytes([b]))
+            time.sleep(0.005)
+        self.check_pipeline_answer(s)
+
+    def test_unknown_command_closes_only_that_connection(self):
+        for bad in (0x05, 0xff):
+            with self.subTest(command=bad):
+                self.on_both(lambda other: self.check_unknown_command(other, bad))
+        self.assertIsNone(self.egd.proc.poll())
+
+    def check_unknown_command(self, other, bad):
+        assert_pid_next(self, other, self.egd)
+        with self.egd.connect(unix=other.family == socket.AF_UNIX, timeout=3) as s:
+            s.sendall(bytes([bad]))
+            try:
+                self.assertEqual(s.recv(100), b"", "egdd answered command 0x%02x" % bad)
+            except socket.timeout:
+                self.fail("connection not closed after unknown command 0x%02x" % bad)
+            except ConnectionResetError:
+                self.fail("connection reset (not closed cleanly) after 0x%02x" % bad)
+        assert_pid_next(self, other, self.egd)
+        self.locate(recv_exact_req(other, b"\x02\x08", 8))
+
+
+class HalfEntropyTest(unittest.TestCase):
+    def test_00_credits_entropy_per_bit(self):
+        with tempfile.TemporaryDirectory(prefix="egdtest-010h-") as d:
+            path = os.path.join(d, "random.bin")
+            with open(path, "wb") as f:
+                f.write(healthy_random(10000))
+            with egdtest.Egdd(d, source={"kind": "file", "path": path,
+                                         "entropy_per_bit": 0.5}) as egd:
+                wait_for(lambda: egd.status()["pool_bytes"] == 10000, "file fully loaded")
+                with egd.connect() as s:
+                    self.assertEqual(egd_entropy(s), 4 * 10000)
+                    self.assertEqual(egd.status()["entropy_bits"], 4 * 10000)
+                    recv_exact_req(s, b"\x02\x64", 100)
+                    self.assertEqual(egd_entropy(s), 4 * 9900)
+
+
+def recv_exact_req(sock, request, n):
+    sock.sendall(request)
+    return recv_exact(sock, n)
+
+
+class FifoSourceTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="egdtest-010f-")
+        self.fifo = Fifo(os.path.join(self.tmp.name, "hwrng.fifo"))
+        self.egd = egdtest.Egdd(self.tmp.name, source={"kind": "hwrng", "path": os.path.join(
+            self.tmp.name, "hwrng.fifo"), "entropy_per_bit": 1.0}).start()
+        prime_and_drain(self.egd, self.fifo)
+
+    def tearDown(self):
+        code = self.egd.stop()
+        self.fifo.close()
+        self.tmp.cleanup()
+        self.assertEqual(code, 0, "egdd exit code on SIGTERM")
+
+    def test_pending_blocking_read_gets_arriving_bytes_in_order(self):
+        with self.egd.connect() as s, self.egd.connect(unix=True) as u:
+            s.sendall(b"\x02\x96")   # 150 bytes
+            assert_silent(self, s, 0.5)
+            d = healthy_random(200)
+            self.fifo.write(d)
+            self.assertEqual(recv_exact(s, 150), d[:150])
+            self.assertEqual(recv_exact_req(s, b"\x02\x32", 50), d[150:200])
+            self.assertEqual(recv_exact_req(s, b"\x01\xff", 1), b"\x00")
+            u.sendall(b"\x02\x1e")   # 30 bytes, over the unix socket
+            assert_silent(self, u, 0.3)
+            d2 = healthy_random(100)
+            self.fifo.write(d2)
+            self.assertEqual(recv_exact(u, 30), d2[:30])
+            self.assertEqual(recv_exact_req(s, b"\x01\xff", 71), b"\x46" + d2[30:])
+
+    def test_dead_clients_with_pending_reads_lose_nothing(self):
+        rst = self.egd.connect()
+        fin = self.egd.connect(unix=True)
+        rst.sendall(b"\x02\xff")
+        fin.sendall(b"\x02\xff")
+        time.sleep(0.2)
+        rst.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        rst.close()  # abortive close: RST
+        fin.close()
+        time.sleep(0.3)
+        with self.egd.connect(timeout=5) as b, self.egd.connect() as c:
+            b.sendall(b"\x02\xff")
+            assert_silent(self, b, 0.2)
+            d = healthy_random(300)
+            self.fifo.write(d)
+            try:
+                got = recv_exact(b, 255)
+            except socket.timeout:
+                self.fail("the arriving bytes went to a dead client: live reader got nothing")
+            self.assertEqual(got, d[:255], "live reader did not get the first arriving bytes")
+            self.assertEqual(recv_exact_req(c, b"\x01\xff", 46), b"\x2d" + d[255:])
+            assert_pid_next(self, c, self.egd)
+            self.assertIsNone(self.egd.proc.poll(), "egdd died")
+            self.assertEqual(self.egd.status()["clients"], 2)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

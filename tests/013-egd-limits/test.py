@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""013-egd-limits: max_clients, command_timeout_ms, TCP_NODELAY, SIGHUP, SIGTERM.
+
+An `hwrng` source on a FIFO written by the test gives an empty pool on demand
+(for blocking reads that must wait); a `file` source gives a full one.
+"""
+import os
+import random
+import re
+import signal
+import socket
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
+import egdtest  # noqa: E402
+from egdtest import recv_exact  # noqa: E402
+
+
+def healthy_random(n):
+    """Random bytes that pass egdd's health tests with certainty (chained permutations)."""
+    rng = random.Random(os.urandom(16))
+    vals, out = list(range(256)), bytearray()
+    while len(out) < n:
+        rng.shuffle(vals)
+        out += bytes(vals)
+    return bytes(out[:n])
+
+
+def wait_for(pred, what, timeout=5.0):
+    deadline = time.time() + timeout
+    while not pred():
+        if time.time() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.02)
+
+
+def closed_within(sock, timeout):
+    """True if the peer closes `sock` (EOF) within `timeout` s; raises if it sends data."""
+    old = sock.gettimeout()
+    sock.settimeout(timeout)
+    try:
+        data = sock.recv(100)
+    except socket.timeout:
+        return False
+    finally:
+        sock.settimeout(old)
+    if data:
+        raise AssertionError("unexpected data %r" % data)
+    return True
+
+
+class Base(unittest.TestCase):
+    """One egdd per test; hwrng on a FIFO (pool emptied) unless `file_size` is given."""
+
+    def start(self, egd_keys=None, file_size=None):
+        self.tmp = tempfile.TemporaryDirectory(prefix="egdtest-013-")
+        self.addCleanup(self.tmp.cleanup)
+        path = os.path.join(self.tmp.name, "source")
+        if file_size:
+            with open(path, "wb") as f:
+                f.write(healthy_random(file_size))
+            source = {"kind": "file", "path": path}
+        else:
+            os.mkfifo(path)
+            self.fifo = os.open(path, os.O_RDWR)  # never blocks in open()
+            self.addCleanup(os.close, self.fifo)
+            source = {"kind": "hwrng", "path": path}
+        self.egd = egdtest.Egdd(self.tmp.name, source=source, egd_keys=egd_keys).start()
+        self.addCleanup(lambda: self.assertEqual(self.egd.stop(), 0, "egdd exit code"))
+        if file_size:
+            wait_for(lambda: self.egd.status()["pool_bytes"] == file_size - file_size % 100,
+                     "file loaded")
+        else:
+            self.prime_and_drain()
+
+    def feed(self, n):
+        data = healthy_random(n)
+        os.write(self.fifo, data)
+        return data
+
+    def prime_and_drain(self):
+        written, deadline = 0, time.time() + 10
+        while self.egd.status()["pool_bytes"] == 0:
+            self.assertLess(time.time(), deadline, "no bytes reached the pool")
+            written += len(self.feed(5000))
+            time.sleep(0.1)
+        wait_for(lambda: self.egd.status()["bytes_received"] == written, "all bytes read")
+        with self.egd.connect() as s:
+            while True:
+                s.sendall(b"\x01\xff")
+                m = recv_exact(s, 1)[0]
+                recv_exact(s, m)
+                if m == 0 and self.egd.status()["pool_bytes"] == 0:
+                    break
+        wait_for(lambda: self.egd.status()["clients"] == 0, "drain connection gone")
+
+    def connect(self, unix=False):
+        s = self.egd.connect(unix=unix)
+        self.addCleanup(s.close)
+        return s
+
+    def assert_pid(self, s):
+        s.sendall(b"\x04")
+        pid = str(self.egd.proc.pid).encode()
+        self.assertEqual(recv_exact(s, 1 + len(pid)), bytes([len(pid)]) + pid)
+
+    def clients_are(self, n):
+        wait_for(lambda: self.egd.status()["clients"] == n, "clients == %d" % n)
+
+    def rewrite_config(self, old, new):
+        with open(self.egd.config) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        tmp = self.egd.config + ".new"
+        with open(tmp, "w") as f:
+            f.write(text.replace(old, new))
+        os.rename(tmp, self.egd.config)
+        return text.replace(old, new)
+
+
+class MaxClientsTest(Base):
+    def test_fifth_connection_closed_others_served(self):
+        self.start(egd_keys={"max_clients": 4}, file_size=10000)
+        four = [self.connect(unix=i == 3) for i in range(4)]
+        for s in four:
+            self.assert_pid(s)
+        self.clients_are(4)
+        log_before = len(self.egd.log_text())
+        for unix in (False, True):
+            extra = self.connect(unix=unix)
+            t0 = time.time()
+            self.assertTrue(closed_within(extra, 2.0), "5th connection (unix=%s) not closed" % unix)
+            self.assertLess(time.time() - t0, 1.0)
+        self.assertRegex(self.egd.log_text()[log_before:],
+                         re.compile(r"max_clients|too many|limit|reject", re.I))
+        for s in four:
+            self.assertEqual(len(egdtest.egd_read_blocking(s, 16)), 16)
+            self.assert_pid(s)
+        self.assertEqual(self.egd.status()["clients"], 4)
+        four[0].close()
+        self.clients_are(3)
+        self.assert_pid(self.connect())
+
+
+class CommandTimeoutTest(Base):
+    def test_half_commands_dropped_idle_and_waiting_kept(self):
+        self.start(egd_keys={"command_timeout_ms": 500})
+        idle, waiting = self.connect(), self.connect(unix=True)
+        waiting.sendall(b"\x02\x10")
+        halves = [b"\x03\x00\x10", b"\x02", b"\x03\x00\x10\x05ab"]
+        half_socks = [self.connect(unix=i == 1) for i in range(len(halves))]
+        t0 = time.time()
+        for s, h in zip(half_socks, halves):
+            s.sendall(h)
+        for s, h in zip(half_socks, halves):
+            self.assertTrue(closed_within(s, max(0.1, t0 + 1.5 - time.time())),
+                            "half command %r not dropped within 1.5 s" % h)
+            self.assertGreaterEqual(time.time() - t0, 0.4, "half command %r dropped early" % h)
+        time.sleep(max(0.0, t0 + 2.0 - time.time()))
+        self.assertFalse(closed_within(idle, 0.01), "idle client dropped")
+        self.assertFalse(closed_within(waiting, 0.01), "waiting client dropped")
+        self.assert_pid(idle)
+        data = self.feed(100)
+        self.assertEqual(recv_exact(waiting, 16), data[:16])
+        self.assert_pid(waiting)
+        self.assertEqual(self.egd.status()["clients"], 2)
+
+
+class NoDelayTest(Base):
+    def test_round_trips_are_fast(self):
+        self.start(file_size=20000)
+        s = self.connect()
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for name, req, read in (("02 32", b"\x02\x20", lambda: recv_exact(s, 32)),
+                                ("01 32", b"\x01\x20", lambda: recv_exact(s, 33)),
+                                ("04", b"\x04", lambda: recv_exact(s, 1 + recv_exact(s, 1)[0]))):
+            t0 = time.monotonic()
+            for _ in range(200):
+                s.sendall(req)
+                read()
+            elapsed = time.monotonic() - t0
+            print("\n200 x %s: %.3f s" % (name, elapsed), end="")
+            self.assertLess(elapsed, 2.0, "200 round trips of %s took %.2f s (Nagle?)"
+                            % (name, elapsed))
+
+
+class SignalTest(Base):
+    def test_sighup_applies_new_config_keeps_clients(self):
+        self.start(egd_keys={"max_clients": 8})
+        pending, x, y = self.connect(), self.connect(unix=True), self.connect()
+        pending.sendall(b"\x02\x10")
+        self.assert_pid(x)
+        self.clients_are(3)
+        self.rewrite_config("max_clients = 8", "max_clients = 3")
+        self.egd.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        self.assertTrue(closed_within(self.connect(), 2.0), "new max_clients = 3 not applied")
+        self.assert_pid(x)
+        self.assert_pid(y)
+        data = self.feed(100)
+        self.assertEqual(recv_exact(pending, 16), data[:16])
+        self.assert_pid(pending)
+        x.close()
+        self.clients_are(2)
+        self.assert_pid(self.connect())
+        self.assertIsNone(self.egd.proc.poll())
+
+    def test_invalid_config_on_sighup_keeps_old(self):
+        self.start(egd_keys={"max_clients": 2})
+        a, b = self.connect(), self.connect(unix=True)
+        a.sendall(b"\x02\x10")
+        self.assert_pid(b)
+        self.clients_are(2)
+        text = self.rewrite_config("max_clients = 2", "max_clients = 5\nno_such_key = 1")
+        bad_line = text.splitlines().index("no_such_key = 1") + 1
+        log_before = len(self.egd.log_text())
+        self.egd.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: re.search(r"egdd\.toml:%d\b" % bad_line,
+                                   self.egd.log_text()[log_before:]), "config error logged")
+        self.assertIsNone(self.egd.proc.poll(), "egdd exited on an invalid config")
+        self.assertTrue(closed_within(self.connect(), 2.0), "old max_clients = 2 not kept")
+        self.assert_pid(b)
+        data = self.feed(100)
+        self.assertEqual(recv_exact(a, 16), data[:16])
+        self.rewrite_config("no_such_key = 1", "")
+        self.egd.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        self.assert_pid(self.connect())   # max_clients = 5 now
+
+    def test_sigterm_exits_zero_promptly(self):
+        self.start()
+        pending, idle, half = self.connect(), self.connect(unix=True), self.connect()
+        pending.sendall(b"\x02\x10")
+        half.sendall(b"\x03\x00")
+        self.assert_pid(idle)
+        self.clients_are(3)
+        t0 = time.time()
+        self.egd.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.egd.proc.wait(timeout=3)
+        except Exception:
+            self.fail("egdd still running 3 s after SIGTERM")
+        print("\nexit %d after %.3f s" % (code, time.time() - t0), end="")
+        self.assertEqual(code, 0)
+        for s in (pending, idle, half):
+            try:
+                self.assertTrue(closed_within(s, 1.0), "client connection left open")
+            except ConnectionResetError:
+                pass
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
