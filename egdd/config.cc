@@ -265,7 +265,7 @@ const std::vector<Section>& Sections() {
        {{"socket", [](Field& f, Config& c) { return f.UnixPath(&c.control.socket); }},
         {"mode", [](Field& f, Config& c) { return f.Mode(&c.control.mode); }}}},
       {"pool",
-       {{"size_bytes", [](Field& f, Config& c) { return f.Int(64, kGiB, &c.pool.size_bytes); }}}},
+       {{"size_bytes", [](Field& f, Config& c) { return f.Int(256, kGiB, &c.pool.size_bytes); }}}},
       {"output",
        {{"mode", [](Field& f, Config& c) { return f.Enum(kOutputModes, &c.output.mode); }}}},
       {"health",

@@ -62,7 +62,7 @@ struct ControlConfig {
 };
 
 struct PoolConfig {
-  size_t size_bytes = 1048576;  // tested bytes held ready, [64, 1 GiB]
+  size_t size_bytes = 1048576;  // tested bytes held ready, [256, 1 GiB]: a blocking read (<= 255) must fit
 };
 
 struct OutputConfig {

@@ -145,7 +145,7 @@ unix_mode = "0600"
 socket = "/tmp/e/control.sock"
 mode = "0600"
 [pool]
-size_bytes = 64
+size_bytes = 256
 [output]
 mode = "conditioned"
 [health]
@@ -174,7 +174,7 @@ level = "debug"
   CHECK(c.egd.unix_mode == "0600");
   CHECK(c.control.socket == "/tmp/e/control.sock");
   CHECK(c.control.mode == "0600");
-  CHECK(c.pool.size_bytes == 64);
+  CHECK(c.pool.size_bytes == 256);
   CHECK(c.output.mode == OutputMode::kConditioned);
   CHECK(c.health.total_failure_chunk == 65536);
   CHECK(c.health.total_failure_max_identical == 65535);
@@ -266,7 +266,7 @@ TEST_CASE("out-of-range values state the range") {
   CHECK(ErrorOf("[egd]\nmax_pending_output = 511\n") ==
         "egdd.toml:2: egd.max_pending_output: 511 is out of range [512, 67108864]");
   CHECK(ErrorOf("[pool]\nsize_bytes = 1073741825\n") ==
-        "egdd.toml:2: pool.size_bytes: 1073741825 is out of range [64, 1073741824]");
+        "egdd.toml:2: pool.size_bytes: 1073741825 is out of range [256, 1073741824]");
   CHECK(ErrorOf("[health]\ntotal_failure_chunk = 15\n") ==
         "egdd.toml:2: health.total_failure_chunk: 15 is out of range [16, 65536]");
   CHECK(ErrorOf("[health]\ntotal_failure_max_identical = 0\n") ==
