@@ -8,32 +8,72 @@ namespace egd {
 std::optional<HealthAlarm> TotalFailureCheck(std::span<const uint8_t> chunk,
                                              const TotalFailureParams& params) {
   std::array<uint32_t, 256> counts{};
-  for (uint8_t b : chunk) ++counts[b];
-  auto max_it = std::max_element(counts.begin(), counts.end());
-  if (*max_it <= params.max_identical) return std::nullopt;
-  int value = static_cast<int>(max_it - counts.begin());
-  return HealthAlarm{"total_failure", "byte value " + std::to_string(value) + " occurred " +
-                                          std::to_string(*max_it) + " times in " +
-                                          std::to_string(chunk.size()) + " bytes (limit " +
-                                          std::to_string(params.max_identical) + ")"};
+  uint32_t limit = static_cast<uint32_t>(params.max_identical);
+  for (uint8_t b : chunk) {
+    if (++counts[b] > limit) {
+      return HealthAlarm{"total_failure",
+                         "byte value " + std::to_string(b) + " occurred more than " +
+                             std::to_string(limit) + " times in a chunk of " +
+                             std::to_string(chunk.size()) + " bytes",
+                         0};
+    }
+  }
+  return std::nullopt;
+}
+
+HealthGate::HealthGate(HealthParams params, StartupTest startup)
+    : params_(params), startup_(std::move(startup)), continuous_(params.continuous) {
+  Restart();
+}
+
+void HealthGate::Restart() {
+  held_.clear();
+  continuous_.Reset();  // its window offsets restart at in_ as well
+  released_ = tf_done_ = in_;
+  starting_ = startup_ != nullptr && params_.startup_bytes > 0;
+  startup_end_ = in_ + (starting_ ? params_.startup_bytes : 0);
+}
+
+std::optional<HealthAlarm> HealthGate::Fail(HealthAlarm alarm) {
+  alarm.discarded = held_.size();
+  Restart();
+  return alarm;
 }
 
 std::optional<HealthAlarm> HealthGate::Push(std::span<const uint8_t> raw,
                                             std::vector<uint8_t>* passed) {
-  while (!raw.empty()) {
-    size_t take = std::min(raw.size(), params_.chunk - window_.size());
-    window_.insert(window_.end(), raw.begin(), raw.begin() + take);
-    raw = raw.subspan(take);
-    if (window_.size() < params_.chunk) break;
+  auto failure = continuous_.Feed(raw);
+  held_.insert(held_.end(), raw.begin(), raw.end());
+  in_ += raw.size();
+  if (failure) return Fail({failure->test, failure->detail, 0});
+  if (auto alarm = RunChunkTests()) return Fail(std::move(*alarm));
+  if (starting_ && tf_done_ >= startup_end_) {
+    std::span<const uint8_t> window(held_.data(), params_.startup_bytes);
+    if (auto alarm = startup_(window)) return Fail(std::move(*alarm));
+    starting_ = false;
+  }
+  if (!starting_) Release(passed);
+  return std::nullopt;
+}
+
+std::optional<HealthAlarm> HealthGate::RunChunkTests() {
+  const size_t chunk = params_.total_failure.chunk;
+  while (in_ - tf_done_ >= chunk) {
+    std::span<const uint8_t> bytes(held_.data() + (tf_done_ - released_), chunk);
     ++chunks_tested_;
-    if (auto alarm = TotalFailureCheck(window_, params_)) {
-      window_.clear();
-      return alarm;
-    }
-    passed->insert(passed->end(), window_.begin(), window_.end());
-    window_.clear();
+    if (auto alarm = TotalFailureCheck(bytes, params_.total_failure)) return alarm;
+    tf_done_ += chunk;
   }
   return std::nullopt;
+}
+
+void HealthGate::Release(std::vector<uint8_t>* passed) {
+  uint64_t upto = std::min(tf_done_, continuous_.apt_verified_bytes());
+  if (upto <= released_) return;
+  size_t n = static_cast<size_t>(upto - released_);
+  passed->insert(passed->end(), held_.begin(), held_.begin() + n);
+  held_.erase(held_.begin(), held_.begin() + n);
+  released_ = upto;
 }
 
 }  // namespace egd

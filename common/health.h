@@ -1,55 +1,90 @@
 // Health testing of raw source bytes. HealthGate is the one door between a
-// source and the pool: bytes come out of it only after every test covering them
-// has passed. On an alarm the whole untested window is discarded.
+// source and the pool: a byte comes out only after every test covering it has
+// passed; on an alarm every byte not yet released (the failing window) is
+// discarded and the gate starts afresh.
 //
-// Tests implemented here: the TRNG manual's PTG.2 total failure test (chunks of
-// `chunk` bytes; alarm when one byte value occurs more than `max_identical`
-// times in a chunk, which catches a source stuck at any value). Further tests
-// (SP 800-90B RCT/APT, startup tests) plug in as more HealthTest checks.
+// Tests, all on the raw stream in source order:
+// - the TRNG manual's PTG.2 total failure test: chunks of `chunk` bytes; alarm
+//   when any one byte value occurs more than `max_identical` times in a chunk
+//   (so a source stuck at any value fails within one chunk);
+// - SP 800-90B 4.4 repetition count and adaptive proportion tests
+//   (common/sp800_90b.h), continuously;
+// - a startup test on the first `startup_bytes` after every power-on (the
+//   caller supplies it, e.g. the FIPS 140-2 / AIS 31 T1-T4 block tests); no
+//   byte is released before it passes.
 // Pure and single-threaded; no I/O.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "common/sp800_90b.h"
+
 namespace egd {
 
 struct HealthAlarm {
-  std::string test;    // e.g. "total_failure"
+  std::string test;    // "total_failure", "repetition_count", "adaptive_proportion", "startup"
   std::string detail;  // human-readable: what was seen
+  size_t discarded = 0;  // bytes of the failing window dropped with it
 };
 
 struct TotalFailureParams {
   size_t chunk = 100;        // bytes per test
-  size_t max_identical = 6;  // alarm when a value occurs more often than this
+  size_t max_identical = 6;  // alarm when one value occurs more often than this
 };
 
-// Returns an alarm when `chunk` (exactly params.chunk bytes) fails the test.
+struct HealthParams {
+  TotalFailureParams total_failure;
+  ContinuousParams continuous;
+  size_t startup_bytes = 2500;  // 20,000 bits: one FIPS 140-2 / AIS 31 block
+};
+
+// Returns an alarm when `chunk` fails the total failure test.
 std::optional<HealthAlarm> TotalFailureCheck(std::span<const uint8_t> chunk,
                                              const TotalFailureParams& params);
 
+// Startup test over exactly HealthParams::startup_bytes bytes.
+using StartupTest = std::function<std::optional<HealthAlarm>(std::span<const uint8_t>)>;
+
 class HealthGate {
  public:
-  explicit HealthGate(TotalFailureParams params) : params_(params) {}
+  explicit HealthGate(HealthParams params, StartupTest startup = nullptr);
 
-  // Feeds raw bytes in source order. Appends to *passed every byte whose chunk
-  // completed and passed. On the first failing chunk returns the alarm, drops
-  // that chunk and every byte after it in `raw`, and stays empty.
+  // Feeds raw bytes in source order; appends to *passed the bytes every
+  // covering test has passed. On an alarm, returns it and discards every
+  // unreleased byte (including the rest of `raw`); the startup test is then
+  // required again.
   std::optional<HealthAlarm> Push(std::span<const uint8_t> raw, std::vector<uint8_t>* passed);
 
-  // Discards the untested window (bytes of an incomplete chunk).
-  void Reset() { window_.clear(); }
+  // Forgets the unreleased window; the next bytes must pass the startup test
+  // again (call on every power-on of the device).
+  void Restart();
 
-  size_t pending() const { return window_.size(); }
+  size_t pending() const { return held_.size(); }
+  bool starting() const { return starting_; }
   uint64_t chunks_tested() const { return chunks_tested_; }
+  const Cutoffs& cutoffs() const { return continuous_.cutoffs(); }
+  const HealthParams& params() const { return params_; }
 
  private:
-  TotalFailureParams params_;
-  std::vector<uint8_t> window_;
+  std::optional<HealthAlarm> RunChunkTests();
+  std::optional<HealthAlarm> Fail(HealthAlarm alarm);
+  void Release(std::vector<uint8_t>* passed);
+
+  HealthParams params_;
+  StartupTest startup_;
+  ContinuousTests continuous_;
+  std::vector<uint8_t> held_;   // unreleased bytes, stream offsets [released_, in_)
+  uint64_t in_ = 0;             // stream offset: bytes ever fed
+  uint64_t released_ = 0;       // stream offset of held_[0]
+  uint64_t tf_done_ = 0;        // stream offset up to which total failure chunks passed
+  uint64_t startup_end_ = 0;    // stream offset where the startup window ends
+  bool starting_ = true;
   uint64_t chunks_tested_ = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <numeric>
+#include <random>
 
 namespace egd {
 namespace {
@@ -10,6 +11,19 @@ std::vector<uint8_t> Counting(size_t n) {
   std::vector<uint8_t> v(n);
   std::iota(v.begin(), v.end(), 0);
   return v;
+}
+
+std::vector<uint8_t> RandomBytes(size_t n, uint64_t seed = 1) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint8_t> v(n);
+  for (auto& b : v) b = static_cast<uint8_t>(rng() >> 56);
+  return v;
+}
+
+HealthParams NoStartup() {
+  HealthParams p;
+  p.startup_bytes = 0;
+  return p;
 }
 
 TEST_CASE("total failure threshold boundary: 6 identical pass, 7 fail") {
@@ -24,7 +38,7 @@ TEST_CASE("total failure threshold boundary: 6 identical pass, 7 fail") {
   CHECK(alarm->test == "total_failure");
 }
 
-TEST_CASE("a source stuck at any value fails within one chunk") {
+TEST_CASE("a source stuck at any value fails the total failure test within one chunk") {
   TotalFailureParams p;
   for (int v = 0; v < 256; ++v) {
     std::vector<uint8_t> chunk(100, static_cast<uint8_t>(v));
@@ -32,31 +46,61 @@ TEST_CASE("a source stuck at any value fails within one chunk") {
   }
 }
 
-TEST_CASE("gate releases only whole passed chunks, in order") {
-  HealthGate gate({100, 6});
-  auto data = Counting(250);
+TEST_CASE("gate releases bytes only when their chunk and APT window passed, in order") {
+  HealthGate gate(NoStartup());  // bit mode: APT windows of 128 bytes
+  auto data = RandomBytes(1000);
   std::vector<uint8_t> out;
   CHECK_FALSE(gate.Push(std::span(data).first(150), &out).has_value());
-  CHECK(out.size() == 100);
-  CHECK(gate.pending() == 50);
-  CHECK_FALSE(gate.Push(std::span(data).subspan(150), &out).has_value());
-  CHECK(out.size() == 200);
+  CHECK(out.size() == 100);  // chunk [0,100) done, APT window [0,128) done
+  CHECK_FALSE(gate.Push(std::span(data).subspan(150, 100), &out).has_value());
+  CHECK(out.size() == 128);  // min(tf 200, apt 128)
+  CHECK_FALSE(gate.Push(std::span(data).subspan(250), &out).has_value());
+  CHECK(out.size() == 896);  // min(tf 1000, apt 896)
   CHECK(std::equal(out.begin(), out.end(), data.begin()));
-  CHECK(gate.pending() == 50);
+  CHECK(gate.pending() == 104);
 }
 
 TEST_CASE("gate alarm drops the failing window and what follows") {
-  HealthGate gate({100, 6});
-  auto data = Counting(100);
-  std::vector<uint8_t> bad(100, 0);
-  data.insert(data.end(), bad.begin(), bad.end());
-  auto tail = Counting(30);
-  data.insert(data.end(), tail.begin(), tail.end());
+  HealthGate gate(NoStartup());
+  auto data = RandomBytes(1280);
+  for (size_t i = 1000; i < 1100; ++i) data[i] = 0xA5;  // stuck: RCT on bits will not see 0xA5; TF will
   std::vector<uint8_t> out;
-  auto alarm = gate.Push(data, &out);
+  CHECK_FALSE(gate.Push(std::span(data).first(1000), &out).has_value());
+  auto alarm = gate.Push(std::span(data).subspan(1000), &out);
   REQUIRE(alarm.has_value());
-  CHECK(out.size() == 100);
+  CHECK(alarm->test == "total_failure");
+  CHECK(out.size() == 896);  // APT windows to 896 passed; [896,1000) was still held
+  CHECK(alarm->discarded == 1280 - 896);
   CHECK(gate.pending() == 0);
+}
+
+TEST_CASE("nothing is released before the startup test passes; failing it is an alarm") {
+  HealthParams p;
+  p.startup_bytes = 500;
+  int calls = 0;
+  bool pass = true;
+  HealthGate gate(p, [&](std::span<const uint8_t> w) -> std::optional<HealthAlarm> {
+    ++calls;
+    CHECK(w.size() == 500);
+    if (pass) return std::nullopt;
+    return HealthAlarm{"startup", "rejected", 0};
+  });
+  auto data = RandomBytes(2000);
+  std::vector<uint8_t> out;
+  CHECK_FALSE(gate.Push(std::span(data).first(499), &out).has_value());
+  CHECK(out.empty());
+  CHECK(gate.starting());
+  CHECK_FALSE(gate.Push(std::span(data).subspan(499, 101), &out).has_value());
+  CHECK(calls == 1);
+  CHECK_FALSE(gate.starting());
+  CHECK(out.size() == 512);  // min(tf 600, apt 512)
+  gate.Restart();
+  pass = false;
+  out.clear();
+  auto alarm = gate.Push(std::span(data).subspan(600, 600), &out);
+  REQUIRE(alarm.has_value());
+  CHECK(alarm->test == "startup");
+  CHECK(out.empty());
 }
 
 }  // namespace

@@ -45,6 +45,10 @@ constexpr EnumName<SourceKind> kSourceKinds[] = {{"serial", SourceKind::kSerial}
                                                  {"os", SourceKind::kOs}};
 constexpr EnumName<OutputMode> kOutputModes[] = {{"raw", OutputMode::kRaw},
                                                  {"conditioned", OutputMode::kConditioned}};
+constexpr EnumName<egd::SampleMode> kSampleModes[] = {{"bit", egd::SampleMode::kBit},
+                                                     {"byte", egd::SampleMode::kByte}};
+constexpr EnumName<AlarmPolicy> kAlarmPolicies[] = {{"reinit", AlarmPolicy::kReinit},
+                                                    {"stop", AlarmPolicy::kStop}};
 constexpr EnumName<std::string_view> kLogLevels[] = {
     {"error", "error"}, {"warning", "warning"}, {"notice", "notice"},
     {"info", "info"},   {"debug", "debug"}};
@@ -115,6 +119,14 @@ class Field {
   bool Bool(bool* out) {
     if (!Expect(toml::node_type::boolean)) return false;
     *out = node_.as_boolean()->get();
+    return true;
+  }
+
+  // A duration given in milliseconds (keys named *_ms).
+  bool Millis(int64_t lo, int64_t hi, std::chrono::milliseconds* out) {
+    int64_t ms;
+    if (!Int(lo, hi, &ms)) return false;
+    *out = std::chrono::milliseconds(ms);
     return true;
   }
 
@@ -213,13 +225,6 @@ bool SetListen(Field& f, Config& c) {
   return true;
 }
 
-bool SetCommandTimeout(Field& f, Config& c) {
-  int64_t ms;
-  if (!f.Int(100, 3600000, &ms)) return false;
-  c.egd.command_timeout = std::chrono::milliseconds(ms);
-  return true;
-}
-
 bool SetBaudRate(Field& f, Config& c) {
   if (!f.Expect(toml::node_type::integer)) return false;
   int64_t baud = f.node().as_integer()->get();
@@ -257,7 +262,8 @@ const std::vector<Section>& Sections() {
       {"egd",
        {{"listen", SetListen},
         {"max_clients", [](Field& f, Config& c) { return f.Int(1, 1000000, &c.egd.max_clients); }},
-        {"command_timeout_ms", SetCommandTimeout},
+        {"command_timeout_ms",
+         [](Field& f, Config& c) { return f.Millis(100, 3600000, &c.egd.command_timeout); }},
         {"max_pending_output",
          [](Field& f, Config& c) { return f.Int(512, 64 * kMiB, &c.egd.max_pending_output); }},
         {"unix_mode", [](Field& f, Config& c) { return f.Mode(&c.egd.unix_mode); }}}},
@@ -274,7 +280,14 @@ const std::vector<Section>& Sections() {
         {"total_failure_max_identical",
          [](Field& f, Config& c) {
            return f.Int(1, 65535, &c.health.total_failure_max_identical);
-         }}}},
+         }},
+        {"sample", [](Field& f, Config& c) { return f.Enum(kSampleModes, &c.health.sample); }},
+        {"alpha_exponent",
+         [](Field& f, Config& c) { return f.Int(20, 64, &c.health.alpha_exponent); }},
+        {"startup_test", [](Field& f, Config& c) { return f.Bool(&c.health.startup_test); }},
+        {"on_alarm", [](Field& f, Config& c) { return f.Enum(kAlarmPolicies, &c.health.on_alarm); }},
+        {"reinit_delay_ms",
+         [](Field& f, Config& c) { return f.Millis(100, 3600000, &c.health.reinit_delay); }}}},
       {"log",
        {{"level", [](Field& f, Config& c) {
           std::string_view level;

@@ -12,12 +12,14 @@
 #include <string_view>
 #include <vector>
 
+#include "common/sp800_90b.h"
 #include "common/status.h"
 
 namespace egdd {
 
 enum class SourceKind { kSerial, kHwrng, kFile, kOs };
 enum class OutputMode { kRaw, kConditioned };
+enum class AlarmPolicy { kReinit, kStop };
 
 std::string_view SourceKindName(SourceKind kind);
 
@@ -72,6 +74,11 @@ struct OutputConfig {
 struct HealthConfig {
   size_t total_failure_chunk = 100;     // bytes per total failure test chunk, [16, 65536]
   size_t total_failure_max_identical = 6;  // alarm when a byte value occurs more often, [1, chunk)
+  egd::SampleMode sample = egd::SampleMode::kBit;  // SP 800-90B RCT/APT samples: bit | byte
+  int alpha_exponent = 40;          // RCT/APT false positive probability 2^-N, [20, 64]
+  bool startup_test = true;         // FIPS 140-2 block tests on the first 20,000 bits after init
+  AlarmPolicy on_alarm = AlarmPolicy::kReinit;  // reinit (after a delay) | stop (wait for init)
+  std::chrono::milliseconds reinit_delay{10000};  // first delay; doubles while alarms repeat, [100, 3600000]
 };
 
 struct LogConfig {

@@ -65,6 +65,11 @@ void CheckDefaults(const Config& c) {
   CHECK(c.output.mode == d.output.mode);
   CHECK(c.health.total_failure_chunk == d.health.total_failure_chunk);
   CHECK(c.health.total_failure_max_identical == d.health.total_failure_max_identical);
+  CHECK(c.health.sample == d.health.sample);
+  CHECK(c.health.alpha_exponent == d.health.alpha_exponent);
+  CHECK(c.health.startup_test == d.health.startup_test);
+  CHECK(c.health.on_alarm == d.health.on_alarm);
+  CHECK(c.health.reinit_delay == d.health.reinit_delay);
   CHECK(c.log.level == d.log.level);
 }
 
@@ -151,6 +156,11 @@ mode = "conditioned"
 [health]
 total_failure_chunk = 65536
 total_failure_max_identical = 65535
+sample = "byte"
+alpha_exponent = 64
+startup_test = false
+on_alarm = "stop"
+reinit_delay_ms = 3600000
 [log]
 level = "debug"
 )");
@@ -178,6 +188,11 @@ level = "debug"
   CHECK(c.output.mode == OutputMode::kConditioned);
   CHECK(c.health.total_failure_chunk == 65536);
   CHECK(c.health.total_failure_max_identical == 65535);
+  CHECK(c.health.sample == egd::SampleMode::kByte);
+  CHECK(c.health.alpha_exponent == 64);
+  CHECK_FALSE(c.health.startup_test);
+  CHECK(c.health.on_alarm == AlarmPolicy::kStop);
+  CHECK(c.health.reinit_delay == std::chrono::milliseconds(3600000));
   CHECK(c.log.level == "debug");
 }
 
@@ -269,6 +284,10 @@ TEST_CASE("out-of-range values state the range") {
         "egdd.toml:2: pool.size_bytes: 1073741825 is out of range [256, 1073741824]");
   CHECK(ErrorOf("[health]\ntotal_failure_chunk = 15\n") ==
         "egdd.toml:2: health.total_failure_chunk: 15 is out of range [16, 65536]");
+  CHECK(ErrorOf("[health]\nalpha_exponent = 19\n") ==
+        "egdd.toml:2: health.alpha_exponent: 19 is out of range [20, 64]");
+  CHECK(ErrorOf("[health]\non_alarm = \"panic\"\n") ==
+        "egdd.toml:2: health.on_alarm: 'panic' is not one of reinit, stop");
   CHECK(ErrorOf("[health]\ntotal_failure_max_identical = 0\n") ==
         "egdd.toml:2: health.total_failure_max_identical: 0 is out of range [1, 65535]");
   CHECK_THAT(ErrorOf("[serial]\nbaud_rate = 9601\n"),
@@ -407,7 +426,8 @@ TEST_CASE("the example file holds every key with its default") {
       "source.read_size", "serial.port", "serial.baud_rate", "egd.listen", "egd.max_clients",
       "egd.command_timeout_ms", "egd.max_pending_output", "egd.unix_mode", "control.socket",
       "control.mode", "pool.size_bytes", "output.mode", "health.total_failure_chunk",
-      "health.total_failure_max_identical", "log.level"};
+      "health.total_failure_max_identical", "health.sample", "health.alpha_exponent",
+      "health.startup_test", "health.on_alarm", "health.reinit_delay_ms", "log.level"};
   CHECK(KeysIn(EGDD_EXAMPLE_CONFIG) == expected);
 }
 

@@ -32,8 +32,21 @@ EgdSettings SettingsFrom(const EgdConfig& c) {
   return EgdSettings{c.max_clients, c.command_timeout, c.max_pending_output};
 }
 
-egd::TotalFailureParams GateParams(const HealthConfig& h) {
-  return {h.total_failure_chunk, h.total_failure_max_identical};
+egd::HealthParams GateParams(const Config& c) {
+  egd::HealthParams p;
+  p.total_failure = {c.health.total_failure_chunk, c.health.total_failure_max_identical};
+  p.continuous = {c.health.sample, c.source.entropy_per_bit, c.health.alpha_exponent};
+  p.startup_bytes = c.health.startup_test ? p.startup_bytes : 0;
+  return p;
+}
+
+bool SameHealth(const Config& a, const Config& b) {
+  const HealthConfig &x = a.health, &y = b.health;
+  return x.total_failure_chunk == y.total_failure_chunk &&
+         x.total_failure_max_identical == y.total_failure_max_identical &&
+         x.sample == y.sample && x.alpha_exponent == y.alpha_exponent &&
+         x.startup_test == y.startup_test &&
+         a.source.entropy_per_bit == b.source.entropy_per_bit;
 }
 
 bool SameSource(const SourceConfig& a, const SourceConfig& b) {
@@ -65,9 +78,6 @@ egd::Status Daemon::Start() {
 }
 
 egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
-  if (c.output.mode == OutputMode::kConditioned) {
-    return egd::Status::Error(c.file + ": [output] mode = \"conditioned\" is not available yet");
-  }
   unsigned unix_mode = 0666, control_mode = 0660;
   ParseMode(c.egd.unix_mode, &unix_mode);
   ParseMode(c.control.mode, &control_mode);
@@ -81,11 +91,20 @@ egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
   }
   if (c.pool.size_bytes != pool_.capacity()) pool_.Resize(c.pool.size_bytes);
   bool source_changed = first || !SameSource(c.source, config_.source);
-  bool gate_changed = first || GateParams(c.health).chunk != GateParams(config_.health).chunk ||
-                      c.health.total_failure_max_identical !=
-                          config_.health.total_failure_max_identical;
+  bool gate_changed = first || !SameHealth(c, config_);
+  bool output_changed = first || c.output.mode != config_.output.mode ||
+                        c.source.entropy_per_bit != config_.source.entropy_per_bit;
   config_ = c;
-  if (gate_changed) gate_ = std::make_unique<egd::HealthGate>(GateParams(c.health));
+  if (gate_changed) {
+    if (gate_) bytes_discarded_ += gate_->pending();
+    gate_ = std::make_unique<egd::HealthGate>(GateParams(c), StartupTest());
+  }
+  if (output_changed) {
+    conditioner_.reset();
+    if (c.output.mode == OutputMode::kConditioned) {
+      conditioner_ = std::make_unique<egd::Conditioner>(c.source.entropy_per_bit);
+    }
+  }
   if (source_changed) {
     bool was_on = state_ != DeviceState::kStandby;
     CloseSource();
@@ -108,7 +127,8 @@ void Daemon::MakeSource() {
 void Daemon::OpenSource() {
   read_outstanding_ = false;
   source_eof_ = false;
-  gate_->Reset();
+  gate_->Restart();  // every power-on runs the startup test again
+  if (conditioner_) conditioner_->Reset();
   egd::Status st = source_->Open();
   if (!st.ok()) {
     SetState(DeviceState::kDeviceLost, st.message());
@@ -126,7 +146,7 @@ void Daemon::CloseSource() {
   read_outstanding_ = false;
   if (gate_) {
     bytes_discarded_ += gate_->pending();
-    gate_->Reset();  // untested bytes never survive a power cycle
+    gate_->Restart();  // untested bytes never survive a power cycle
   }
 }
 
@@ -147,21 +167,46 @@ void Daemon::OnData(std::span<const uint8_t> raw) {
   passed_.clear();
   auto alarm = gate_->Push(raw, &passed_);
   bytes_passed_ += passed_.size();
-  if (!passed_.empty() && state_ == DeviceState::kInitializing) {
-    SetState(DeviceState::kRunning, "health tests passed");
+  if (!gate_->starting() && !alarm && state_ == DeviceState::kInitializing) {
+    SetState(DeviceState::kRunning, "startup tests passed");
+    alarm_streak_ = 0;
   }
-  size_t added = pool_.Add(passed_);
-  bytes_discarded_ += passed_.size() - added;
+  std::vector<uint8_t>* ready = &passed_;
+  if (conditioner_) {
+    conditioned_.clear();
+    conditioner_->Push(passed_, &conditioned_);
+    ready = &conditioned_;
+  }
+  size_t added = pool_.Add(*ready);
+  bytes_discarded_ += ready->size() - added;
   if (alarm) return OnAlarm(*alarm);
   RequestRead();
 }
 
 void Daemon::OnAlarm(const egd::HealthAlarm& alarm) {
   ++alarms_;
+  ++alarm_streak_;
+  bytes_discarded_ += alarm.discarded;
   last_alarm_ = alarm.test + ": " + alarm.detail;
-  Log(LogLevel::kError, "health alarm: ", last_alarm_, "; output stopped");
+  Log(LogLevel::kError, "health alarm: ", last_alarm_, "; ", alarm.discarded,
+      " untested bytes discarded; output stopped");
   CloseSource();
+  if (conditioner_) conditioner_->Reset();
   SetState(DeviceState::kFailed, last_alarm_);
+  if (config_.health.on_alarm == AlarmPolicy::kReinit) ScheduleReinit();
+}
+
+void Daemon::ScheduleReinit() {
+  // Repeated alarms without a successful start back off, up to an hour.
+  auto delay = config_.health.reinit_delay;
+  for (uint64_t i = 1; i < alarm_streak_ && delay < std::chrono::hours(1); ++i) delay *= 2;
+  delay = std::min<std::chrono::milliseconds>(delay, std::chrono::hours(1));
+  Log(LogLevel::kNotice, "re-initialising in ", delay.count(), " ms (on_alarm = reinit)");
+  reconnect_timer_.expires_after(delay);
+  reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_ || state_ != DeviceState::kFailed) return;
+    OpenSource();
+  });
 }
 
 void Daemon::OnSourceEvent(SourceEvent event, const std::string& why) {
@@ -171,7 +216,7 @@ void Daemon::OnSourceEvent(SourceEvent event, const std::string& why) {
     bytes_discarded_ += gate_->pending();
     Log(LogLevel::kNotice, "source finished: ", why, "; ", gate_->pending(),
         " untested trailing bytes discarded");
-    gate_->Reset();
+    gate_->Restart();
     return;
   }
   Log(LogLevel::kWarning, "source lost: ", why);
@@ -201,7 +246,9 @@ void Daemon::SetState(DeviceState state, const std::string& why) {
 
 uint32_t Daemon::EntropyBits() const {
   size_t available = pool_.size() - std::min(pool_.size(), pool_.reserved());
-  double bits = static_cast<double>(available) * 8.0 * config_.source.entropy_per_bit;
+  // Conditioned output is full entropy; raw bytes carry what was assessed.
+  double per_bit = conditioner_ ? 1.0 : config_.source.entropy_per_bit;
+  double bits = static_cast<double>(available) * 8.0 * per_bit;
   return static_cast<uint32_t>(std::min(bits, double{std::numeric_limits<uint32_t>::max()}));
 }
 

@@ -2,7 +2,8 @@
 // EGD server, control socket and signals — and the device state machine:
 //
 //   standby --init--> initializing --first chunk passes--> running
-//   running --health alarm--> failed      (output stopped; init clears it)
+//   initializing/running --health alarm--> failed  (output stopped; init, or
+//                          on_alarm = reinit after a growing delay, restarts)
 //   initializing/running --device gone--> device_lost --reopened--> initializing
 //   any but standby --shutdown--> standby; restart = shutdown + init
 //
@@ -20,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/conditioner.h"
 #include "common/health.h"
 #include "egdd/config.h"
 #include "egdd/control_server.h"
@@ -62,6 +64,8 @@ class Daemon {
   void OnSourceEvent(SourceEvent event, const std::string& why);
   void OnAlarm(const egd::HealthAlarm& alarm);
   void ScheduleReconnect();
+  void ScheduleReinit();
+  egd::StartupTest StartupTest() const;
   void SetState(DeviceState state, const std::string& why);
   uint32_t EntropyBits() const;
   void WaitSignals();
@@ -72,6 +76,7 @@ class Daemon {
   DeviceState state_ = DeviceState::kStandby;
   std::unique_ptr<Source> source_;
   std::unique_ptr<egd::HealthGate> gate_;
+  std::unique_ptr<egd::Conditioner> conditioner_;  // conditioned output mode only
   Pool pool_;
   EgdServer egd_;
   ControlServer control_;
@@ -81,11 +86,13 @@ class Daemon {
   bool read_outstanding_ = false;
   bool source_eof_ = false;
   bool stopping_ = false;
-  std::vector<uint8_t> passed_;  // scratch: bytes that passed the gate
+  std::vector<uint8_t> passed_;       // scratch: bytes that passed the gate
+  std::vector<uint8_t> conditioned_;  // scratch: conditioner output
   uint64_t bytes_received_ = 0;  // raw bytes from the source
   uint64_t bytes_passed_ = 0;    // raw bytes that passed the health tests
   uint64_t bytes_discarded_ = 0; // tested bytes that did not fit, or alarm windows
   uint64_t alarms_ = 0;
+  uint64_t alarm_streak_ = 0;  // alarms since the device last reached running
   uint64_t reconnects_ = 0;
   std::string last_alarm_;
   std::string state_reason_;

@@ -60,8 +60,19 @@ class FileSource final : public BlockingSource {
   std::string description() const override { return "capture file " + path_; }
 
  protected:
-  egd::Status OpenDevice(int* fd) override { return OpenForReading(path_, fd); }
+  // A re-initialised capture resumes where it stopped: replaying it from the
+  // start would serve the same bytes twice.
+  egd::Status OpenDevice(int* fd) override {
+    egd::Status st = OpenForReading(path_, fd);
+    if (st.ok() && ::lseek(*fd, offset_, SEEK_SET) < 0) {
+      int err = errno;
+      ::close(*fd);
+      return egd::Status::Error(Errno("seek in " + path_, err));
+    }
+    return st;
+  }
   ReadResult OnReadResult(ssize_t n, int err, std::vector<uint8_t> buf) override {
+    if (n > 0) offset_ += n;  // worker thread; Open() reads it only while no worker runs
     if (n > 0) return {std::move(buf), SourceEvent::kEof, ""};
     if (n == 0) return {{}, SourceEvent::kEof, path_ + ": end of file"};
     return {{}, SourceEvent::kLost, Errno(path_, err)};
@@ -69,6 +80,7 @@ class FileSource final : public BlockingSource {
 
  private:
   std::string path_;
+  off_t offset_ = 0;
 };
 
 class OsSource final : public BlockingSource {

@@ -1,0 +1,84 @@
+// NIST SP 800-90B section 4.4 continuous health tests on raw noise samples:
+// the repetition count test (RCT) and the adaptive proportion test (APT).
+//
+// Samples are bits (SampleMode::kBit, each byte read most significant bit
+// first) or whole bytes (kByte). Cutoffs follow 4.4.1 and 4.4.2 from the
+// assessed min-entropy H per sample and the false positive probability
+// alpha = 2^-alpha_exponent:
+//   RCT: C = 1 + ceil(alpha_exponent / H)
+//   APT: window W = 1024 (bit) or 512 (byte); C = 1 + the smallest c with
+//        P(X <= c) >= 1 - alpha for X ~ Binomial(W, 2^-H)  (CRITBINOM)
+// Pure and single-threaded; the testers are built for speed (64-bit words in
+// bit mode) so that they never limit a fast source.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace egd {
+
+enum class SampleMode { kBit, kByte };
+
+struct ContinuousParams {
+  SampleMode mode = SampleMode::kBit;
+  double entropy_per_bit = 1.0;  // H per sample = this (bit) or 8 x this (byte), capped at 1 or 8
+  int alpha_exponent = 40;       // alpha = 2^-alpha_exponent
+};
+
+struct Cutoffs {
+  uint32_t rct = 0;         // a run of this many identical samples fails
+  uint32_t apt = 0;         // this many matches of the window's first sample fails
+  uint32_t apt_window = 0;  // samples per APT window
+};
+
+double SampleEntropy(const ContinuousParams& p);
+Cutoffs ComputeCutoffs(const ContinuousParams& p);
+// Smallest c with P(X <= c) >= 1 - 2^-alpha_exponent, X ~ Binomial(n, prob).
+uint32_t CritBinom(uint32_t n, double prob, int alpha_exponent);
+
+struct ContinuousFailure {
+  std::string test;    // "repetition_count" or "adaptive_proportion"
+  std::string detail;
+};
+
+// Runs both tests over a byte stream fed in pieces of any size.
+class ContinuousTests {
+ public:
+  explicit ContinuousTests(const ContinuousParams& params);
+
+  // Tests `bytes`; returns the first failure. After a failure call Reset().
+  std::optional<ContinuousFailure> Feed(std::span<const uint8_t> bytes);
+  void Reset();
+
+  const Cutoffs& cutoffs() const { return cutoffs_; }
+  // Bytes whose every covering APT window has completed and passed.
+  uint64_t apt_verified_bytes() const { return apt_done_bytes_; }
+
+ private:
+  std::optional<ContinuousFailure> FeedBits(std::span<const uint8_t> bytes);
+  std::optional<ContinuousFailure> FeedBytes(std::span<const uint8_t> bytes);
+  std::optional<ContinuousFailure> TestWord(uint64_t word);
+  std::optional<ContinuousFailure> RctBitWord(uint64_t word);
+  std::optional<ContinuousFailure> AptBitWord(uint64_t word);
+
+  ContinuousParams params_;
+  Cutoffs cutoffs_;
+  // RCT state: the current run's sample value and length.
+  int run_value_ = -1;
+  uint64_t run_length_ = 0;
+  // APT state: the window's first sample, matches so far, samples so far.
+  int apt_first_ = -1;
+  uint32_t apt_count_ = 0;
+  uint32_t apt_seen_ = 0;
+  uint64_t apt_done_bytes_ = 0;
+  uint64_t bytes_in_ = 0;
+  // Bit mode tests whole 64-bit words; the bytes of an incomplete one wait here.
+  std::array<uint8_t, 8> partial_{};
+  size_t partial_len_ = 0;
+};
+
+}  // namespace egd
