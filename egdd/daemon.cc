@@ -155,7 +155,10 @@ void Daemon::RequestRead() {
   if (state_ != DeviceState::kInitializing && state_ != DeviceState::kRunning) return;
   size_t room = pool_.free();
   size_t held = gate_->pending();
-  if (room <= held) return;
+  // Refill in sizeable reads: a full pool drained 32 bytes at a time must not
+  // turn into one tiny device read (and thread hand-off) per client request.
+  size_t low_water = std::min(config_.source.read_size, pool_.capacity() / 4);
+  if (room <= held || room - held < low_water) return;
   size_t want = std::min(config_.source.read_size, room - held);
   read_outstanding_ = true;
   source_->Read(want);
