@@ -35,7 +35,7 @@ struct HealthAlarm {
 
 struct TotalFailureParams {
   size_t chunk = 100;        // bytes per test
-  size_t max_identical = 6;  // alarm when one value occurs more often than this
+  size_t max_identical = 12;  // alarm when one value occurs more often than this
 };
 
 struct HealthParams {

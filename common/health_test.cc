@@ -26,8 +26,8 @@ HealthParams NoStartup() {
   return p;
 }
 
-TEST_CASE("total failure threshold boundary: 6 identical pass, 7 fail") {
-  TotalFailureParams p;
+TEST_CASE("total failure boundary with the manual's limit: 6 identical pass, 7 fail") {
+  TotalFailureParams p{100, 6};
   auto chunk = Counting(100);
   for (int i = 0; i < 5; ++i) chunk[10 + i] = 0xA5;  // 0xA5 absent from 0..99; now 5 times
   chunk[20] = 0xA5;                                   // 6 times
@@ -36,6 +36,16 @@ TEST_CASE("total failure threshold boundary: 6 identical pass, 7 fail") {
   auto alarm = TotalFailureCheck(chunk, p);
   REQUIRE(alarm.has_value());
   CHECK(alarm->test == "total_failure");
+}
+
+TEST_CASE("total failure boundary with the default limit: 12 identical pass, 13 fail") {
+  TotalFailureParams p;
+  REQUIRE(p.max_identical == 12);
+  auto chunk = Counting(100);
+  for (int i = 0; i < 12; ++i) chunk[3 * i + 1] = 0xEE;
+  CHECK_FALSE(TotalFailureCheck(chunk, p).has_value());
+  chunk[99] = 0xEE;
+  CHECK(TotalFailureCheck(chunk, p).has_value());
 }
 
 TEST_CASE("a source stuck at any value fails the total failure test within one chunk") {

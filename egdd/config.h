@@ -73,7 +73,7 @@ struct OutputConfig {
 
 struct HealthConfig {
   size_t total_failure_chunk = 100;     // bytes per total failure test chunk, [16, 65536]
-  size_t total_failure_max_identical = 6;  // alarm when a byte value occurs more often, [1, chunk)
+  size_t total_failure_max_identical = 12;  // alarm when a byte value occurs more often, [1, chunk); the manual used 6
   egd::SampleMode sample = egd::SampleMode::kBit;  // SP 800-90B RCT/APT samples: bit | byte
   int alpha_exponent = 40;          // RCT/APT false positive probability 2^-N, [20, 64]
   bool startup_test = true;         // FIPS 140-2 block tests on the first 20,000 bits after init

@@ -111,7 +111,7 @@ TEST_CASE("defaults") {
   CHECK(c.pool.size_bytes == 1048576);
   CHECK(c.output.mode == OutputMode::kRaw);
   CHECK(c.health.total_failure_chunk == 100);
-  CHECK(c.health.total_failure_max_identical == 6);
+  CHECK(c.health.total_failure_max_identical == 12);
   CHECK(c.log.level == "info");
 }
 

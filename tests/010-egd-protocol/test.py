@@ -7,6 +7,9 @@ control exactly when bytes arrive (pending blocking reads, dead clients).
 Test data passes egdd's health tests with certainty: it is a chain of random
 permutations of 0..255 (os.urandom data fails the total failure test in
 about 4 of 100,000 100-byte chunks).
+egdd releases a byte only when every test window covering it is complete
+(100-byte total failure chunks, 128- or 512-byte APT windows): GRAIN, a
+multiple of all of them, is the unit in which the test feeds data.
 """
 import os
 import random
@@ -21,8 +24,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
 from egdtest import egd_entropy, recv_exact  # noqa: E402
 
-FILE_SIZE = 50037            # the last partial 100-byte chunk (37 bytes) is never served
-SERVED = FILE_SIZE - FILE_SIZE % 100
+GRAIN = 12800
+SERVED = 4 * GRAIN
+FILE_SIZE = SERVED + 37      # the 37 bytes of the last incomplete window are never served
 
 
 def healthy_random(n):
@@ -61,14 +65,14 @@ def wait_for(pred, what, timeout=5.0):
 
 
 def prime_and_drain(egd, fifo):
-    """Feeds the FIFO until bytes reach the pool, then empties the pool. Afterwards
-    every byte written was taken by egdd, health chunks restart at the next byte
-    written, and the pool is empty."""
+    """Feeds the FIFO until bytes reach the pool, then empties the pool. Afterwards every
+    byte written was taken by egdd, health test windows start afresh at the next byte
+    written (GRAIN-sized writes), and the pool is empty."""
     deadline = time.time() + 10
     while egd.status()["pool_bytes"] == 0:
         if time.time() > deadline:
             raise AssertionError("no bytes reached the pool after %d written" % fifo.written)
-        fifo.write(healthy_random(5000))
+        fifo.write(healthy_random(GRAIN))
         time.sleep(0.1)
     wait_for(lambda: egd.status()["bytes_received"] == fifo.written,
              "bytes_received == %d written" % fifo.written)
@@ -99,6 +103,15 @@ def assert_silent(test, sock, wait=0.3):
         sock.settimeout(10)
 
 
+def on_both(check):
+    """Runs check(self, sock) once over TCP and once over the unix socket."""
+    def test(self):
+        for unix in (False, True):
+            with self.subTest(unix=unix), self.egd.connect(unix=unix) as s:
+                check(self, s)
+    return test
+
+
 class FileSourceTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -110,6 +123,7 @@ class FileSourceTest(unittest.TestCase):
         cls.egd = egdtest.Egdd(cls.tmp.name, source={"kind": "file", "path": path,
                                                       "entropy_per_bit": 1.0}).start()
         wait_for(lambda: cls.egd.status()["bytes_received"] == FILE_SIZE, "file fully read")
+        wait_for(lambda: cls.egd.status()["pool_bytes"] == SERVED, "pool == file minus its tail")
 
     @classmethod
     def tearDownClass(cls):
@@ -127,15 +141,8 @@ class FileSourceTest(unittest.TestCase):
         self.assertLessEqual(off + len(chunk), SERVED, "bytes of the untested tail were served")
         return off
 
-    def on_both(self, check):
-        for unix in (False, True):
-            with self.subTest(unix=unix), self.egd.connect(unix=unix) as s:
-                check(s)
-
-    def test_00_entropy_count(self):
-        self.on_both(self.check_00_entropy_count)
-
-    def check_00_entropy_count(self, s):
+    @on_both
+    def test_00_entropy_count(self, s):
         before = self.egd.status()
         bits = egd_entropy(s)
         after = self.egd.status()
@@ -144,18 +151,14 @@ class FileSourceTest(unittest.TestCase):
         self.assertEqual(bits, 8 * before["pool_bytes"])
         assert_pid_next(self, s, self.egd)
 
-    def test_01_zero(self):
-        self.on_both(self.check_01_zero)
-
-    def check_01_zero(self, s):
+    @on_both
+    def test_01_zero(self, s):
         s.sendall(b"\x01\x00")
         self.assertEqual(recv_exact(s, 1), b"\x00")
         assert_pid_next(self, s, self.egd)
 
-    def test_01_255(self):
-        self.on_both(self.check_01_255)
-
-    def check_01_255(self, s):
+    @on_both
+    def test_01_255(self, s):
         pool = self.egd.status()["pool_bytes"]
         self.assertGreaterEqual(pool, 255)
         s.sendall(b"\x01\xff")
@@ -165,28 +168,22 @@ class FileSourceTest(unittest.TestCase):
         assert_pid_next(self, s, self.egd)
         self.assertEqual(self.egd.status()["pool_bytes"], pool - 255)
 
-    def test_02_zero(self):
-        self.on_both(self.check_02_zero)
-
-    def check_02_zero(self, s):
+    @on_both
+    def test_02_zero(self, s):
         pool = self.egd.status()["pool_bytes"]
         s.sendall(b"\x02\x00")
         assert_pid_next(self, s, self.egd)
         self.assertEqual(self.egd.status()["pool_bytes"], pool)
 
-    def test_02_255_then_1_contiguous(self):
-        self.on_both(self.check_02_255_then_1_contiguous)
-
-    def check_02_255_then_1_contiguous(self, s):
+    @on_both
+    def test_02_255_then_1_contiguous(self, s):
         off = self.locate(recv_exact_req(s, b"\x02\xff", 255))
         self.locate(recv_exact_req(s, b"\x02\x01", 1), after=off + 255)
         self.locate(recv_exact_req(s, b"\x02\x40", 64), after=off + 256)
         assert_pid_next(self, s, self.egd)
 
-    def test_03_write_never_credited(self):
-        self.on_both(self.check_03_write_never_credited)
-
-    def check_03_write_never_credited(self, s):
+    @on_both
+    def test_03_write_never_credited(self, s):
         for hh, ll, payload in ((0, 0, b""), (0x02, 0x00, os.urandom(64)),
                                 (0xff, 0xff, os.urandom(255))):
             bits, pool = egd_entropy(s), self.egd.status()["pool_bytes"]
@@ -195,10 +192,8 @@ class FileSourceTest(unittest.TestCase):
             self.assertEqual(egd_entropy(s), bits, "03 changed the entropy count")
             self.assertEqual(self.egd.status()["pool_bytes"], pool, "03 data entered the pool")
 
-    def test_04_pid(self):
-        self.on_both(self.check_04_pid)
-
-    def check_04_pid(self, s):
+    @on_both
+    def test_04_pid(self, s):
         s.sendall(b"\x04")
         n = recv_exact(s, 1)[0]
         self.assertEqual(recv_exact(s, n), str(self.egd.proc.pid).encode())
@@ -219,17 +214,13 @@ class FileSourceTest(unittest.TestCase):
         self.assertEqual(e1 - e2, 8 * 12)
         assert_silent(self, s)
 
-    def test_pipelined_in_one_send(self):
-        self.on_both(self.check_pipelined_in_one_send)
-
-    def check_pipelined_in_one_send(self, s):
+    @on_both
+    def test_pipelined_in_one_send(self, s):
         s.sendall(self.PIPELINE)
         self.check_pipeline_answer(s)
 
-    def test_split_byte_by_byte(self):
-        self.on_both(self.check_split_byte_by_byte)
-
-    def check_split_byte_by_byte(self, s):
+    @on_both
+    def test_split_byte_by_byte(self, s):
         if s.family == socket.AF_INET:
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         for b in self.PIPELINE:
@@ -239,8 +230,9 @@ class FileSourceTest(unittest.TestCase):
 
     def test_unknown_command_closes_only_that_connection(self):
         for bad in (0x05, 0xff):
-            with self.subTest(command=bad):
-                self.on_both(lambda other: self.check_unknown_command(other, bad))
+            for unix in (False, True):
+                with self.subTest(command=bad, unix=unix), self.egd.connect(unix=unix) as other:
+                    self.check_unknown_command(other, bad)
         self.assertIsNone(self.egd.proc.poll())
 
     def check_unknown_command(self, other, bad):
@@ -262,15 +254,15 @@ class HalfEntropyTest(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="egdtest-010h-") as d:
             path = os.path.join(d, "random.bin")
             with open(path, "wb") as f:
-                f.write(healthy_random(10000))
+                f.write(healthy_random(GRAIN))
             with egdtest.Egdd(d, source={"kind": "file", "path": path,
                                          "entropy_per_bit": 0.5}) as egd:
-                wait_for(lambda: egd.status()["pool_bytes"] == 10000, "file fully loaded")
+                wait_for(lambda: egd.status()["pool_bytes"] == GRAIN, "file fully loaded")
                 with egd.connect() as s:
-                    self.assertEqual(egd_entropy(s), 4 * 10000)
-                    self.assertEqual(egd.status()["entropy_bits"], 4 * 10000)
+                    self.assertEqual(egd_entropy(s), 4 * GRAIN)
+                    self.assertEqual(egd.status()["entropy_bits"], 4 * GRAIN)
                     recv_exact_req(s, b"\x02\x64", 100)
-                    self.assertEqual(egd_entropy(s), 4 * 9900)
+                    self.assertEqual(egd_entropy(s), 4 * (GRAIN - 100))
 
 
 def recv_exact_req(sock, request, n):
@@ -292,21 +284,33 @@ class FifoSourceTest(unittest.TestCase):
         self.tmp.cleanup()
         self.assertEqual(code, 0, "egdd exit code on SIGTERM")
 
+    def wait_all_read(self):
+        wait_for(lambda: self.egd.status()["bytes_received"] == self.fifo.written,
+                 "egdd read all %d bytes written" % self.fifo.written)
+
     def test_pending_blocking_read_gets_arriving_bytes_in_order(self):
         with self.egd.connect() as s, self.egd.connect(unix=True) as u:
             s.sendall(b"\x02\x96")   # 150 bytes
             assert_silent(self, s, 0.5)
-            d = healthy_random(200)
+            d = healthy_random(GRAIN)
             self.fifo.write(d)
             self.assertEqual(recv_exact(s, 150), d[:150])
             self.assertEqual(recv_exact_req(s, b"\x02\x32", 50), d[150:200])
-            self.assertEqual(recv_exact_req(s, b"\x01\xff", 1), b"\x00")
+            self.wait_all_read()
+            rest = b""
+            while True:
+                chunk = egdtest.egd_read_nonblocking(s, 255)
+                if not chunk:
+                    break
+                rest += chunk
+            self.assertEqual(rest, d[200:], "the pool did not hold exactly the rest, in order")
             u.sendall(b"\x02\x1e")   # 30 bytes, over the unix socket
             assert_silent(self, u, 0.3)
-            d2 = healthy_random(100)
+            d2 = healthy_random(GRAIN)
             self.fifo.write(d2)
             self.assertEqual(recv_exact(u, 30), d2[:30])
-            self.assertEqual(recv_exact_req(s, b"\x01\xff", 71), b"\x46" + d2[30:])
+            self.wait_all_read()
+            self.assertEqual(recv_exact_req(s, b"\x01\xff", 256), b"\xff" + d2[30:285])
 
     def test_dead_clients_with_pending_reads_lose_nothing(self):
         rst = self.egd.connect()
@@ -321,14 +325,15 @@ class FifoSourceTest(unittest.TestCase):
         with self.egd.connect(timeout=5) as b, self.egd.connect() as c:
             b.sendall(b"\x02\xff")
             assert_silent(self, b, 0.2)
-            d = healthy_random(300)
+            d = healthy_random(GRAIN)
             self.fifo.write(d)
             try:
                 got = recv_exact(b, 255)
             except socket.timeout:
                 self.fail("the arriving bytes went to a dead client: live reader got nothing")
             self.assertEqual(got, d[:255], "live reader did not get the first arriving bytes")
-            self.assertEqual(recv_exact_req(c, b"\x01\xff", 46), b"\x2d" + d[255:])
+            self.wait_all_read()
+            self.assertEqual(recv_exact_req(c, b"\x01\xff", 256), b"\xff" + d[255:510])
             assert_pid_next(self, c, self.egd)
             self.assertIsNone(self.egd.proc.poll(), "egdd died")
             self.assertEqual(self.egd.status()["clients"], 2)

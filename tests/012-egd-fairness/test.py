@@ -2,7 +2,9 @@
 """012-egd-fairness: blocked readers share a slow source fairly.
 
 egdd reads an `hwrng` source on a FIFO that the test feeds at 8,000 bytes/s
-(400 bytes every 50 ms) while clients keep blocking reads queued.
+(128 bytes every 16 ms) while clients keep blocking reads queued. Each arrival
+serves only a few of the queued reads, so the order in which egdd serves them
+decides who gets what.
 
 The unit of fairness is the request: egdd serves queued blocking reads whole,
 in FIFO order, and keeps at most one queued request per connection, so each
@@ -28,8 +30,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
 from egdtest import recv_exact  # noqa: E402
 
-RATE_BYTES, PERIOD = 400, 0.05     # 8,000 bytes/s, in whole 100-byte health chunks
-DURATION = 6.0
+RATE_BYTES, PERIOD = 128, 0.016    # 8,000 bytes/s
+DURATION = 6.4                     # 51,200 bytes in all
+# egdd releases bytes only when every test window covering them is complete (100-byte total
+# failure chunks, 128- or 512-byte APT windows); GRAIN is a multiple of all of them.
+GRAIN = 12800
 
 
 def healthy_random(n):
@@ -70,7 +75,7 @@ def prime_and_drain(egd, fifo):
     while egd.status()["pool_bytes"] == 0:
         if time.time() > deadline:
             raise AssertionError("no bytes reached the pool after %d written" % fifo.written)
-        fifo.write(healthy_random(5000))
+        fifo.write(healthy_random(GRAIN))
         time.sleep(0.1)
     wait_for(lambda: egd.status()["bytes_received"] == fifo.written, "all written bytes read")
     with egd.connect() as s:
@@ -120,7 +125,8 @@ class FairnessTest(unittest.TestCase):
                     for r in readers:
                         r.start()
                     time.sleep(0.2)  # every reader has its requests queued
-                    data = healthy_random(int(DURATION / PERIOD) * RATE_BYTES)
+                    data = healthy_random(round(DURATION / PERIOD) * RATE_BYTES)
+                    self.assertEqual(len(data) % GRAIN, 0)
                     t0 = time.monotonic()
                     for i in range(0, len(data), RATE_BYTES):
                         time.sleep(max(0.0, t0 + PERIOD * i / RATE_BYTES - time.monotonic()))

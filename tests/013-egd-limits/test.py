@@ -3,6 +3,9 @@
 
 An `hwrng` source on a FIFO written by the test gives an empty pool on demand
 (for blocking reads that must wait); a `file` source gives a full one.
+egdd releases bytes only when every test window covering them is complete
+(100-byte total failure chunks, 128- or 512-byte APT windows); the test feeds
+GRAIN bytes, a multiple of all of them, at a time.
 """
 import os
 import random
@@ -17,6 +20,8 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
 from egdtest import recv_exact  # noqa: E402
+
+GRAIN = 12800
 
 
 def healthy_random(n):
@@ -71,12 +76,12 @@ class Base(unittest.TestCase):
         self.egd = egdtest.Egdd(self.tmp.name, source=source, egd_keys=egd_keys).start()
         self.addCleanup(lambda: self.assertEqual(self.egd.stop(), 0, "egdd exit code"))
         if file_size:
-            wait_for(lambda: self.egd.status()["pool_bytes"] == file_size - file_size % 100,
+            wait_for(lambda: self.egd.status()["pool_bytes"] == file_size - file_size % GRAIN,
                      "file loaded")
         else:
             self.prime_and_drain()
 
-    def feed(self, n):
+    def feed(self, n=GRAIN):
         data = healthy_random(n)
         os.write(self.fifo, data)
         return data
@@ -85,7 +90,7 @@ class Base(unittest.TestCase):
         written, deadline = 0, time.time() + 10
         while self.egd.status()["pool_bytes"] == 0:
             self.assertLess(time.time(), deadline, "no bytes reached the pool")
-            written += len(self.feed(5000))
+            written += len(self.feed())
             time.sleep(0.1)
         wait_for(lambda: self.egd.status()["bytes_received"] == written, "all bytes read")
         with self.egd.connect() as s:
@@ -110,6 +115,13 @@ class Base(unittest.TestCase):
     def clients_are(self, n):
         wait_for(lambda: self.egd.status()["clients"] == n, "clients == %d" % n)
 
+    def sighup(self):
+        """Sends SIGHUP and waits until egdd logs that it reloaded (or failed to)."""
+        before = len(self.egd.log_text())
+        self.egd.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: re.search("reload", self.egd.log_text()[before:], re.I), "reload logged")
+        return before
+
     def rewrite_config(self, old, new):
         with open(self.egd.config) as f:
             text = f.read()
@@ -123,7 +135,7 @@ class Base(unittest.TestCase):
 
 class MaxClientsTest(Base):
     def test_fifth_connection_closed_others_served(self):
-        self.start(egd_keys={"max_clients": 4}, file_size=10000)
+        self.start(egd_keys={"max_clients": 4}, file_size=GRAIN)
         four = [self.connect(unix=i == 3) for i in range(4)]
         for s in four:
             self.assert_pid(s)
@@ -163,7 +175,7 @@ class CommandTimeoutTest(Base):
         self.assertFalse(closed_within(idle, 0.01), "idle client dropped")
         self.assertFalse(closed_within(waiting, 0.01), "waiting client dropped")
         self.assert_pid(idle)
-        data = self.feed(100)
+        data = self.feed()
         self.assertEqual(recv_exact(waiting, 16), data[:16])
         self.assert_pid(waiting)
         self.assertEqual(self.egd.status()["clients"], 2)
@@ -171,12 +183,12 @@ class CommandTimeoutTest(Base):
 
 class NoDelayTest(Base):
     def test_round_trips_are_fast(self):
-        self.start(file_size=20000)
+        self.start(file_size=2 * GRAIN)
         s = self.connect()
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         for name, req, read in (("02 32", b"\x02\x20", lambda: recv_exact(s, 32)),
                                 ("01 32", b"\x01\x20", lambda: recv_exact(s, 33)),
-                                ("04", b"\x04", lambda: recv_exact(s, 1 + recv_exact(s, 1)[0]))):
+                                ("04", b"\x04", lambda: recv_exact(s, recv_exact(s, 1)[0]))):
             t0 = time.monotonic()
             for _ in range(200):
                 s.sendall(req)
@@ -185,6 +197,30 @@ class NoDelayTest(Base):
             print("\n200 x %s: %.3f s" % (name, elapsed), end="")
             self.assertLess(elapsed, 2.0, "200 round trips of %s took %.2f s (Nagle?)"
                             % (name, elapsed))
+
+    def test_late_response_not_held_by_nagle(self):
+        # The 04 answer is still unacknowledged (the client delays its ACK: it has nothing to
+        # send) when the 02 answer is written; without TCP_NODELAY the kernel holds that
+        # small segment until the delayed ACK comes, about 40 ms each time.
+        self.start()
+        s = self.connect()
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        late = 0.0
+        for _ in range(30):
+            s.sendall(b"\x04\x02\xff")
+            recv_exact(s, recv_exact(s, 1)[0])
+            time.sleep(0.002)
+            data = self.feed()
+            t0 = time.monotonic()
+            self.assertEqual(recv_exact(s, 255), data[:255])
+            late += time.monotonic() - t0
+            rest, deadline = b"", time.time() + 5
+            while len(rest) < len(data) - 255:   # empty the pool: the next 02 must wait
+                self.assertLess(time.time(), deadline, "fed bytes never all served")
+                rest += egdtest.egd_read_nonblocking(s, 255)
+            self.assertEqual(rest, data[255:])
+        print("\n30 late answers: %.3f s" % late, end="")
+        self.assertLess(late, 0.6, "late answers delayed (no TCP_NODELAY on the socket?)")
 
 
 class SignalTest(Base):
@@ -195,12 +231,11 @@ class SignalTest(Base):
         self.assert_pid(x)
         self.clients_are(3)
         self.rewrite_config("max_clients = 8", "max_clients = 3")
-        self.egd.proc.send_signal(signal.SIGHUP)
-        time.sleep(0.5)
+        self.sighup()
         self.assertTrue(closed_within(self.connect(), 2.0), "new max_clients = 3 not applied")
         self.assert_pid(x)
         self.assert_pid(y)
-        data = self.feed(100)
+        data = self.feed()
         self.assertEqual(recv_exact(pending, 16), data[:16])
         self.assert_pid(pending)
         x.close()
@@ -216,18 +251,15 @@ class SignalTest(Base):
         self.clients_are(2)
         text = self.rewrite_config("max_clients = 2", "max_clients = 5\nno_such_key = 1")
         bad_line = text.splitlines().index("no_such_key = 1") + 1
-        log_before = len(self.egd.log_text())
-        self.egd.proc.send_signal(signal.SIGHUP)
-        wait_for(lambda: re.search(r"egdd\.toml:%d\b" % bad_line,
-                                   self.egd.log_text()[log_before:]), "config error logged")
+        log_before = self.sighup()
+        self.assertRegex(self.egd.log_text()[log_before:], r"egdd\.toml:%d\b" % bad_line)
         self.assertIsNone(self.egd.proc.poll(), "egdd exited on an invalid config")
         self.assertTrue(closed_within(self.connect(), 2.0), "old max_clients = 2 not kept")
         self.assert_pid(b)
-        data = self.feed(100)
+        data = self.feed()
         self.assertEqual(recv_exact(a, 16), data[:16])
         self.rewrite_config("no_such_key = 1", "")
-        self.egd.proc.send_signal(signal.SIGHUP)
-        time.sleep(0.5)
+        self.sighup()
         self.assert_pid(self.connect())   # max_clients = 5 now
 
     def test_sigterm_exits_zero_promptly(self):
