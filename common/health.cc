@@ -5,20 +5,33 @@
 
 namespace egd {
 
+namespace {
+
+// Returns the first byte value of `chunk` whose count exceeds `limit`, or -1.
+// Small counters keep the table in a few cache lines (zeroing it is most of
+// the cost); a counter never needs to exceed limit + 1.
+template <typename Counter>
+int FirstOverLimit(std::span<const uint8_t> chunk, uint32_t limit) {
+  alignas(64) std::array<Counter, 256> counts{};
+  for (uint8_t b : chunk) {
+    if (++counts[b] > limit) return b;
+  }
+  return -1;
+}
+
+}  // namespace
+
 std::optional<HealthAlarm> TotalFailureCheck(std::span<const uint8_t> chunk,
                                              const TotalFailureParams& params) {
-  std::array<uint32_t, 256> counts{};
   uint32_t limit = static_cast<uint32_t>(params.max_identical);
-  for (uint8_t b : chunk) {
-    if (++counts[b] > limit) {
-      return HealthAlarm{"total_failure",
-                         "byte value " + std::to_string(b) + " occurred more than " +
-                             std::to_string(limit) + " times in a chunk of " +
-                             std::to_string(chunk.size()) + " bytes",
-                         0};
-    }
-  }
-  return std::nullopt;
+  int value = limit < 255 ? FirstOverLimit<uint8_t>(chunk, limit)
+                          : FirstOverLimit<uint32_t>(chunk, limit);
+  if (value < 0) return std::nullopt;
+  return HealthAlarm{"total_failure",
+                     "byte value " + std::to_string(value) + " occurred more than " +
+                         std::to_string(limit) + " times in a chunk of " +
+                         std::to_string(chunk.size()) + " bytes",
+                     0};
 }
 
 HealthGate::HealthGate(HealthParams params, StartupTest startup)

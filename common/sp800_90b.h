@@ -59,25 +59,32 @@ class ContinuousTests {
   uint64_t apt_verified_bytes() const { return apt_done_bytes_; }
 
  private:
-  std::optional<ContinuousFailure> FeedBits(std::span<const uint8_t> bytes);
-  std::optional<ContinuousFailure> FeedBytes(std::span<const uint8_t> bytes);
-  std::optional<ContinuousFailure> TestWord(uint64_t word);
-  std::optional<ContinuousFailure> RctBitWord(uint64_t word);
-  std::optional<ContinuousFailure> AptBitWord(uint64_t word);
+  enum class Verdict { kPass, kRct, kApt };
+
+  // Tests one block: 8 bytes = 64 bit samples, or 64 byte samples.
+  Verdict TestBlock(const uint8_t* block);
+  Verdict TestBlocks(const uint8_t* blocks, size_t n);
+  Verdict TestBitBlocks(const uint8_t* words, size_t n);  // same as TestBlocks, faster
+  Verdict TestBitBlock(uint64_t word);
+  Verdict TestByteBlock(const uint8_t* block);
+  Verdict RctRelations(uint64_t same);  // 64 "sample equals the one before" flags, MSB first
+  ContinuousFailure Describe(Verdict verdict) const;
 
   ContinuousParams params_;
   Cutoffs cutoffs_;
-  // RCT state: the current run's sample value and length.
-  int run_value_ = -1;
-  uint64_t run_length_ = 0;
-  // APT state: the window's first sample, matches so far, samples so far.
+  size_t block_bytes_;  // 8 (bit samples) or 64 (byte samples)
+  // RCT: consecutive "equal to the previous sample" relations ending at the
+  // last sample seen (a run of n identical samples has n - 1 of them).
+  uint64_t equal_run_ = 0;
+  int last_sample_ = -1;  // -1: none yet
+  // APT: the window's first sample, matches so far, samples so far.
   int apt_first_ = -1;
   uint32_t apt_count_ = 0;
   uint32_t apt_seen_ = 0;
   uint64_t apt_done_bytes_ = 0;
   uint64_t bytes_in_ = 0;
-  // Bit mode tests whole 64-bit words; the bytes of an incomplete one wait here.
-  std::array<uint8_t, 8> partial_{};
+  // Only whole blocks are tested; the bytes of an incomplete one wait here.
+  std::array<uint8_t, 64> partial_{};
   size_t partial_len_ = 0;
 };
 
