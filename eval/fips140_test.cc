@@ -36,6 +36,8 @@ TEST_CASE("FIPS monobit passes only for 9725 < ones < 10275") {
   CHECK(fips140::Monobit(BlockWithOnes(10274)).pass);
   CHECK_FALSE(fips140::Monobit(BlockWithOnes(10275)).pass);
   CHECK(fips140::Monobit(BlockWithOnes(9725)).stats[0].value == 9725);
+  CHECK(Summary(fips140::Monobit(BlockWithOnes(9725))) == "monobit: FAIL: X (ones) = 9725, needs 9725 < x < 10275");
+  CHECK(Summary(fips140::Monobit(BlockWithOnes(9726))) == "monobit: pass");
 }
 
 TEST_CASE("FIPS poker passes only for 2.16 < X < 46.17") {

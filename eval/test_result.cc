@@ -59,4 +59,11 @@ TestResult MakeTest(std::string name, std::vector<Statistic> stats, std::string 
   return TestResult{std::move(name), std::move(stats), pass, std::move(note)};
 }
 
+std::string Summary(const TestResult& t) {
+  if (t.pass) return t.name + ": pass";
+  const Statistic* s = t.Worst();
+  if (!s) return t.name + ": FAIL";
+  return t.name + ": FAIL: " + s->name + " = " + Num(s->value) + ", needs " + s->bounds.Describe("x");
+}
+
 }  // namespace egdstat

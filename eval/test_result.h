@@ -50,4 +50,8 @@ Statistic MakeStatistic(std::string name, double value, Interval bounds, bool pa
 // Builds a test whose verdict is the AND of its statistics.
 TestResult MakeTest(std::string name, std::vector<Statistic> stats, std::string note = "");
 
+// One line for logs: "T3 runs: pass" or "T3 runs: FAIL: runs of 0s, length 2
+// = 1430, needs 1079 <= x <= 1421".
+std::string Summary(const TestResult& t);
+
 }  // namespace egdstat

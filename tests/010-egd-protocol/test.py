@@ -4,15 +4,12 @@
 A `file` source (fully loaded, raw mode) lets us check every served byte
 against the file; an `hwrng` source on a FIFO that the test writes lets us
 control exactly when bytes arrive (pending blocking reads, dead clients).
-Test data passes egdd's health tests with certainty: it is a chain of random
-permutations of 0..255 (os.urandom data fails the total failure test in
-about 4 of 100,000 100-byte chunks).
+Test data passes egdd's health tests with certainty (egdtest.healthy_random).
 egdd releases a byte only when every test window covering it is complete
 (100-byte total failure chunks, 128- or 512-byte APT windows): GRAIN, a
 multiple of all of them, is the unit in which the test feeds data.
 """
 import os
-import random
 import socket
 import struct
 import sys
@@ -22,85 +19,11 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
-from egdtest import egd_entropy, recv_exact  # noqa: E402
+from egdtest import (GRAIN, Fifo, assert_pid_next, assert_silent, egd_entropy,  # noqa: E402
+                     healthy_random, prime_and_drain, recv_exact, request, wait_for)
 
-GRAIN = 12800
 SERVED = 4 * GRAIN
 FILE_SIZE = SERVED + 37      # the 37 bytes of the last incomplete window are never served
-
-
-def healthy_random(n):
-    rng = random.Random(os.urandom(16))
-    vals, out = list(range(256)), bytearray()
-    while len(out) < n:
-        rng.shuffle(vals)
-        out += bytes(vals)
-    return bytes(out[:n])
-
-
-class Fifo:
-    """The test's end of a FIFO read by egdd as an hwrng source (O_RDWR: open never blocks)."""
-
-    def __init__(self, path):
-        os.mkfifo(path)
-        self.fd = os.open(path, os.O_RDWR)
-        self.written = 0
-
-    def write(self, data):
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
-        self.written += len(data)
-
-    def close(self):
-        os.close(self.fd)
-
-
-def wait_for(pred, what, timeout=5.0):
-    deadline = time.time() + timeout
-    while not pred():
-        if time.time() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.02)
-
-
-def prime_and_drain(egd, fifo):
-    """Feeds the FIFO until bytes reach the pool, then empties the pool. Afterwards every
-    byte written was taken by egdd, health test windows start afresh at the next byte
-    written (GRAIN-sized writes), and the pool is empty."""
-    deadline = time.time() + 10
-    while egd.status()["pool_bytes"] == 0:
-        if time.time() > deadline:
-            raise AssertionError("no bytes reached the pool after %d written" % fifo.written)
-        fifo.write(healthy_random(GRAIN))
-        time.sleep(0.1)
-    wait_for(lambda: egd.status()["bytes_received"] == fifo.written,
-             "bytes_received == %d written" % fifo.written)
-    with egd.connect() as s:
-        while True:
-            s.sendall(b"\x01\xff")
-            m = recv_exact(s, 1)[0]
-            recv_exact(s, m)
-            if m == 0 and egd.status()["pool_bytes"] == 0:
-                return
-
-
-def assert_pid_next(test, sock, egd):
-    """Sends 04 and checks the very next bytes are the pid answer (so nothing stray came before)."""
-    sock.sendall(b"\x04")
-    expected = str(egd.proc.pid).encode()
-    test.assertEqual(recv_exact(sock, 1 + len(expected)), bytes([len(expected)]) + expected)
-
-
-def assert_silent(test, sock, wait=0.3):
-    sock.settimeout(wait)
-    try:
-        extra = sock.recv(100)
-        test.fail("unexpected bytes from egdd: %r" % extra)
-    except socket.timeout:
-        pass
-    finally:
-        sock.settimeout(10)
 
 
 def on_both(check):
@@ -149,13 +72,13 @@ class FileSourceTest(unittest.TestCase):
         self.assertEqual(before["pool_bytes"], after["pool_bytes"], "pool changed without readers")
         self.assertEqual(bits, before["entropy_bits"])
         self.assertEqual(bits, 8 * before["pool_bytes"])
-        assert_pid_next(self, s, self.egd)
+        assert_pid_next(s, self.egd)
 
     @on_both
     def test_01_zero(self, s):
         s.sendall(b"\x01\x00")
         self.assertEqual(recv_exact(s, 1), b"\x00")
-        assert_pid_next(self, s, self.egd)
+        assert_pid_next(s, self.egd)
 
     @on_both
     def test_01_255(self, s):
@@ -165,22 +88,22 @@ class FileSourceTest(unittest.TestCase):
         m = recv_exact(s, 1)[0]
         self.assertEqual(m, 255, "pool holds %d bytes but 01 255 returned %d" % (pool, m))
         self.locate(recv_exact(s, m))
-        assert_pid_next(self, s, self.egd)
+        assert_pid_next(s, self.egd)
         self.assertEqual(self.egd.status()["pool_bytes"], pool - 255)
 
     @on_both
     def test_02_zero(self, s):
         pool = self.egd.status()["pool_bytes"]
         s.sendall(b"\x02\x00")
-        assert_pid_next(self, s, self.egd)
+        assert_pid_next(s, self.egd)
         self.assertEqual(self.egd.status()["pool_bytes"], pool)
 
     @on_both
     def test_02_255_then_1_contiguous(self, s):
-        off = self.locate(recv_exact_req(s, b"\x02\xff", 255))
-        self.locate(recv_exact_req(s, b"\x02\x01", 1), after=off + 255)
-        self.locate(recv_exact_req(s, b"\x02\x40", 64), after=off + 256)
-        assert_pid_next(self, s, self.egd)
+        off = self.locate(request(s, b"\x02\xff", 255))
+        self.locate(request(s, b"\x02\x01", 1), after=off + 255)
+        self.locate(request(s, b"\x02\x40", 64), after=off + 256)
+        assert_pid_next(s, self.egd)
 
     @on_both
     def test_03_write_never_credited(self, s):
@@ -188,7 +111,7 @@ class FileSourceTest(unittest.TestCase):
                                 (0xff, 0xff, os.urandom(255))):
             bits, pool = egd_entropy(s), self.egd.status()["pool_bytes"]
             s.sendall(bytes([3, hh, ll, len(payload)]) + payload)
-            assert_pid_next(self, s, self.egd)  # 03 has no response
+            assert_pid_next(s, self.egd)  # 03 has no response
             self.assertEqual(egd_entropy(s), bits, "03 changed the entropy count")
             self.assertEqual(self.egd.status()["pool_bytes"], pool, "03 data entered the pool")
 
@@ -197,7 +120,7 @@ class FileSourceTest(unittest.TestCase):
         s.sendall(b"\x04")
         n = recv_exact(s, 1)[0]
         self.assertEqual(recv_exact(s, n), str(self.egd.proc.pid).encode())
-        assert_silent(self, s)
+        assert_silent(s)
 
     PIPELINE = (b"\x00" + b"\x01\x05" + b"\x02\x07" + b"\x04" + b"\x03\x00\x08\x04abcd"
                 + b"\x02\x00" + b"\x01\x00" + b"\x00")
@@ -212,7 +135,7 @@ class FileSourceTest(unittest.TestCase):
         self.assertEqual(recv_exact(s, 1), b"\x00")  # 03 and 02 0 answer nothing; 01 0 -> 00
         e2 = struct.unpack(">I", recv_exact(s, 4))[0]
         self.assertEqual(e1 - e2, 8 * 12)
-        assert_silent(self, s)
+        assert_silent(s)
 
     @on_both
     def test_pipelined_in_one_send(self, s):
@@ -236,7 +159,7 @@ class FileSourceTest(unittest.TestCase):
         self.assertIsNone(self.egd.proc.poll())
 
     def check_unknown_command(self, other, bad):
-        assert_pid_next(self, other, self.egd)
+        assert_pid_next(other, self.egd)
         with self.egd.connect(unix=other.family == socket.AF_UNIX, timeout=3) as s:
             s.sendall(bytes([bad]))
             try:
@@ -245,8 +168,8 @@ class FileSourceTest(unittest.TestCase):
                 self.fail("connection not closed after unknown command 0x%02x" % bad)
             except ConnectionResetError:
                 self.fail("connection reset (not closed cleanly) after 0x%02x" % bad)
-        assert_pid_next(self, other, self.egd)
-        self.locate(recv_exact_req(other, b"\x02\x08", 8))
+        assert_pid_next(other, self.egd)
+        self.locate(request(other, b"\x02\x08", 8))
 
 
 class HalfEntropyTest(unittest.TestCase):
@@ -261,13 +184,8 @@ class HalfEntropyTest(unittest.TestCase):
                 with egd.connect() as s:
                     self.assertEqual(egd_entropy(s), 4 * GRAIN)
                     self.assertEqual(egd.status()["entropy_bits"], 4 * GRAIN)
-                    recv_exact_req(s, b"\x02\x64", 100)
+                    request(s, b"\x02\x64", 100)
                     self.assertEqual(egd_entropy(s), 4 * (GRAIN - 100))
-
-
-def recv_exact_req(sock, request, n):
-    sock.sendall(request)
-    return recv_exact(sock, n)
 
 
 class FifoSourceTest(unittest.TestCase):
@@ -291,11 +209,11 @@ class FifoSourceTest(unittest.TestCase):
     def test_pending_blocking_read_gets_arriving_bytes_in_order(self):
         with self.egd.connect() as s, self.egd.connect(unix=True) as u:
             s.sendall(b"\x02\x96")   # 150 bytes
-            assert_silent(self, s, 0.5)
+            assert_silent(s, 0.5)
             d = healthy_random(GRAIN)
             self.fifo.write(d)
             self.assertEqual(recv_exact(s, 150), d[:150])
-            self.assertEqual(recv_exact_req(s, b"\x02\x32", 50), d[150:200])
+            self.assertEqual(request(s, b"\x02\x32", 50), d[150:200])
             self.wait_all_read()
             rest = b""
             while True:
@@ -305,12 +223,12 @@ class FifoSourceTest(unittest.TestCase):
                 rest += chunk
             self.assertEqual(rest, d[200:], "the pool did not hold exactly the rest, in order")
             u.sendall(b"\x02\x1e")   # 30 bytes, over the unix socket
-            assert_silent(self, u, 0.3)
+            assert_silent(u, 0.3)
             d2 = healthy_random(GRAIN)
             self.fifo.write(d2)
             self.assertEqual(recv_exact(u, 30), d2[:30])
             self.wait_all_read()
-            self.assertEqual(recv_exact_req(s, b"\x01\xff", 256), b"\xff" + d2[30:285])
+            self.assertEqual(request(s, b"\x01\xff", 256), b"\xff" + d2[30:285])
 
     def test_dead_clients_with_pending_reads_lose_nothing(self):
         rst = self.egd.connect()
@@ -324,7 +242,7 @@ class FifoSourceTest(unittest.TestCase):
         time.sleep(0.3)
         with self.egd.connect(timeout=5) as b, self.egd.connect() as c:
             b.sendall(b"\x02\xff")
-            assert_silent(self, b, 0.2)
+            assert_silent(b, 0.2)
             d = healthy_random(GRAIN)
             self.fifo.write(d)
             try:
@@ -333,8 +251,8 @@ class FifoSourceTest(unittest.TestCase):
                 self.fail("the arriving bytes went to a dead client: live reader got nothing")
             self.assertEqual(got, d[:255], "live reader did not get the first arriving bytes")
             self.wait_all_read()
-            self.assertEqual(recv_exact_req(c, b"\x01\xff", 256), b"\xff" + d[255:510])
-            assert_pid_next(self, c, self.egd)
+            self.assertEqual(request(c, b"\x01\xff", 256), b"\xff" + d[255:510])
+            assert_pid_next(c, self.egd)
             self.assertIsNone(self.egd.proc.poll(), "egdd died")
             self.assertEqual(self.egd.status()["clients"], 2)
 

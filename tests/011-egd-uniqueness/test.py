@@ -13,7 +13,6 @@ be left waiting forever at EOF (egdd serves queued reads whole and in order).
 """
 import os
 import random
-import socket
 import sys
 import tempfile
 import threading
@@ -22,25 +21,16 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
-from egdtest import recv_exact  # noqa: E402
+from egdtest import GRAIN, healthy_random  # noqa: E402
 
 CLIENTS = 32
 # egdd releases bytes only when every test window covering them is complete (100-byte total
-# failure chunks, 128- or 512-byte APT windows); 12,800 is a multiple of all of them.
-SERVED = 164 * 12800         # 2,099,200 bytes: twice the default pool
+# failure chunks, 128- or 512-byte APT windows); GRAIN is a multiple of all of them.
+SERVED = 164 * GRAIN         # 2,099,200 bytes: twice the default pool
 FILE_SIZE = SERVED + 52      # the last, incomplete window is never served
 SIZES = (1, 7, 16, 32, 100, 128, 200, 255)
 DEADLINE = 20.0
 SHORT = 8                    # chunks shorter than this are placed by elimination
-
-
-def healthy_random(n):
-    rng = random.Random(os.urandom(16))
-    vals, out = list(range(256)), bytearray()
-    while len(out) < n:
-        rng.shuffle(vals)
-        out += bytes(vals)
-    return bytes(out[:n])
 
 
 class Ledger:

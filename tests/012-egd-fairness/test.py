@@ -18,7 +18,6 @@ robin by request). Hence:
 Nothing is lost: written = delivered + what is still in the pool.
 """
 import os
-import random
 import socket
 import sys
 import tempfile
@@ -28,63 +27,12 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
-from egdtest import recv_exact  # noqa: E402
+from egdtest import (GRAIN, Fifo, healthy_random, prime_and_drain, recv_exact,  # noqa: E402
+                     wait_for)
 
 RATE_BYTES, PERIOD = 128, 0.016    # 8,000 bytes/s
-DURATION = 6.4                     # 51,200 bytes in all
-# egdd releases bytes only when every test window covering them is complete (100-byte total
-# failure chunks, 128- or 512-byte APT windows); GRAIN is a multiple of all of them.
-GRAIN = 12800
-
-
-def healthy_random(n):
-    rng = random.Random(os.urandom(16))
-    vals, out = list(range(256)), bytearray()
-    while len(out) < n:
-        rng.shuffle(vals)
-        out += bytes(vals)
-    return bytes(out[:n])
-
-
-class Fifo:
-    """The test's end of a FIFO read by egdd as an hwrng source (O_RDWR: open never blocks)."""
-
-    def __init__(self, path):
-        os.mkfifo(path)
-        self.fd = os.open(path, os.O_RDWR)
-        self.written = 0
-
-    def write(self, data):
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
-        self.written += len(data)
-
-
-def wait_for(pred, what, timeout=5.0):
-    deadline = time.time() + timeout
-    while not pred():
-        if time.time() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.02)
-
-
-def prime_and_drain(egd, fifo):
-    """Feeds the FIFO until bytes reach the pool (startup tests done), then empties the pool."""
-    deadline = time.time() + 10
-    while egd.status()["pool_bytes"] == 0:
-        if time.time() > deadline:
-            raise AssertionError("no bytes reached the pool after %d written" % fifo.written)
-        fifo.write(healthy_random(GRAIN))
-        time.sleep(0.1)
-    wait_for(lambda: egd.status()["bytes_received"] == fifo.written, "all written bytes read")
-    with egd.connect() as s:
-        while True:
-            s.sendall(b"\x01\xff")
-            m = recv_exact(s, 1)[0]
-            recv_exact(s, m)
-            if m == 0 and egd.status()["pool_bytes"] == 0:
-                return
+DURATION = 6.4                     # 51,200 bytes in all (a multiple of GRAIN, the unit in
+                                   # which egdd's health test windows release bytes)
 
 
 class Reader(threading.Thread):
@@ -143,7 +91,7 @@ class FairnessTest(unittest.TestCase):
                         r.join(5)
                     self.assertIsNone(egd.proc.poll(), "egdd died")
             finally:
-                os.close(fifo.fd)
+                fifo.close()
         self.assertEqual([r.error for r in readers if r.error], [], "a reader lost its connection")
         delivered = sum(c * size for c, (size, _) in zip(counts, specs))
         written = fifo.written - start_written

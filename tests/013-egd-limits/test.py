@@ -8,7 +8,6 @@ egdd releases bytes only when every test window covering them is complete
 GRAIN bytes, a multiple of all of them, at a time.
 """
 import os
-import random
 import re
 import signal
 import socket
@@ -19,42 +18,8 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
-from egdtest import recv_exact  # noqa: E402
-
-GRAIN = 12800
-
-
-def healthy_random(n):
-    """Random bytes that pass egdd's health tests with certainty (chained permutations)."""
-    rng = random.Random(os.urandom(16))
-    vals, out = list(range(256)), bytearray()
-    while len(out) < n:
-        rng.shuffle(vals)
-        out += bytes(vals)
-    return bytes(out[:n])
-
-
-def wait_for(pred, what, timeout=5.0):
-    deadline = time.time() + timeout
-    while not pred():
-        if time.time() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.02)
-
-
-def closed_within(sock, timeout):
-    """True if the peer closes `sock` (EOF) within `timeout` s; raises if it sends data."""
-    old = sock.gettimeout()
-    sock.settimeout(timeout)
-    try:
-        data = sock.recv(100)
-    except socket.timeout:
-        return False
-    finally:
-        sock.settimeout(old)
-    if data:
-        raise AssertionError("unexpected data %r" % data)
-    return True
+from egdtest import (GRAIN, Fifo, closed_within, healthy_random, prime_and_drain,  # noqa: E402
+                     recv_exact, wait_for)
 
 
 class Base(unittest.TestCase):
@@ -69,9 +34,8 @@ class Base(unittest.TestCase):
                 f.write(healthy_random(file_size))
             source = {"kind": "file", "path": path}
         else:
-            os.mkfifo(path)
-            self.fifo = os.open(path, os.O_RDWR)  # never blocks in open()
-            self.addCleanup(os.close, self.fifo)
+            self.fifo = Fifo(path)
+            self.addCleanup(self.fifo.close)
             source = {"kind": "hwrng", "path": path}
         self.egd = egdtest.Egdd(self.tmp.name, source=source, egd_keys=egd_keys).start()
         self.addCleanup(lambda: self.assertEqual(self.egd.stop(), 0, "egdd exit code"))
@@ -79,28 +43,10 @@ class Base(unittest.TestCase):
             wait_for(lambda: self.egd.status()["pool_bytes"] == file_size - file_size % GRAIN,
                      "file loaded")
         else:
-            self.prime_and_drain()
+            prime_and_drain(self.egd, self.fifo)
 
     def feed(self, n=GRAIN):
-        data = healthy_random(n)
-        os.write(self.fifo, data)
-        return data
-
-    def prime_and_drain(self):
-        written, deadline = 0, time.time() + 10
-        while self.egd.status()["pool_bytes"] == 0:
-            self.assertLess(time.time(), deadline, "no bytes reached the pool")
-            written += len(self.feed())
-            time.sleep(0.1)
-        wait_for(lambda: self.egd.status()["bytes_received"] == written, "all bytes read")
-        with self.egd.connect() as s:
-            while True:
-                s.sendall(b"\x01\xff")
-                m = recv_exact(s, 1)[0]
-                recv_exact(s, m)
-                if m == 0 and self.egd.status()["pool_bytes"] == 0:
-                    break
-        wait_for(lambda: self.egd.status()["clients"] == 0, "drain connection gone")
+        return self.fifo.feed(n)
 
     def connect(self, unix=False):
         s = self.egd.connect(unix=unix)
@@ -108,9 +54,7 @@ class Base(unittest.TestCase):
         return s
 
     def assert_pid(self, s):
-        s.sendall(b"\x04")
-        pid = str(self.egd.proc.pid).encode()
-        self.assertEqual(recv_exact(s, 1 + len(pid)), bytes([len(pid)]) + pid)
+        egdtest.assert_pid_next(s, self.egd)
 
     def clients_are(self, n):
         wait_for(lambda: self.egd.status()["clients"] == n, "clients == %d" % n)

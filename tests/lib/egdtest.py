@@ -1,11 +1,14 @@
-"""Shared helpers for the system tests: start a real egdd, talk EGD and control.
+"""Shared helpers for the system tests: start a real egdd, talk EGD and control,
+make test data that egdd's health tests accept, feed a FIFO source.
 
 Binaries come from the environment (set by ctest, see tests/CMakeLists.txt):
 EGDD, EGDCTL. Every test gets its own temporary directory and free ports.
 """
+import collections
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -24,7 +27,8 @@ def free_port():
 
 
 def write_random_file(path, size):
-    data = os.urandom(size)
+    """Writes healthy_random(size) to path and returns it."""
+    data = healthy_random(size)
     with open(path, "wb") as f:
         f.write(data)
     return data
@@ -173,3 +177,201 @@ def egd_pid(sock):
 def workdir(prefix="egdtest-"):
     with tempfile.TemporaryDirectory(prefix=prefix) as d:
         yield d
+
+
+# --- Test data ---------------------------------------------------------------
+
+# egdd releases a byte only when every test window covering it is complete (100-byte
+# total failure chunks, 128-byte (bit samples) or 512-byte (byte samples) APT windows):
+# data fed in multiples of GRAIN is released whole.
+GRAIN = 12800
+FIPS_BLOCK = 2500   # 20,000 bits: one FIPS 140-2 / AIS 31 T1-T4 block, egdd's startup window
+
+# Bounds for runs of length 1, 2, 3, 4, 5, 6+: the 2001-10-10 change notice (rngtest's and
+# egdd's startup test) and the tighter original table, which implies it.
+FIPS_RUNS_NOTICE1 = ((2315, 2685), (1114, 1386), (527, 723), (240, 384), (103, 209), (103, 209))
+FIPS_RUNS_ORIGINAL = ((2343, 2657), (1135, 1365), (542, 708), (251, 373), (111, 201), (111, 201))
+_HIGH_NIBBLE = bytes(b >> 4 for b in range(256))
+_LOW_NIBBLE = bytes(b & 15 for b in range(256))
+_BYTE_RUN = re.compile(rb"(.)\1{4}", re.DOTALL)
+
+
+def _runs_at_least(x, kmax):
+    """[N(>=1), ..., N(>=kmax)]: the number of runs of set bits in x at least that long."""
+    tops = ~(x >> 1)              # the bit above is clear: a run may have its top here
+    a, out = x, []
+    for k in range(1, kmax + 1):
+        if k > 1:
+            a &= x << (k - 1)     # bits k-1 below are set as well
+        out.append((a & tops).bit_count())
+    return out
+
+
+def fips_140_2_failures(block, runs_table=FIPS_RUNS_NOTICE1):
+    """The FIPS 140-2 block tests (monobit, poker, runs, long run) on 2,500 bytes, bits most
+    significant first; returns the names of the failing tests ([] = pass)."""
+    assert len(block) == FIPS_BLOCK
+    fails = []
+    x = int.from_bytes(block, "big")
+    if not 9725 < x.bit_count() < 10275:
+        fails.append("monobit")
+    hi, lo = block.translate(_HIGH_NIBBLE), block.translate(_LOW_NIBBLE)
+    poker = 16 / 5000 * sum((hi.count(i) + lo.count(i)) ** 2 for i in range(16)) - 5000
+    if not 2.16 < poker < 46.17:
+        fails.append("poker")
+    bad_runs = long_run = False
+    for v in (x, x ^ ((1 << 8 * FIPS_BLOCK) - 1)):   # runs of ones, then of zeros
+        ge = _runs_at_least(v, 26)
+        exact = [ge[k] - ge[k + 1] for k in range(5)] + [ge[5]]
+        bad_runs |= any(not a <= n <= b for n, (a, b) in zip(exact, runs_table))
+        long_run |= ge[25] > 0
+    if bad_runs:
+        fails.append("runs")
+    if long_run:
+        fails.append("long_run")
+    return fails
+
+
+def _healthy_block(prev_tail):
+    """os.urandom blocks, redrawn until every health test egdd may run accepts them."""
+    while True:
+        block = os.urandom(FIPS_BLOCK)
+        junction = prev_tail + block[:4]
+        j = int.from_bytes(junction, "big")
+        if (fips_140_2_failures(block, FIPS_RUNS_ORIGINAL)   # startup test, no 26-bit run
+                or _BYTE_RUN.search(block) or _BYTE_RUN.search(junction)
+                or _runs_at_least(j, 26)[25]
+                or _runs_at_least(j ^ ((1 << 8 * len(junction)) - 1), 26)[25]
+                or any(max(collections.Counter(block[i:i + 100]).values()) > 6
+                       for i in range(0, FIPS_BLOCK, 100))):
+            continue
+        return block
+
+
+def healthy_random(n):
+    """n random bytes that pass egdd's health tests with certainty at the default settings
+    and at any alignment, not just with overwhelming probability: every 2,500-byte block
+    from the start passes the FIPS 140-2 block tests (so a startup test on the first bytes
+    after an init passes), every 100-byte chunk from the start holds no value more than 6
+    times (so any 100 bytes hold none more than 12 times), no bit run reaches 26 and no byte
+    run 5 (repetition count cutoffs 41 and 6). Chained permutations of 0..255 would be
+    simpler but fail the FIPS poker test (they are too uniform); plain os.urandom fails a
+    FIPS block test about once in 1,000 blocks."""
+    out, tail = bytearray(), b""
+    while len(out) < n:
+        block = _healthy_block(tail)
+        out += block
+        tail = block[-4:]
+    return bytes(out[:n])
+
+
+# --- Waiting and EGD exchanges ---------------------------------------------------
+
+def wait_for(pred, what, timeout=5.0):
+    deadline = time.time() + timeout
+    while not pred():
+        if time.time() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.02)
+
+
+def request(sock, req, n):
+    """Sends `req` and returns the next n bytes."""
+    sock.sendall(req)
+    return recv_exact(sock, n)
+
+
+def assert_pid_next(sock, egd):
+    """Sends 04 and checks the very next bytes are the pid answer (so nothing stray came before)."""
+    sock.sendall(b"\x04")
+    expected = str(egd.proc.pid).encode()
+    got = recv_exact(sock, 1 + len(expected))
+    if got != bytes([len(expected)]) + expected:
+        raise AssertionError("expected the pid answer %r, got %r"
+                             % (bytes([len(expected)]) + expected, got))
+
+
+def assert_silent(sock, wait=0.3):
+    """Fails if egdd sends anything on sock within `wait` s."""
+    sock.settimeout(wait)
+    try:
+        extra = sock.recv(100)
+        raise AssertionError("unexpected bytes from egdd: %r" % extra)
+    except socket.timeout:
+        pass
+    finally:
+        sock.settimeout(10)
+
+
+def closed_within(sock, timeout):
+    """True if the peer closes `sock` (EOF) within `timeout` s; raises if it sends data."""
+    old = sock.gettimeout()
+    sock.settimeout(timeout)
+    try:
+        data = sock.recv(100)
+    except socket.timeout:
+        return False
+    finally:
+        sock.settimeout(old)
+    if data:
+        raise AssertionError("unexpected data %r" % data)
+    return True
+
+
+def drain_pool(egd, sock=None):
+    """Takes everything in the pool with non-blocking reads (01 255) until a read returns
+    nothing and the pool is empty; returns the bytes, in the order served."""
+    with contextlib.ExitStack() as stack:
+        s = sock or stack.enter_context(egd.connect())
+        out = bytearray()
+        while True:
+            s.sendall(b"\x01\xff")
+            m = recv_exact(s, 1)[0]
+            out += recv_exact(s, m)
+            if m == 0 and egd.status()["pool_bytes"] == 0:
+                return bytes(out)
+
+
+# --- A FIFO as an hwrng source -----------------------------------------------------
+
+class Fifo:
+    """The test's end of a FIFO read by egdd as an hwrng source (O_RDWR: open never blocks)."""
+
+    def __init__(self, path):
+        self.path = path
+        os.mkfifo(path)
+        self.fd = os.open(path, os.O_RDWR)
+        self.written = 0
+
+    def write(self, data):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+        self.written += len(data)
+
+    def feed(self, n=GRAIN):
+        """Writes healthy_random(n) and returns it."""
+        data = healthy_random(n)
+        self.write(data)
+        return data
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def prime_and_drain(egd, fifo):
+    """Feeds the FIFO until bytes reach the pool (startup tests done), then empties the pool.
+    Afterwards every byte written was taken by egdd, health test windows start afresh at the
+    next byte written (GRAIN-sized writes), the pool is empty and no client is connected."""
+    deadline = time.time() + 10
+    while egd.status()["pool_bytes"] == 0:
+        if time.time() > deadline:
+            raise AssertionError("no bytes reached the pool after %d written" % fifo.written)
+        fifo.feed(GRAIN)
+        time.sleep(0.1)
+    wait_for(lambda: egd.status()["bytes_received"] == fifo.written,
+             "bytes_received == %d written" % fifo.written)
+    drain_pool(egd)
+    wait_for(lambda: egd.status()["clients"] == 0, "drain connection gone")
