@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""egdctl and the control socket: status/stats fields, the device state machine
+(init, shutdown, restart and their refusals), exit codes, socket permissions."""
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
+import egdtest  # noqa: E402
+
+
+def reply(result):
+    return json.loads(result.stdout)
+
+
+class ControlTest(unittest.TestCase):
+    def setUp(self):
+        self._wd = egdtest.workdir()
+        self.dir = self._wd.__enter__()
+        self.data = os.path.join(self.dir, "random.bin")
+        egdtest.write_random_file(self.data, 64 * 1024)
+        self.egdd = egdtest.Egdd(self.dir, source={"kind": "file", "path": self.data,
+                                                   "autostart": False})
+        self.egdd.start()
+
+    def tearDown(self):
+        self.egdd.stop()
+        self._wd.__exit__(None, None, None)
+
+    def test_status_fields_in_standby(self):
+        s = self.egdd.status()
+        for key in ("state", "source_kind", "source_is_trng", "pool_bytes", "pool_capacity",
+                    "entropy_bits", "bytes_received", "bytes_served", "clients", "alarms"):
+            self.assertIn(key, s)
+        self.assertEqual(s["state"], "standby")
+        self.assertEqual(s["pool_bytes"], 0)
+        self.assertEqual(s["source_kind"], "file")
+
+    def test_state_machine_and_exit_codes(self):
+        r = self.egdd.ctl("shutdown", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(reply(r)["error"], "already_shut_down")
+        r = self.egdd.ctl("restart", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(reply(r)["error"], "not_initialized")
+
+        r = self.egdd.ctl("init")
+        self.assertTrue(reply(r)["ok"])
+        self.egdd.wait_pool(60000)
+        self.assertEqual(self.egdd.status()["state"], "running")
+        r = self.egdd.ctl("init", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(reply(r)["error"], "already_initialized")
+
+        with self.egdd.connect() as c:
+            first = egdtest.egd_read_blocking(c, 100)
+            r = self.egdd.ctl("restart")
+            self.assertTrue(reply(r)["ok"])
+            self.assertIn(self.egdd.status()["state"], ("initializing", "running"))
+            second = egdtest.egd_read_blocking(c, 100)  # the connection survived
+        with open(self.data, "rb") as f:
+            data = f.read()
+        self.assertEqual(first, data[:100])
+        self.assertNotEqual(data.find(second), -1)
+
+        r = self.egdd.ctl("shutdown")
+        self.assertEqual(reply(r)["state"], "standby")
+        self.assertEqual(self.egdd.status()["state"], "standby")
+
+    def test_stats_has_counters(self):
+        self.egdd.ctl("init")
+        self.egdd.wait_pool(1000)
+        with self.egdd.connect() as c:
+            egdtest.egd_read_blocking(c, 10)
+        st = json.loads(self.egdd.ctl("stats").stdout)
+        self.assertGreaterEqual(st["egd"]["requests"], 1)
+        self.assertGreaterEqual(st["egd"]["connections"], 1)
+        self.assertGreater(st["health"]["chunks_tested"], 0)
+
+    def test_usage_and_connection_errors(self):
+        r = subprocess.run([egdtest.EGDCTL, "--socket", self.egdd.control, "bogus"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("usage", r.stderr)
+        r = subprocess.run([egdtest.EGDCTL, "--socket", self.dir + "/nope.sock", "status"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("cannot connect", r.stderr)
+
+    def test_control_socket_is_not_world_accessible(self):
+        mode = stat.S_IMODE(os.stat(self.egdd.control).st_mode)
+        self.assertEqual(mode, 0o660)
+
+    def test_garbage_on_control_socket_changes_nothing(self):
+        import socket
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(self.egdd.control)
+            s.sendall(b"\xff" * 300)  # no newline, longer than any command
+            answer = s.recv(1000)
+        self.assertIn(b"too long", answer)
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(self.egdd.control)
+            s.sendall(b"init now please\n")
+            self.assertFalse(json.loads(s.recv(1000))["ok"])
+        self.assertEqual(self.egdd.status()["state"], "standby")
+
+
+class OsSourceTest(unittest.TestCase):
+    def test_os_source_says_it_is_not_a_trng(self):
+        with egdtest.workdir() as d, egdtest.Egdd(d, source={"kind": "os"}) as e:
+            e.wait_pool(1000)
+            s = e.status()
+            self.assertEqual(s["source_kind"], "os")
+            self.assertFalse(s["source_is_trng"])
+            self.assertIn("NOT a true random", s["source"])
+
+
+class CheckConfigTest(unittest.TestCase):
+    def test_check_config_reports_file_and_line(self):
+        with egdtest.workdir() as d:
+            bad = os.path.join(d, "bad.toml")
+            with open(bad, "w") as f:
+                f.write("[source]\nkind = \"os\"\n\n[egd]\nmax_client = 5\n")
+            r = subprocess.run([egdtest.EGDD, "--check-config", bad], capture_output=True,
+                               text=True)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn(bad + ":5:", r.stderr)
+            self.assertIn("max_client", r.stderr)
+            example = os.path.join(os.path.dirname(__file__), "../../egdd/egdd.example.toml")
+            r = subprocess.run([egdtest.EGDD, "--check-config", example], capture_output=True,
+                               text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
