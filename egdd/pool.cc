@@ -1,11 +1,37 @@
 #include "egdd/pool.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <cassert>
 
+#include "common/log.h"
+
 namespace egdd {
 
-Pool::Pool(size_t capacity) : buffer_(capacity) { assert(capacity > 0); }
+namespace {
+
+// Entropy must never reach the disk: the pool is locked in memory (no swap)
+// and kept out of core dumps, best effort (RLIMIT_MEMLOCK may be too small).
+void Protect(std::vector<uint8_t>& buffer) {
+  if (sodium_init() < 0 || sodium_mlock(buffer.data(), buffer.size()) != 0) {
+    egd::Log(egd::LogLevel::kWarning, "could not lock the ", buffer.size(),
+             "-byte pool in memory (raise LimitMEMLOCK / RLIMIT_MEMLOCK): it may be swapped");
+  }
+}
+
+void Release(std::vector<uint8_t>& buffer) {
+  sodium_munlock(buffer.data(), buffer.size());  // also wipes it
+}
+
+}  // namespace
+
+Pool::Pool(size_t capacity) : buffer_(capacity) {
+  assert(capacity > 0);
+  Protect(buffer_);
+}
+
+Pool::~Pool() { Release(buffer_); }
 
 size_t Pool::Add(std::span<const uint8_t> data) {
   size_t n = std::min(data.size(), free());
@@ -81,7 +107,10 @@ void Pool::Resize(size_t capacity) {
   std::vector<uint8_t> keep;
   CopyOut(size_, &keep);
   size_t drop = keep.size() > capacity ? keep.size() - capacity : 0;
+  Release(buffer_);
   buffer_.assign(capacity, 0);
+  buffer_.shrink_to_fit();
+  Protect(buffer_);
   head_ = 0;
   size_ = 0;
   Add(std::span<const uint8_t>(keep).subspan(drop));

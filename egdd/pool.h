@@ -30,6 +30,9 @@ class Pool {
   using Delivery = std::function<void(std::span<const uint8_t>)>;
 
   explicit Pool(size_t capacity);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
 
   size_t size() const { return size_; }
   size_t capacity() const { return buffer_.size(); }
