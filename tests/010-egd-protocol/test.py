@@ -43,15 +43,16 @@ class FileSourceTest(unittest.TestCase):
         cls.data = healthy_random(FILE_SIZE)
         with open(path, "wb") as f:
             f.write(cls.data)
+        cls.addClassCleanup(cls.tmp.cleanup)
         cls.egd = egdtest.Egdd(cls.tmp.name, source={"kind": "file", "path": path,
                                                       "entropy_per_bit": 1.0}).start()
+        cls.addClassCleanup(cls.stop_egdd)
         wait_for(lambda: cls.egd.status()["bytes_received"] == FILE_SIZE, "file fully read")
         wait_for(lambda: cls.egd.status()["pool_bytes"] == SERVED, "pool == file minus its tail")
 
     @classmethod
-    def tearDownClass(cls):
+    def stop_egdd(cls):
         code = cls.egd.stop()
-        cls.tmp.cleanup()
         assert code == 0, "egdd exited %r on SIGTERM" % code
 
     def locate(self, chunk, after=None):
@@ -190,17 +191,15 @@ class HalfEntropyTest(unittest.TestCase):
 
 class FifoSourceTest(unittest.TestCase):
     def setUp(self):
+        # Cleanups run even when setUp fails, so egdd never outlives the test.
         self.tmp = tempfile.TemporaryDirectory(prefix="egdtest-010f-")
+        self.addCleanup(self.tmp.cleanup)
         self.fifo = Fifo(os.path.join(self.tmp.name, "hwrng.fifo"))
-        self.egd = egdtest.Egdd(self.tmp.name, source={"kind": "hwrng", "path": os.path.join(
-            self.tmp.name, "hwrng.fifo"), "entropy_per_bit": 1.0}).start()
+        self.addCleanup(self.fifo.close)
+        self.egd = egdtest.Egdd(self.tmp.name, source={"kind": "hwrng", "path": self.fifo.path,
+                                                       "entropy_per_bit": 1.0}).start()
+        self.addCleanup(lambda: self.assertEqual(self.egd.stop(), 0, "egdd exit code on SIGTERM"))
         prime_and_drain(self.egd, self.fifo)
-
-    def tearDown(self):
-        code = self.egd.stop()
-        self.fifo.close()
-        self.tmp.cleanup()
-        self.assertEqual(code, 0, "egdd exit code on SIGTERM")
 
     def wait_all_read(self):
         wait_for(lambda: self.egd.status()["bytes_received"] == self.fifo.written,

@@ -26,6 +26,7 @@ the read that held it, so the stuck stretch is placed to end inside that read:
 whatever follows is good data, and the test checks the resumption point is
 exactly the number of bytes egdd had received (`bytes_received`).
 """
+import json
 import os
 import sys
 import tempfile
@@ -35,7 +36,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
 from egdtest import (GRAIN, assert_silent, drain_pool, healthy_random, recv_exact,  # noqa: E402
-                     request, wait_for)
+                     wait_for)
 
 READ_SIZE = 1000
 BAD_START = 64130            # first stuck byte: not aligned to any test window
@@ -116,8 +117,8 @@ class HealthAlarmTest(unittest.TestCase):
             st = egd.status()
             self.assertEqual((st["state"], st["alarms"], st["bytes_received"], st["pool_bytes"]),
                              ("failed", 1, resume, 0), "on_alarm = stop must not re-initialise")
-            reply = egd.ctl("init").stdout
-            self.assertIn('"ok":true', reply.replace(" ", ""))
+            reply = json.loads(egd.ctl("init").stdout)
+            self.assertTrue(reply["ok"], reply)
             # The file continues where it stopped; the first bytes go to the waiting reader.
             self.assertEqual(recv_exact(b, 64), data[resume:resume + 64])
             end = resume + released_upto(len(data) - resume, sample)
@@ -151,8 +152,9 @@ class HealthAlarmTest(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, "never running again: %s" % seen)
             time.sleep(0.01)
         elapsed = time.monotonic() - t0
-        self.assertIn("failed", seen, "the failed state was never visible")
-        self.assertEqual(seen[-1], "running")
+        # `failed` lasts 200 ms: polling through egdctl sees it unless the machine is very
+        # busy, so it is not required; the alarm count and the bytes served after RESUME
+        # (the source is closed on an alarm) show the re-init happened.
         self.assertGreaterEqual(elapsed, 0.2, "re-initialised before reinit_delay_ms")
         self.check_alarm(egd, st, sample, stuck)
         # Served: the file up to the failing window, then the file from the end of the read

@@ -64,9 +64,20 @@ class Egdd:
         self.proc = None
 
     def start(self):
+        """Starts egdd and waits until it listens; on any failure egdd is stopped again."""
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([EGDD, "--config", self.config], stdout=self.log,
                                      stderr=subprocess.STDOUT)
+        try:
+            self._wait_listening()
+            if self.wait_bytes:
+                self.wait_pool(self.wait_bytes)
+        except BaseException:
+            self.kill()
+            raise
+        return self
+
+    def _wait_listening(self):
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -75,15 +86,11 @@ class Egdd:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     pass
                 if os.path.exists(self.control):
-                    break
+                    return
             except OSError:
                 pass
             time.sleep(0.02)
-        else:
-            raise RuntimeError("egdd did not start:\n" + self.log_text())
-        if self.wait_bytes:
-            self.wait_pool(self.wait_bytes)
-        return self
+        raise RuntimeError("egdd did not start:\n" + self.log_text())
 
     def wait_pool(self, nbytes, timeout=10):
         deadline = time.time() + timeout
@@ -108,12 +115,25 @@ class Egdd:
         return json.loads(self.ctl("status").stdout)
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Sends sig and returns egdd's exit code; kills it (and raises) if it hangs."""
+        try:
+            if self.proc and self.proc.poll() is None:
+                self.proc.send_signal(sig)
+                self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+        finally:
+            if getattr(self, "log", None):
+                self.log.close()
+        return self.proc.returncode if self.proc else None
+
+    def kill(self):
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=timeout)
+            self.proc.kill()
+            self.proc.wait()
         if getattr(self, "log", None):
             self.log.close()
-        return self.proc.returncode if self.proc else None
 
     def connect(self, unix=False, timeout=10):
         if unix:
