@@ -49,8 +49,9 @@ bool SameHealth(const Config& a, const Config& b) {
          a.source.entropy_per_bit == b.source.entropy_per_bit;
 }
 
-bool SameSource(const SourceConfig& a, const SourceConfig& b) {
-  return a.kind == b.kind && a.path == b.path;
+bool SameSource(const Config& a, const Config& b) {
+  return a.source.kind == b.source.kind && a.source.path == b.source.path &&
+         a.serial.port == b.serial.port && a.serial.baud_rate == b.serial.baud_rate;
 }
 
 }  // namespace
@@ -90,7 +91,7 @@ egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
     if (!st.ok()) return st;
   }
   if (c.pool.size_bytes != pool_.capacity()) pool_.Resize(c.pool.size_bytes);
-  bool source_changed = first || !SameSource(c.source, config_.source);
+  bool source_changed = first || !SameSource(c, config_);
   bool gate_changed = first || !SameHealth(c, config_);
   bool output_changed = first || c.output.mode != config_.output.mode ||
                         c.source.entropy_per_bit != config_.source.entropy_per_bit;
@@ -117,11 +118,9 @@ egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
 }
 
 void Daemon::MakeSource() {
-  egd::Status error = egd::Status::Ok();
   SourceCallbacks cb{[this](std::span<const uint8_t> d) { OnData(d); },
                      [this](SourceEvent e, const std::string& why) { OnSourceEvent(e, why); }};
-  source_ = egdd::MakeSource(io_, config_.source, std::move(cb), &error);
-  if (!source_) Log(LogLevel::kError, error.message());
+  source_ = egdd::MakeSource(io_, config_, std::move(cb));
 }
 
 void Daemon::OpenSource() {
@@ -230,7 +229,7 @@ void Daemon::OnSourceEvent(SourceEvent event, const std::string& why) {
 
 void Daemon::ScheduleReconnect() {
   reconnect_timer_.expires_after(reconnect_delay_);
-  reconnect_delay_ = std::min(reconnect_delay_ * 2, std::chrono::milliseconds(30000));
+  reconnect_delay_ = std::min(reconnect_delay_ * 2, std::chrono::milliseconds(5000));
   reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_ || state_ != DeviceState::kDeviceLost) return;
     ++reconnects_;

@@ -63,6 +63,7 @@ json Daemon::StatusJson() const {
       {"source_is_trng", source_ && source_->is_trng()},
       {"source", source_ ? source_->description() : ""},
       {"source_eof", source_eof_},
+      {"source_stats", source_ ? source_->Stats() : nlohmann::json::object()},
       {"output_mode", config_.output.mode == OutputMode::kRaw ? "raw" : "conditioned"},
       {"entropy_per_bit", config_.source.entropy_per_bit},
       {"pool_bytes", pool_.size()},

@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "egdd/config.h"
@@ -44,11 +45,12 @@ class Source {
   virtual egd::Status Open() = 0;
   virtual void Close() = 0;
   virtual void Read(size_t max) = 0;
+  // Kind-specific counters for `egdctl status` (e.g. serial framing errors).
+  virtual nlohmann::json Stats() const { return nlohmann::json::object(); }
 };
 
-// Creates the source configured in `config` (not yet opened). Returns nullptr
-// and sets *error when the kind is not available in this build.
-std::unique_ptr<Source> MakeSource(boost::asio::io_context& io, const SourceConfig& config,
-                                   SourceCallbacks callbacks, egd::Status* error);
+// Creates the source configured in `config` (not yet opened).
+std::unique_ptr<Source> MakeSource(boost::asio::io_context& io, const Config& config,
+                                   SourceCallbacks callbacks);
 
 }  // namespace egdd

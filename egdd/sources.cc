@@ -1,5 +1,6 @@
 // The fd-based source kinds: hwrng (any character device or FIFO), file (a
-// capture, replayed once), os (getrandom(2), for demos: not a TRNG).
+// capture, replayed once), os (getrandom(2), for demos: not a TRNG); and the
+// factory for every kind (serial: egdd/serial_source.cc).
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <cstring>
 
 #include "egdd/blocking_source.h"
+#include "egdd/serial_source.h"
 
 namespace egdd {
 namespace {
@@ -109,21 +111,20 @@ class OsSource final : public BlockingSource {
 
 }  // namespace
 
-std::unique_ptr<Source> MakeSource(boost::asio::io_context& io, const SourceConfig& config,
-                                   SourceCallbacks callbacks, egd::Status* error) {
-  switch (config.kind) {
+std::unique_ptr<Source> MakeSource(boost::asio::io_context& io, const Config& config,
+                                   SourceCallbacks callbacks) {
+  const SourceConfig& c = config.source;
+  switch (c.kind) {
     case SourceKind::kHwrng:
-      return std::make_unique<HwrngSource>(io, std::move(callbacks), config.path);
+      return std::make_unique<HwrngSource>(io, std::move(callbacks), c.path);
     case SourceKind::kFile:
-      return std::make_unique<FileSource>(io, std::move(callbacks), config.path);
+      return std::make_unique<FileSource>(io, std::move(callbacks), c.path);
     case SourceKind::kOs:
       return std::make_unique<OsSource>(io, std::move(callbacks));
     case SourceKind::kSerial:
       break;
   }
-  *error = egd::Status::Error(
-      "source kind \"serial\" is not available in this build yet (use hwrng, file or os)");
-  return nullptr;
+  return std::make_unique<SerialSource>(io, config.serial, std::move(callbacks));
 }
 
 }  // namespace egdd
