@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""egdd's serial source against trng-sim on a real pseudo-terminal: bytes flow to
+EGD clients; garbage on the line is counted and never served; unplug is seen as
+device_lost within 2 s and replug brings the device back without restarting
+egdd or dropping any EGD client; a stopped fan raises a health alarm and no
+byte of the failed window is served."""
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
+import egdtest  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRNG_SIM = os.environ.get("TRNG_SIM", os.path.join(HERE, "../../build/firmware/trng-sim"))
+RATE_BPS = 7000  # ~875 payload bytes/s: under the 960 bytes/s of 9600 baud
+
+
+class Sim:
+    """A running trng-sim with a stable --link path and a control socket."""
+
+    def __init__(self, workdir):
+        self.link = os.path.join(workdir, "ttyTRNG")
+        self.control = os.path.join(workdir, "sim.ctl")
+        self.log = open(os.path.join(workdir, "sim.log"), "wb")
+        self.proc = subprocess.Popen(
+            [TRNG_SIM, "--link", self.link, "--control", self.control,
+             "--rate-bps", str(RATE_BPS)], stdout=subprocess.PIPE, stderr=self.log)
+        self.proc.stdout.readline()  # the pty path: the device exists
+        egdtest.wait_for(lambda: os.path.exists(self.control), "trng-sim control socket")
+
+    def command(self, line):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(self.control)
+            s.sendall(line.encode() + b"\n")
+            answer = s.recv(1000).decode()
+        assert answer.startswith("ok"), "trng-sim %r: %r" % (line, answer)
+        return answer
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.log.close()
+
+
+class Reader(threading.Thread):
+    """An EGD client looping blocking reads, recording every byte it gets."""
+
+    def __init__(self, egd, n=32):
+        super().__init__(daemon=True)
+        self.sock = egd.connect(timeout=60)
+        self.n, self.data, self.stopping, self.error = n, bytearray(), False, None
+
+    def run(self):
+        try:
+            while not self.stopping:
+                self.data += egdtest.egd_read_blocking(self.sock, self.n)
+        except Exception as e:  # noqa: BLE001 - reported by the test
+            if not self.stopping:
+                self.error = e
+
+
+def longest_zero_run(data):
+    best = run = 0
+    for b in data:
+        run = run + 1 if b == 0 else 0
+        best = max(best, run)
+    return best
+
+
+class SerialTest(unittest.TestCase):
+    def setUp(self):
+        self._wd = egdtest.workdir()
+        self.dir = self._wd.__enter__()
+        self.sim = Sim(self.dir)
+        self.addCleanup(self._cleanup)
+        self.egd = egdtest.Egdd(
+            self.dir, source={"kind": "serial"},
+            extra='[serial]\nport = "%s"\nbaud_rate = 9600\n[health]\non_alarm = "stop"\n'
+                  % self.sim.link)
+        self.egd.start()
+        egdtest.wait_for(lambda: self.egd.status()["state"] == "running",
+                         "egdd running on trng-sim", timeout=20)
+
+    def _cleanup(self):
+        self.egd.stop()
+        self.sim.stop()
+        self._wd.__exit__(None, None, None)
+
+    def test_bytes_flow_and_garbage_is_skipped(self):
+        with self.egd.connect() as c:
+            self.assertEqual(len(egdtest.egd_read_blocking(c, 64)), 64)
+            before = self.egd.status()["source_stats"]
+            self.sim.command("garbage 300")
+            self.sim.command("corrupt 3")
+            egdtest.wait_for(lambda: self.egd.status()["source_stats"]["crc_errors"] >
+                             before["crc_errors"], "corrupted frames detected", timeout=10)
+            egdtest.wait_for(lambda: self.egd.status()["source_stats"]["skipped_bytes"] >=
+                             before["skipped_bytes"] + 300, "garbage skipped", timeout=10)
+            self.assertEqual(len(egdtest.egd_read_blocking(c, 64)), 64)
+        s = self.egd.status()
+        self.assertEqual(s["state"], "running")
+        self.assertGreaterEqual(s["source_stats"]["skipped_bytes"] - before["skipped_bytes"], 300)
+        # Every byte egdd took in was the payload of a frame with a valid CRC.
+        self.assertLessEqual(s["bytes_received"], s["source_stats"]["payload_bytes"])
+        self.assertEqual(s["alarms"], 0)
+
+    def test_unplug_and_replug_keep_clients(self):
+        reader = Reader(self.egd)
+        reader.start()
+        egdtest.wait_for(lambda: len(reader.data) >= 64, "bytes before unplug", timeout=10)
+        idle = self.egd.connect()
+        self.sim.command("unplug")
+        t0 = time.monotonic()
+        egdtest.wait_for(lambda: self.egd.status()["state"] == "device_lost",
+                         "device_lost after unplug", timeout=5)
+        self.assertLess(time.monotonic() - t0, 2.0)
+        clients = self.egd.status()["clients"]
+        self.sim.command("replug")
+        egdtest.wait_for(lambda: self.egd.status()["state"] == "running",
+                         "running again after replug", timeout=20)
+        got = len(reader.data)
+        egdtest.wait_for(lambda: len(reader.data) >= got + 64, "bytes after replug", timeout=10)
+        self.assertIsNone(reader.error)
+        self.assertEqual(self.egd.status()["clients"], clients)
+        self.assertEqual(len(egdtest.egd_read_blocking(idle, 16)), 16)  # still connected
+        reader.stopping = True
+        idle.close()
+        stats = __import__("json").loads(self.egd.ctl("stats").stdout)
+        self.assertGreaterEqual(stats["source_reconnects"], 1)
+
+    def test_fan_stop_raises_an_alarm_and_serves_nothing_of_it(self):
+        reader = Reader(self.egd)
+        reader.start()
+        egdtest.wait_for(lambda: len(reader.data) >= 256, "bytes before the fan stops",
+                         timeout=10)
+        self.sim.command("fan-stop")
+        egdtest.wait_for(lambda: self.egd.status()["state"] == "failed", "health alarm",
+                         timeout=20)
+        s = self.egd.status()
+        self.assertEqual(s["alarms"], 1)
+        self.assertRegex(s["last_alarm"], "^(total_failure|repetition_count|adaptive_proportion)")
+        served = len(reader.data)
+        time.sleep(1.0)
+        self.assertEqual(len(reader.data), served, "bytes served while failed")
+        # The stuck device sends 00 bytes. A chunk that passed the total failure
+        # test holds at most 12 of them, so any run of zeros in what was served
+        # spans at most two chunks' worth: 24.
+        self.assertLessEqual(longest_zero_run(reader.data), 24)
+        self.assertIn("health alarm", self.egd.log_text())
+        reader.stopping = True
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
