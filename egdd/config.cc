@@ -266,7 +266,11 @@ const std::vector<Section>& Sections() {
          [](Field& f, Config& c) { return f.Millis(100, 3600000, &c.egd.command_timeout); }},
         {"max_pending_output",
          [](Field& f, Config& c) { return f.Int(512, 64 * kMiB, &c.egd.max_pending_output); }},
-        {"unix_mode", [](Field& f, Config& c) { return f.Mode(&c.egd.unix_mode); }}}},
+        {"unix_mode", [](Field& f, Config& c) { return f.Mode(&c.egd.unix_mode); }},
+        {"client_rate_limit",
+         [](Field& f, Config& c) { return f.Int(0, kGiB, &c.egd.client_rate_limit); }},
+        {"client_burst",
+         [](Field& f, Config& c) { return f.Int(255, kGiB, &c.egd.client_burst); }}}},
       {"control",
        {{"socket", [](Field& f, Config& c) { return f.UnixPath(&c.control.socket); }},
         {"mode", [](Field& f, Config& c) { return f.Mode(&c.control.mode); }}}},
@@ -441,8 +445,14 @@ Status ParseListenAddress(std::string_view text, ListenAddress* out) {
     address.path = std::string(text.substr(kUnix.size()));
     std::string problem = UnixPathProblem(address.path);
     if (!problem.empty()) return Status::Error("'" + std::string(text) + "': " + problem);
-  } else if (Status s = ParseTcpAddress(text, &address); !s.ok()) {
-    return s;
+  } else {
+    constexpr std::string_view kProxy = "proxy:";
+    std::string_view tcp = text;
+    if (text.substr(0, kProxy.size()) == kProxy) {
+      address.proxy = true;
+      tcp = text.substr(kProxy.size());
+    }
+    if (Status s = ParseTcpAddress(tcp, &address); !s.ok()) return s;
   }
   *out = std::move(address);
   return Status::Ok();

@@ -23,9 +23,12 @@ enum class AlarmPolicy { kReinit, kStop };
 
 std::string_view SourceKindName(SourceKind kind);
 
-// A listen address: "HOST:PORT" (IPv4, or [IPv6]:PORT) or "unix:/path".
+// A listen address: "HOST:PORT" (IPv4, or [IPv6]:PORT), "unix:/path", or
+// "proxy:HOST:PORT": TCP where every connection must start with a PROXY
+// protocol v1 header (from stunnel's `protocol = proxy`) naming the real client.
 struct ListenAddress {
   bool is_unix = false;
+  bool proxy = false;
   std::string host;  // TCP only; "127.0.0.1", "::1", ...
   uint16_t port = 0; // TCP only
   std::string path;  // unix only
@@ -56,6 +59,8 @@ struct EgdConfig {
   std::chrono::milliseconds command_timeout{10000};  // a half-received command may wait this long
   size_t max_pending_output = 65536;     // stop reading a client whose unread responses exceed this
   std::string unix_mode = "0666";        // permissions of unix EGD sockets (octal)
+  size_t client_rate_limit = 0;          // bytes/s per client address, 0 = unlimited
+  size_t client_burst = 4096;            // bucket size for the limit, [255, 1 GiB]
 };
 
 struct ControlConfig {

@@ -65,6 +65,8 @@ void CheckDefaults(const Config& c) {
   CHECK(c.output.mode == d.output.mode);
   CHECK(c.health.total_failure_chunk == d.health.total_failure_chunk);
   CHECK(c.health.total_failure_max_identical == d.health.total_failure_max_identical);
+  CHECK(c.egd.client_rate_limit == d.egd.client_rate_limit);
+  CHECK(c.egd.client_burst == d.egd.client_burst);
   CHECK(c.health.sample == d.health.sample);
   CHECK(c.health.alpha_exponent == d.health.alpha_exponent);
   CHECK(c.health.startup_test == d.health.startup_test);
@@ -146,6 +148,8 @@ max_clients = 1000000
 command_timeout_ms = 100
 max_pending_output = 512
 unix_mode = "0600"
+client_rate_limit = 1000
+client_burst = 255
 [control]
 socket = "/tmp/e/control.sock"
 mode = "0600"
@@ -182,6 +186,8 @@ level = "debug"
   CHECK(c.egd.command_timeout == std::chrono::milliseconds(100));
   CHECK(c.egd.max_pending_output == 512);
   CHECK(c.egd.unix_mode == "0600");
+  CHECK(c.egd.client_rate_limit == 1000);
+  CHECK(c.egd.client_burst == 255);
   CHECK(c.control.socket == "/tmp/e/control.sock");
   CHECK(c.control.mode == "0600");
   CHECK(c.pool.size_bytes == 256);
@@ -344,6 +350,21 @@ TEST_CASE("bad listen addresses are reported at the element's line") {
         3);
 }
 
+TEST_CASE("proxy listen addresses") {
+  ListenAddress a;
+  REQUIRE(ParseListenAddress("proxy:127.0.0.1:8887", &a).ok());
+  CHECK(a.proxy);
+  CHECK_FALSE(a.is_unix);
+  CHECK(a.host == "127.0.0.1");
+  CHECK(a.port == 8887);
+  CHECK(a.text == "proxy:127.0.0.1:8887");
+  CHECK_FALSE(ParseListenAddress("proxy:unix:/tmp/x", &a).ok());
+  CHECK(ErrorOf("[egd]\nlisten = [\"proxy:127.0.0.1:1\", \"127.0.0.1:1\"]\n") ==
+        "egdd.toml:2: egd.listen: '127.0.0.1:1' is listed twice");
+  CHECK(ErrorOf("[egd]\nclient_burst = 100\n") ==
+        "egdd.toml:2: egd.client_burst: 100 is out of range [255, 1073741824]");
+}
+
 TEST_CASE("ParseListenAddress") {
   ListenAddress a;
   REQUIRE(ParseListenAddress("127.0.0.1:8888", &a).ok());
@@ -424,7 +445,8 @@ TEST_CASE("the example file holds every key with its default") {
   std::set<std::string> expected = {
       "source.kind", "source.path", "source.entropy_per_bit", "source.autostart",
       "source.read_size", "serial.port", "serial.baud_rate", "egd.listen", "egd.max_clients",
-      "egd.command_timeout_ms", "egd.max_pending_output", "egd.unix_mode", "control.socket",
+      "egd.command_timeout_ms", "egd.max_pending_output", "egd.unix_mode",
+      "egd.client_rate_limit", "egd.client_burst", "control.socket",
       "control.mode", "pool.size_bytes", "output.mode", "health.total_failure_chunk",
       "health.total_failure_max_identical", "health.sample", "health.alpha_exponent",
       "health.startup_test", "health.on_alarm", "health.reinit_delay_ms", "log.level"};

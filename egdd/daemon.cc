@@ -83,7 +83,7 @@ egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
   ParseMode(c.egd.unix_mode, &unix_mode);
   ParseMode(c.control.mode, &control_mode);
   if (auto level = egd::ParseLogLevel(c.log.level)) egd::SetLogLevel(*level);
-  egd_.Apply(SettingsFrom(c.egd));
+  egd_.Apply(SettingsFrom(c.egd), c.egd.client_rate_limit, c.egd.client_burst);
   egd::Status st = egd_.Listen(c.egd.listen, unix_mode);
   if (!st.ok()) return st;
   if (first || c.control.socket != config_.control.socket || c.control.mode != config_.control.mode) {

@@ -89,7 +89,10 @@ json Daemon::StatsJson() const {
               {"rejected", s.rejected},
               {"protocol_errors", s.protocol_errors},
               {"command_timeouts", s.command_timeouts},
-              {"bytes_written_by_clients", s.bytes_written_by_clients}};
+              {"bytes_written_by_clients", s.bytes_written_by_clients},
+              {"proxy_rejected", s.proxy_rejected},
+              {"rate_limited", s.rate_limited}};
+  j["clients_by_address"] = egd_.client_table().ToJson();
   j["health"] = {{"bytes_passed", bytes_passed_},
                  {"bytes_discarded", bytes_discarded_},
                  {"chunks_tested", gate_ ? gate_->chunks_tested() : 0},

@@ -28,24 +28,32 @@ struct EgdServer::Listener {
 
 namespace {
 
-std::string PeerName(EgdSession::Socket& socket, const ListenAddress& via) {
-  if (via.is_unix) return "unix:" + via.path;
+// The peer's IP address ("unix" for unix sockets) and, in *port, its port.
+std::string PeerAddress(EgdSession::Socket& socket, const ListenAddress& via, uint16_t* port) {
+  *port = 0;
+  if (via.is_unix) return "unix";
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   if (::getpeername(socket.native_handle(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
     return "?";
   }
   char host[INET6_ADDRSTRLEN] = "?";
-  uint16_t port = 0;
   if (ss.ss_family == AF_INET) {
     auto* in = reinterpret_cast<sockaddr_in*>(&ss);
     ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    port = ntohs(in->sin_port);
-    return std::string(host) + ":" + std::to_string(port);
+    *port = ntohs(in->sin_port);
+  } else {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    *port = ntohs(in6->sin6_port);
   }
-  auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-  return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
+  return host;
+}
+
+std::string PeerName(const std::string& address, uint16_t port, const ListenAddress& via) {
+  if (via.is_unix) return "unix:" + via.path;
+  bool v6 = address.find(':') != std::string::npos;
+  return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }
 
 Generic::endpoint EndpointFor(const ListenAddress& a, boost::system::error_code& ec) {
@@ -71,6 +79,7 @@ EgdServer::EgdServer(asio::io_context& io, Pool& pool, std::function<uint32_t()>
     : io_(io) {
   ctx_.pool = &pool;
   ctx_.stats = &stats_;
+  ctx_.clients = &clients_;
   ctx_.settings = &settings_;
   ctx_.entropy_bits = std::move(entropy_bits);
   ctx_.on_closed = [this](uint64_t id) { sessions_.erase(id); };
@@ -143,7 +152,9 @@ void EgdServer::OnAccept(const std::shared_ptr<Listener>& l, const boost::system
     });
     return;
   }
-  std::string peer = PeerName(socket, l->address);
+  uint16_t port = 0;
+  std::string address = PeerAddress(socket, l->address, &port);
+  std::string peer = PeerName(address, port, l->address);
   if (sessions_.size() >= settings_.max_clients) {
     ++stats_.rejected;
     Log(LogLevel::kNotice, "egd client ", peer, " rejected: max_clients (", settings_.max_clients,
@@ -157,7 +168,8 @@ void EgdServer::OnAccept(const std::shared_ptr<Listener>& l, const boost::system
     }
     ++stats_.connections;
     uint64_t id = next_id_++;
-    auto session = std::make_shared<EgdSession>(std::move(socket), ctx_, id, peer);
+    auto session = std::make_shared<EgdSession>(std::move(socket), ctx_, id, peer, address,
+                                                l->address.proxy);
     sessions_[id] = session;
     Log(LogLevel::kDebug, "egd client ", peer, " connected");
     session->Start();

@@ -28,11 +28,15 @@ class EgdServer {
   // Makes the set of listeners equal to `addresses`. On error, listeners that
   // were opened stay open and the message names the failing address.
   egd::Status Listen(const std::vector<ListenAddress>& addresses, unsigned unix_mode);
-  void Apply(const EgdSettings& settings) { settings_ = settings; }
+  void Apply(const EgdSettings& settings, size_t client_rate, size_t client_burst) {
+    settings_ = settings;
+    clients_.Configure(client_rate, client_burst);
+  }
   void Stop();  // closes listeners and every session
 
   size_t clients() const { return sessions_.size(); }
   const EgdStats& stats() const { return stats_; }
+  const ClientTable& client_table() const { return clients_; }
 
  private:
   struct Listener;
@@ -44,6 +48,7 @@ class EgdServer {
   boost::asio::io_context& io_;
   EgdSettings settings_;
   EgdStats stats_;
+  ClientTable clients_;
   SessionContext ctx_;
   std::map<std::string, std::shared_ptr<Listener>> listeners_;  // by address text
   std::map<uint64_t, std::shared_ptr<EgdSession>> sessions_;

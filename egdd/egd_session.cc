@@ -16,14 +16,51 @@ namespace {
 constexpr size_t kMaxPendingRequests = 1024;  // parsed, not yet answered
 }
 
-EgdSession::EgdSession(Socket socket, SessionContext& ctx, uint64_t id, std::string peer)
+EgdSession::EgdSession(Socket socket, SessionContext& ctx, uint64_t id, std::string peer,
+                       std::string address, bool proxy)
     : socket_(std::move(socket)),
       ctx_(ctx),
       id_(id),
       peer_(std::move(peer)),
+      address_(std::move(address)),
+      awaiting_proxy_(proxy),
+      rate_timer_(socket_.get_executor()),
       command_timer_(socket_.get_executor()) {}
 
-void EgdSession::Start() { MaybeRead(); }
+void EgdSession::Start() {
+  if (!awaiting_proxy_) Register();
+  UpdateCommandTimer();  // the PROXY header, too, must arrive in time
+  MaybeRead();
+}
+
+void EgdSession::Register() {
+  registered_ = true;
+  ctx_.clients->Connect(address_, std::chrono::steady_clock::now());
+}
+
+// Consumes the PROXY header from `in`; returns the payload after it (empty
+// while the header is incomplete, or after closing on a bad header).
+std::span<const uint8_t> EgdSession::ParseProxyHeader(std::span<const uint8_t> in) {
+  size_t used = 0;
+  egd::ProxyHeader header;
+  auto result = proxy_parser_.Parse(in, &used, &header);
+  if (result == egd::ProxyHeaderParser::Result::kNeedMore) return {};
+  if (result == egd::ProxyHeaderParser::Result::kBad) {
+    ++ctx_.stats->proxy_rejected;
+    Log(LogLevel::kNotice, "egd client ", peer_, " on a PROXY listener: ", proxy_parser_.error(),
+        ": closing");
+    Close();
+    return {};
+  }
+  awaiting_proxy_ = false;
+  if (header.known) {
+    address_ = header.source_address;
+    peer_ = header.source_address + ":" + std::to_string(header.source_port) + " via " + peer_;
+  }
+  Register();
+  Log(LogLevel::kDebug, "egd client ", peer_, " connected");
+  return in.subspan(used);
+}
 
 bool EgdSession::OutputFull() const {
   return out_.size() + writing_buf_.size() >= ctx_.settings->max_pending_output;
@@ -55,7 +92,10 @@ void EgdSession::OnRead(const boost::system::error_code& ec, size_t n) {
     Close();
     return;
   } else {
-    Parse(std::span<const uint8_t>(read_buf_.data(), n));
+    std::span<const uint8_t> in(read_buf_.data(), n);
+    if (awaiting_proxy_) in = ParseProxyHeader(in);
+    if (closed_) return;
+    Parse(in);
   }
   UpdateCommandTimer();
   Process();
@@ -98,9 +138,12 @@ void EgdSession::Execute(const egd::Request& r) {
     case egd::Command::kReadNonBlocking: {
       size_t at = out_.size();
       out_.push_back(0);
-      size_t n = ctx_.pool->Take(r.count, &out_);
+      size_t allowed = ctx_.clients->Allowance(address_, std::chrono::steady_clock::now());
+      if (allowed < r.count) ++ctx_.stats->rate_limited;
+      size_t n = ctx_.pool->Take(std::min<size_t>(r.count, allowed), &out_);
       out_[at] = static_cast<uint8_t>(n);
       ctx_.stats->bytes_served += n;
+      ctx_.clients->Served(address_, n);
       break;
     }
     case egd::Command::kReadBlocking:
@@ -114,13 +157,32 @@ void EgdSession::Execute(const egd::Request& r) {
   }
 }
 
+// With client_rate_limit, a blocking read first waits (timer, not pool) until
+// its client address may take n more bytes. Returns false while waiting.
+bool EgdSession::WaitForAllowance(size_t n) {
+  auto wait = ctx_.clients->WaitFor(address_, n, std::chrono::steady_clock::now());
+  if (wait == std::chrono::steady_clock::duration::zero()) return true;
+  ++ctx_.stats->rate_limited;
+  waiting_ = true;
+  rate_timer_.expires_after(wait);
+  rate_timer_.async_wait([self = shared_from_this(), n](const boost::system::error_code& ec) {
+    if (ec || self->closed_) return;
+    self->waiting_ = false;
+    self->ReadBlocking(n);
+    self->Process();
+  });
+  return false;
+}
+
 void EgdSession::ReadBlocking(size_t n) {
+  if (!WaitForAllowance(n)) return;
   std::weak_ptr<EgdSession> weak = weak_from_this();
   auto deliver = [weak](std::span<const uint8_t> bytes) {
     if (auto self = weak.lock()) self->OnDelivery(bytes);
   };
   if (ctx_.pool->TryTakeOrWait(id_, n, &out_, deliver)) {
     ctx_.stats->bytes_served += n;
+    ctx_.clients->Served(address_, n);
     return;
   }
   if (eof_) {
@@ -136,6 +198,7 @@ void EgdSession::OnDelivery(std::span<const uint8_t> bytes) {
   waiting_ = false;
   out_.insert(out_.end(), bytes.begin(), bytes.end());
   ctx_.stats->bytes_served += bytes.size();
+  ctx_.clients->Served(address_, bytes.size());
   Process();
 }
 
@@ -167,7 +230,7 @@ void EgdSession::OnWrite(const boost::system::error_code& ec) {
 }
 
 void EgdSession::UpdateCommandTimer() {
-  if (!parser_.mid_request() || eof_) {
+  if ((!parser_.mid_request() && !awaiting_proxy_) || eof_) {
     if (timer_armed_) command_timer_.cancel();
     timer_armed_ = false;
     ++timer_generation_;
@@ -194,6 +257,8 @@ void EgdSession::Close() {
   if (waiting_) ctx_.pool->Cancel(id_);
   waiting_ = false;
   command_timer_.cancel();
+  rate_timer_.cancel();
+  if (registered_) ctx_.clients->Disconnect(address_, std::chrono::steady_clock::now());
   boost::system::error_code ignored;
   socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -21,6 +21,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/egd_codec.h"
+#include "common/proxy_protocol.h"
+#include "egdd/client_table.h"
 #include "egdd/pool.h"
 
 namespace egdd {
@@ -33,6 +35,8 @@ struct EgdStats {
   uint64_t protocol_errors = 0;
   uint64_t command_timeouts = 0;
   uint64_t bytes_written_by_clients = 0;  // 03 payloads: discarded, never credited
+  uint64_t proxy_rejected = 0;  // connections to a proxy listener without a valid header
+  uint64_t rate_limited = 0;    // reads delayed or shortened by client_rate_limit
 };
 
 struct EgdSettings {
@@ -45,6 +49,7 @@ struct EgdSettings {
 struct SessionContext {
   Pool* pool = nullptr;
   EgdStats* stats = nullptr;
+  ClientTable* clients = nullptr;
   const EgdSettings* settings = nullptr;
   std::function<uint32_t()> entropy_bits;      // answer to 00
   std::function<void(uint64_t id)> on_closed;  // unregisters the session
@@ -54,7 +59,11 @@ class EgdSession : public std::enable_shared_from_this<EgdSession> {
  public:
   using Socket = boost::asio::generic::stream_protocol::socket;
 
-  EgdSession(Socket socket, SessionContext& ctx, uint64_t id, std::string peer);
+  // `peer` names the connection in logs; `address` is its client address for
+  // accounting and limits. With `proxy`, the first bytes must be a PROXY v1
+  // header, whose source address replaces both.
+  EgdSession(Socket socket, SessionContext& ctx, uint64_t id, std::string peer,
+             std::string address, bool proxy);
   void Start();
   void Close();  // idempotent; cancels a queued read
   const std::string& peer() const { return peer_; }
@@ -63,9 +72,12 @@ class EgdSession : public std::enable_shared_from_this<EgdSession> {
   void MaybeRead();
   void OnRead(const boost::system::error_code& ec, size_t n);
   void Parse(std::span<const uint8_t> in);
+  std::span<const uint8_t> ParseProxyHeader(std::span<const uint8_t> in);
+  void Register();
   void Process();
   void Execute(const egd::Request& r);
   void ReadBlocking(size_t n);
+  bool WaitForAllowance(size_t n);
   void OnDelivery(std::span<const uint8_t> bytes);
   void Flush();
   void OnWrite(const boost::system::error_code& ec);
@@ -75,7 +87,12 @@ class EgdSession : public std::enable_shared_from_this<EgdSession> {
   Socket socket_;
   SessionContext& ctx_;
   const uint64_t id_;
-  const std::string peer_;
+  std::string peer_;
+  std::string address_;
+  bool awaiting_proxy_;  // the PROXY header has not arrived yet
+  bool registered_ = false;
+  egd::ProxyHeaderParser proxy_parser_;
+  boost::asio::steady_timer rate_timer_;  // a blocking read waiting for its rate allowance
   boost::asio::steady_timer command_timer_;
   egd::RequestParser parser_;
   std::array<uint8_t, 4096> read_buf_;
