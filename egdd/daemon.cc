@@ -152,13 +152,18 @@ void Daemon::CloseSource() {
 void Daemon::RequestRead() {
   if (read_outstanding_ || source_eof_ || stopping_ || !source_) return;
   if (state_ != DeviceState::kInitializing && state_ != DeviceState::kRunning) return;
-  size_t room = pool_.free();
-  size_t held = gate_->pending();
-  // Refill in sizeable reads: a full pool drained 32 bytes at a time must not
-  // turn into one tiny device read (and thread hand-off) per client request.
-  size_t low_water = std::min(config_.source.read_size, pool_.capacity() / 4);
-  if (room <= held || room - held < low_water) return;
-  size_t want = std::min(config_.source.read_size, room - held);
+  size_t want = config_.source.read_size;
+  if (!gate_->starting()) {
+    // Refill in sizeable reads: a full pool drained 32 bytes at a time must not
+    // turn into one tiny device read (and thread hand-off) per client request.
+    // (While the startup test runs the device is read regardless: its verdict
+    // decides the state, even if the pool is still full from before.)
+    size_t room = pool_.free();
+    size_t held = gate_->pending();
+    size_t low_water = std::min(config_.source.read_size, pool_.capacity() / 4);
+    if (room <= held || room - held < low_water) return;
+    want = std::min(want, room - held);
+  }
   read_outstanding_ = true;
   source_->Read(want);
 }

@@ -121,6 +121,19 @@ class OsSourceTest(unittest.TestCase):
             self.assertIn("NOT a true random", s["source"])
 
 
+class FullPoolReinitTest(unittest.TestCase):
+    def test_init_with_a_full_pool_still_runs_the_startup_test(self):
+        # Regression: a full pool used to stop all reads, so the startup test
+        # after shutdown + init never got its bytes and egdd stayed initializing.
+        with egdtest.workdir() as d, egdtest.Egdd(
+                d, source={"kind": "os"}, extra="[pool]\nsize_bytes = 65536\n") as e:
+            e.wait_pool(60000)
+            e.ctl("shutdown")
+            e.ctl("init")
+            egdtest.wait_for(lambda: e.status()["state"] == "running", "running after init",
+                             timeout=10)
+
+
 class CheckConfigTest(unittest.TestCase):
     def test_check_config_reports_file_and_line(self):
         with egdtest.workdir() as d:
