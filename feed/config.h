@@ -1,0 +1,47 @@
+// egd-feed's configuration: one Config struct with defaults, loaded from TOML
+// (feed/egd-feed.example.toml documents every key) and/or set on the command
+// line. Loading never throws: errors come back as "file:line: section.key:
+// message", the line of the offending key.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/egd_client.h"
+#include "common/status.h"
+#include "feed/schedule.h"
+
+namespace feed {
+
+// Ranges shared by the TOML keys and the command-line options.
+constexpr size_t kMaxFeedBytes = 65536;        // seed_bytes, reseed_bytes: [1, this]
+constexpr double kMaxBitsPerByte = 8.0;        // credit_bits_per_byte: [0, this]
+constexpr int64_t kMinIntervalMs = 100;        // interval: [this, one day]
+constexpr int64_t kMinReadTimeoutMs = 100;     // read_timeout: [this, one day]
+constexpr int64_t kDayMs = 86400000;
+
+// "HOST:PORT" (numeric IPv4, or [IPv6]:PORT; host names are not resolved) or
+// "unix:/path".
+egd::Status ParseEndpoint(std::string_view text, egd::EgdEndpoint* out);
+
+struct Config {
+  std::string file;                  // where it was loaded from ("" = command line only)
+  egd::EgdEndpoint server;           // [server] connect; required (text empty = not set)
+  std::chrono::milliseconds read_timeout{60000};  // a read (connect included) taking longer is abandoned
+  std::string device = "/dev/random";             // where RNDADDENTROPY goes
+  double credit_bits_per_byte = 0.0;              // entropy credited per byte fed, [0, 8]; 0 = mix only
+  ScheduleConfig schedule;                        // seed, reseeds, watermark, reconnect backoff
+  std::string user;                               // drop to this user at start ("" = stay)
+  std::string log_level = "info";                 // error | warning | notice | info | debug
+};
+
+// Loads and validates `path`; unknown tables or keys, wrong types and
+// out-of-range values are errors. [server] connect may be missing here (the
+// command line can give it). On error *out is untouched.
+egd::Status LoadConfig(const std::string& path, Config* out);
+egd::Status ParseConfig(std::string_view text, const std::string& name, Config* out);
+
+}  // namespace feed

@@ -1,0 +1,72 @@
+// The egd-feed daemon: reads bytes from an EGD server when the Schedule says
+// and hands them to the kernel with RNDADDENTROPY.
+//
+// One io_context, one thread (Boost.Asio rather than a poll loop: the shared
+// EgdClient is Asio, and timers, signals and the connection then share one
+// event loop with no hand-written fd bookkeeping). A steady_timer wakes the
+// Feeder at Schedule::NextWake(); an EgdClient with one connection does the
+// reading, and at most one read (so at most one connection attempt) is in
+// flight; a signal_set turns SIGTERM/SIGINT into a clean stop and SIGHUP into a
+// reload (the file and the command-line overrides are applied again; a bad
+// file is logged and the running configuration kept).
+//
+// A read that fails or outlasts read_timeout closes the connection (bytes that
+// had arrived are wiped, never fed) and counts as a failure for the backoff.
+// Note that an EGD blocking read legitimately waits while the server has no
+// entropy: read_timeout must exceed the time the server needs to gather
+// seed_bytes, else egd-feed reconnects (with backoff) until it has them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "common/egd_client.h"
+#include "feed/config.h"
+#include "feed/options.h"
+#include "feed/random_device.h"
+#include "feed/schedule.h"
+
+namespace feed {
+
+class Feeder {
+ public:
+  Feeder(boost::asio::io_context& io, Options options, Config config, RandomDevice& device);
+
+  // Starts feeding; io.run() returns after a stop (signal, or --once done).
+  void Start();
+  int exit_code() const { return exit_code_; }
+
+ private:
+  void WaitSignal();
+  void Wake();
+  void Arm();
+  void StartFeed(TimePoint now);
+  void OnRead(uint64_t seq, Schedule::Feed feed, egd::EgdClient::Result result);
+  void OnFailure(const egd::EgdClient::Result& result, size_t wanted);
+  void Feed(Schedule::Feed feed, std::vector<uint8_t>* bytes);
+  void Reload();
+  void Stop(int code);
+
+  boost::asio::io_context& io_;
+  const Options options_;
+  Config config_;
+  RandomDevice& device_;
+  Schedule schedule_;
+  std::unique_ptr<egd::EgdClient> client_;
+  boost::asio::steady_timer timer_;
+  boost::asio::signal_set signals_;
+  uint64_t read_seq_ = 0;  // the read in flight; older callbacks are ignored
+  uint64_t fed_bytes_ = 0;
+  bool stopping_ = false;
+  int exit_code_ = 0;
+};
+
+// Everything after the configuration is known: opens the device, drops
+// privileges if asked, runs the daemon. Returns the exit code.
+int RunFeeder(const Options& options, const Config& config);
+
+}  // namespace feed

@@ -1,0 +1,62 @@
+#include "feed/random_device.h"
+
+#include <fcntl.h>
+#include <linux/random.h>
+#include <sodium.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cassert>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include "feed/privileges.h"
+
+namespace feed {
+
+int CreditBits(size_t bytes, double bits_per_byte) {
+  if (!(bits_per_byte > 0)) return 0;  // also nan
+  double bits = std::floor(static_cast<double>(bytes) * std::min(bits_per_byte, 8.0) + 1e-6);
+  return static_cast<int>(std::min(bits, 8.0 * static_cast<double>(bytes)));
+}
+
+std::optional<uint32_t> ReadEntropyAvail(const std::string& path) {
+  std::ifstream in(path);
+  long long bits = -1;
+  if (!(in >> bits) || bits < 0 || bits > UINT32_MAX) return std::nullopt;
+  return static_cast<uint32_t>(bits);
+}
+
+egd::Status RandomDevice::Open(const std::string& path, std::unique_ptr<RandomDevice>* out) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return egd::Status::Error(path + ": cannot open for writing: " + std::strerror(errno));
+  out->reset(new RandomDevice(path, fd));
+  return egd::Status::Ok();
+}
+
+RandomDevice::~RandomDevice() { ::close(fd_); }
+
+egd::Status RandomDevice::AddEntropy(std::span<const uint8_t> bytes, int credit_bits) {
+  assert(credit_bits >= 0 && static_cast<size_t>(credit_bits) <= 8 * bytes.size());
+  // rand_pool_info ends in a flexible array of __u32: keep the storage aligned.
+  size_t size = sizeof(rand_pool_info) + bytes.size();
+  std::vector<uint32_t> storage((size + 3) / 4);
+  auto* info = reinterpret_cast<rand_pool_info*>(storage.data());
+  info->entropy_count = credit_bits;
+  info->buf_size = static_cast<int>(bytes.size());
+  std::memcpy(info->buf, bytes.data(), bytes.size());
+  int rc = ::ioctl(fd_, RNDADDENTROPY, info);
+  int err = errno;
+  sodium_memzero(storage.data(), storage.size() * sizeof(uint32_t));
+  if (rc == 0) return egd::Status::Ok();
+  std::string message = "ioctl(RNDADDENTROPY) on " + path_ + ": " + std::strerror(err);
+  if (err == EPERM) message += " (CAP_SYS_ADMIN is needed)";
+  return egd::Status::Error(message);
+}
+
+bool HaveCapSysAdmin() { return HasEffectiveCapability(kCapSysAdmin); }
+
+}  // namespace feed

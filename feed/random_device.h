@@ -1,0 +1,52 @@
+// The kernel side of egd-feed: mixing bytes into the kernel's pool with
+// ioctl(RNDADDENTROPY), which needs CAP_SYS_ADMIN, and reading its entropy
+// estimate.
+//
+// RandomDevice owns an fd opened for writing at startup (before privileges are
+// dropped). AddEntropy copies the bytes into a struct rand_pool_info, calls the
+// ioctl and wipes its copy whatever the outcome; the caller wipes its own.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "common/status.h"
+
+namespace feed {
+
+// Bits to credit for `bytes` bytes worth `bits_per_byte` each (in [0, 8]):
+// rounded down (a tolerance of 1e-6 bit absorbs decimal fractions such as 0.1
+// that binary floating point cannot hold), never more than 8 per byte.
+int CreditBits(size_t bytes, double bits_per_byte);
+
+// The kernel's entropy estimate in bits, or nullopt if it cannot be read.
+std::optional<uint32_t> ReadEntropyAvail(
+    const std::string& path = "/proc/sys/kernel/random/entropy_avail");
+
+class RandomDevice {
+ public:
+  static egd::Status Open(const std::string& path, std::unique_ptr<RandomDevice>* out);
+  ~RandomDevice();
+  RandomDevice(const RandomDevice&) = delete;
+  RandomDevice& operator=(const RandomDevice&) = delete;
+
+  // Mixes `bytes` into the pool and credits `credit_bits` (<= 8 * size). On
+  // error the message names the device and the errno (EPERM: no CAP_SYS_ADMIN).
+  egd::Status AddEntropy(std::span<const uint8_t> bytes, int credit_bits);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  RandomDevice(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  std::string path_;
+  int fd_;
+};
+
+// True if this process holds CAP_SYS_ADMIN in its effective set.
+bool HaveCapSysAdmin();
+
+}  // namespace feed

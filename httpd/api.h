@@ -1,0 +1,106 @@
+// The manual's HTTP API as pure functions: routing a request to an Action
+// (with its parameters checked), and turning egdd's answers (device state,
+// control replies, timeouts) into the manual's status codes and JSON bodies:
+//   200 success · 400 bad parameter (extension) · 404 unknown path ·
+//   409 already in that state · 432 not initialised (standby) ·
+//   503 entropy did not arrive in time (extension) ·
+//   555 device lost, health alarm, egdd unreachable, or init timed out.
+// No sockets here: App (app.h) performs the I/O and calls these.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "httpd/config.h"
+#include "httpd/random_format.h"
+
+namespace httpd {
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type
+};
+
+// {"message": message, ...extra}, with the given status.
+Response JsonResponse(unsigned status, const std::string& message,
+                      nlohmann::json extra = nlohmann::json::object());
+
+// Reason phrases, including the manual's own codes 432 and 555.
+const char* ReasonPhrase(unsigned status);
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as received: path and query
+  std::string cookie;  // Cookie header
+  std::string body;
+  std::string peer;    // remote address, for the parameterless downloadFile
+};
+
+enum class Op {
+  kInit, kShutdown, kRestart, kGetRandom, kGenerateTestdata, kDownloadFile,
+  kStatus, kMetrics, kHealthz, kPollen, kPage, kError,
+};
+
+struct Action {
+  Op op = Op::kError;
+  std::string label;      // endpoint name in metrics
+  uint64_t num_bits = 0;  // getRandom, generateTestdata
+  uint64_t quantity = 0;  // getRandom
+  FileType filetype = FileType::kBin;
+  std::string token;      // downloadFile: ?token= or the trng_file cookie; "" = latest
+  std::string challenge;  // pollen
+  std::string page;       // kPage: embedded file name
+  Response error;         // kError: the complete answer (400, 404, 405)
+};
+
+constexpr char kTokenCookie[] = "trng_file";
+constexpr char kApiPrefix[] = "/trng/randomNum/";
+
+Action Route(const Request& request, const LimitsConfig& limits, bool pollen_enabled);
+
+// egdd's state as trng-httpd last saw it.
+struct DeviceStatus {
+  bool reachable = false;
+  std::string error;     // why egdd could not be asked (when !reachable)
+  std::string state;     // standby | initializing | running | failed | device_lost
+  nlohmann::json raw;    // egdd's full status reply
+};
+
+// From a control-socket exchange: transport error or egdd's JSON reply.
+DeviceStatus ParseStatus(bool transport_ok, const std::string& error, const std::string& reply);
+
+// Whether random bytes may be requested now; else the answer (432 or 555).
+std::optional<Response> RandomGate(const DeviceStatus& status);
+
+// A read that failed at the EGD level (connection refused or closed): 555.
+Response EgdFailure(const std::string& what);
+
+// Entropy that did not arrive within `timeout`, judged by the state now.
+Response RandomTimeout(const DeviceStatus& status, uint64_t got, uint64_t wanted,
+                       std::chrono::milliseconds timeout);
+
+// A control command's reply. wait_running: init/restart was accepted and the
+// answer must wait until egdd reports "running" (AfterInitWait).
+struct ControlOutcome {
+  bool wait_running = false;
+  Response response;
+};
+ControlOutcome MapControlReply(Op op, bool transport_ok, const std::string& error,
+                               const std::string& reply);
+
+// The answer to init/restart once the state left "initializing" or the wait timed out.
+Response AfterInitWait(Op op, const DeviceStatus& status, bool timed_out,
+                       std::chrono::milliseconds timeout);
+
+// /healthz: 200 while egdd answers and is not failed or lost, else 503.
+Response Healthz(const DeviceStatus& status);
+
+}  // namespace httpd

@@ -1,0 +1,153 @@
+#include "httpd/api.h"
+
+#include <catch2/catch.hpp>
+
+namespace httpd {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+Action Get(const std::string& target, const std::string& cookie = "") {
+  Request r{"GET", target, cookie, "", "127.0.0.1"};
+  return Route(r, LimitsConfig{}, true);
+}
+
+json Body(const Response& r) { return json::parse(r.body); }
+
+TEST_CASE("the manual's endpoints and their defaults") {
+  Action a = Get("/trng/randomNum/getRandom");
+  CHECK(a.op == Op::kGetRandom);
+  CHECK(a.num_bits == 1);
+  CHECK(a.quantity == 1);
+  CHECK(a.label == "getRandom");
+  a = Get("/trng/randomNum/getRandom?numBits=24&quantity=3");
+  CHECK(a.num_bits == 24);
+  CHECK(a.quantity == 3);
+  a = Get("/trng/randomNum/generateTestdata");
+  CHECK(a.op == Op::kGenerateTestdata);
+  CHECK(a.num_bits == 5000);
+  CHECK(a.filetype == FileType::kBin);
+  a = Get("/trng/randomNum/generateTestdata?numBits=1000&filetype=txt");
+  CHECK(a.filetype == FileType::kTxt);
+  CHECK(Get("/trng/randomNum/init").op == Op::kInit);
+  CHECK(Get("/trng/randomNum/shutdown").op == Op::kShutdown);
+  CHECK(Get("/trng/randomNum/restart").op == Op::kRestart);
+  CHECK(Get("/trng/randomNum/downloadFile").op == Op::kDownloadFile);
+  CHECK(Get("/metrics").op == Op::kMetrics);
+  CHECK(Get("/healthz").op == Op::kHealthz);
+  CHECK(Get("/").page == "index.html");
+  CHECK(Get("/app.js").page == "app.js");
+}
+
+TEST_CASE("downloadFile takes the token from the query, else the cookie") {
+  CHECK(Get("/trng/randomNum/downloadFile?token=abc", "trng_file=def").token == "abc");
+  CHECK(Get("/trng/randomNum/downloadFile", "x=1; trng_file=def").token == "def");
+  CHECK(Get("/trng/randomNum/downloadFile").token.empty());
+}
+
+TEST_CASE("bad parameters get 400 naming the parameter and the limit") {
+  for (const char* q : {"numBits=0", "numBits=-1", "numBits=abc", "numBits=65537",
+                        "numBits=99999999999999999999999", "numBits="}) {
+    INFO(q);
+    Action a = Get(std::string("/trng/randomNum/getRandom?") + q);
+    REQUIRE(a.op == Op::kError);
+    CHECK(a.error.status == 400);
+    CHECK(Body(a.error)["parameter"] == "numBits");
+    CHECK(Body(a.error)["maximum"] == 65536);
+    CHECK(a.label == "getRandom");
+  }
+  Action a = Get("/trng/randomNum/getRandom?numBits=8&quantity=0");
+  CHECK(Body(a.error)["parameter"] == "quantity");
+  a = Get("/trng/randomNum/getRandom?numBits=65536&quantity=17");  // 17 * 65536 > 2^20 bits
+  CHECK(a.error.status == 400);
+  CHECK(Body(a.error)["maximum"] == 16);
+  CHECK(Get("/trng/randomNum/getRandom?numBits=65536&quantity=16").op == Op::kGetRandom);
+  a = Get("/trng/randomNum/generateTestdata?filetype=exe");
+  CHECK(Body(a.error)["parameter"] == "filetype");
+  a = Get("/trng/randomNum/generateTestdata?numBits=8388609");
+  CHECK(Body(a.error)["maximum"] == 8388608);
+  CHECK(Get("/trng/randomNum/generateTestdata?filetype=.txt").filetype == FileType::kTxt);
+}
+
+TEST_CASE("unknown paths are 404, wrong methods 405") {
+  CHECK(Get("/trng/randomNum/nothing").error.status == 404);
+  CHECK(Get("/nothing").error.status == 404);
+  Action a = Route(Request{"POST", "/trng/randomNum/init", "", "", ""}, LimitsConfig{}, true);
+  CHECK(a.error.status == 405);
+  CHECK(a.label == "init");
+  CHECK(Get("/%ff").error.status == 404);  // invalid UTF-8 in the message is replaced, not thrown
+}
+
+TEST_CASE("pollen: POST / or /pollen with challenge=") {
+  Action a = Route(Request{"POST", "/", "", "challenge=abc123", ""}, LimitsConfig{}, true);
+  CHECK(a.op == Op::kPollen);
+  CHECK(a.challenge == "abc123");
+  CHECK(Get("/pollen?challenge=x").challenge == "x");
+  CHECK(Get("/?challenge=x").op == Op::kPollen);
+  a = Route(Request{"POST", "/pollen", "", "", ""}, LimitsConfig{}, true);
+  CHECK(a.error.status == 400);
+  CHECK(Route(Request{"POST", "/", "", "challenge=1", ""}, LimitsConfig{}, false).error.status == 405);
+}
+
+TEST_CASE("state gate: 432 in standby, 555 when failed, lost or unreachable") {
+  auto status = [](const std::string& state) {
+    return ParseStatus(true, "", json{{"state", state}, {"state_reason", "why"}}.dump());
+  };
+  CHECK_FALSE(RandomGate(status("running")));
+  CHECK_FALSE(RandomGate(status("initializing")));
+  CHECK(RandomGate(status("standby"))->status == 432);
+  CHECK(RandomGate(status("failed"))->status == 555);
+  CHECK(RandomGate(status("device_lost"))->status == 555);
+  CHECK(RandomGate(ParseStatus(false, "refused", ""))->status == 555);
+  CHECK(RandomGate(ParseStatus(true, "", "garbage"))->status == 555);
+  Response t = RandomTimeout(status("running"), 3, 10, milliseconds(1500));
+  CHECK(t.status == 503);
+  CHECK(Body(t)["message"].get<std::string>().find("only 3 of 10 random bytes arrived within 1.500 s") == 0);
+  CHECK(RandomTimeout(status("initializing"), 0, 10, milliseconds(1000)).status == 555);
+  CHECK(RandomTimeout(status("standby"), 0, 10, milliseconds(1000)).status == 432);
+}
+
+TEST_CASE("control replies map to the manual's codes") {
+  auto reply = [](bool ok, const std::string& error) {
+    json j = {{"ok", ok}, {"state", "running"}, {"message", "m"}};
+    if (!ok) j["error"] = error;
+    return j.dump();
+  };
+  CHECK(MapControlReply(Op::kInit, true, "", reply(true, "")).wait_running);
+  CHECK(MapControlReply(Op::kRestart, true, "", reply(true, "")).wait_running);
+  ControlOutcome o = MapControlReply(Op::kShutdown, true, "", reply(true, ""));
+  CHECK(o.response.status == 200);
+  CHECK(Body(o.response)["message"] == "System successfully shutdown");
+  o = MapControlReply(Op::kInit, true, "", reply(false, "already_initialized"));
+  CHECK(o.response.status == 409);
+  CHECK(Body(o.response)["message"] == "System already initialized");
+  o = MapControlReply(Op::kShutdown, true, "", reply(false, "already_shut_down"));
+  CHECK(o.response.status == 409);
+  CHECK(Body(o.response)["message"] == "System already shut down");
+  CHECK(MapControlReply(Op::kRestart, true, "", reply(false, "not_initialized")).response.status == 432);
+  CHECK(MapControlReply(Op::kInit, true, "", reply(false, "device_lost")).response.status == 555);
+  CHECK(MapControlReply(Op::kInit, false, "refused", "").response.status == 555);
+}
+
+TEST_CASE("init waits for running; failure or timeout is 555") {
+  auto status = [](const std::string& state) { return ParseStatus(true, "", json{{"state", state}}.dump()); };
+  Response r = AfterInitWait(Op::kInit, status("running"), false, milliseconds(60000));
+  CHECK(r.status == 200);
+  CHECK(Body(r)["message"] == "System initialised successfully");
+  CHECK(Body(AfterInitWait(Op::kRestart, status("running"), false, milliseconds(1)))["message"] ==
+        "System successfully restarted");
+  r = AfterInitWait(Op::kInit, status("initializing"), true, milliseconds(60000));
+  CHECK(r.status == 555);
+  CHECK(Body(r)["message"].get<std::string>().find("within 60 s") != std::string::npos);
+  CHECK(AfterInitWait(Op::kInit, status("failed"), false, milliseconds(1)).status == 555);
+}
+
+TEST_CASE("healthz") {
+  CHECK(Healthz(ParseStatus(true, "", R"({"state":"standby"})")).status == 200);
+  CHECK(Healthz(ParseStatus(true, "", R"({"state":"failed"})")).status == 503);
+  CHECK(Healthz(ParseStatus(false, "refused", "")).status == 503);
+}
+
+}  // namespace
+}  // namespace httpd

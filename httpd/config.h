@@ -1,0 +1,91 @@
+// trng-httpd's configuration: one Config struct with defaults, loaded from TOML
+// by LoadConfig. Every field has a matching, commented key in
+// httpd/trng-httpd.example.toml. Loading never throws: errors come back as
+// "file:line: section.key: message" (the line of the offending key).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace httpd {
+
+// "HOST:PORT" (numeric IPv4, or [IPv6]:PORT) or, where allowed, "unix:/path".
+struct Address {
+  bool is_unix = false;
+  std::string host;   // TCP only
+  uint16_t port = 0;  // TCP only
+  std::string path;   // unix only
+  std::string text;   // as written
+};
+
+// Parses an address; unix addresses only when allow_unix. Host names are not
+// resolved (a daemon should not depend on DNS at startup).
+egd::Status ParseAddress(std::string_view text, bool allow_unix, Address* out);
+
+struct HttpConfig {
+  Address listen;                 // default 127.0.0.1:8000 (loopback only)
+  size_t max_clients = 512;       // open HTTP connections; more are closed at once
+  size_t header_limit = 8192;     // bytes of request line + headers
+  size_t body_limit = 16384;      // bytes of request body (pollen challenges are ~140)
+  std::chrono::milliseconds idle_timeout{30000};     // keep-alive wait for the next request's headers
+  std::chrono::milliseconds request_timeout{10000};  // a request body must arrive within this
+  std::chrono::milliseconds write_timeout{30000};    // a response must be taken within this
+};
+
+struct EgddConfig {
+  Address egd;                                    // egdd's EGD listener, TCP or unix
+  std::string control = "/run/egdd/control.sock"; // egdd's control socket
+  size_t connections = 4;                         // EGD connections; a request uses one
+  std::chrono::milliseconds random_timeout{30000};   // wait for entropy, then 503
+  std::chrono::milliseconds init_timeout{60000};     // init/restart wait for "running", then 555
+  std::chrono::milliseconds control_timeout{5000};   // one control socket exchange
+  std::chrono::milliseconds status_max_age{250};     // reuse egdd's status this long
+};
+
+struct LimitsConfig {
+  uint64_t max_num_bits = 65536;          // getRandom numBits
+  uint64_t max_quantity = 10000;          // getRandom quantity
+  uint64_t max_total_bits = 1048576;      // getRandom numBits * quantity
+  uint64_t max_testdata_bits = 8388608;   // generateTestdata numBits (1 MiB .bin)
+};
+
+struct FilesConfig {
+  std::string dir = "/run/trng-httpd";   // generated test data; tmpfs keeps it off disk
+  size_t max_files = 32;                 // oldest files are deleted beyond this
+  std::chrono::seconds max_age{3600};    // files older than this are deleted
+};
+
+struct PollenConfig {
+  bool enabled = true;  // answer pollinate at POST / and /pollen
+  size_t bytes = 64;    // random bytes hashed into each answer (pollen's default)
+};
+
+struct LogConfig {
+  std::string level = "info";  // error | warning | notice | info | debug
+};
+
+struct Config {
+  std::string file;  // where it was loaded from
+  HttpConfig http;
+  EgddConfig egdd;
+  LimitsConfig limits;
+  FilesConfig files;
+  PollenConfig pollen;
+  LogConfig log;
+
+  Config();  // fills the default addresses
+};
+
+// Loads and validates `path`. Unknown tables or keys, wrong types and
+// out-of-range values are errors. On error *out is untouched.
+egd::Status LoadConfig(const std::string& path, Config* out);
+
+// Same, from text; `name` is used in messages.
+egd::Status ParseConfig(std::string_view text, const std::string& name, Config* out);
+
+}  // namespace httpd

@@ -1,0 +1,42 @@
+#include "httpd/metrics.h"
+
+#include <catch2/catch.hpp>
+
+namespace httpd {
+namespace {
+
+bool Has(const std::string& text, const std::string& line) {
+  return text.find("\n" + line + "\n") != std::string::npos;
+}
+
+TEST_CASE("metrics render egdd's state and request counts") {
+  Metrics m;
+  m.CountRequest("getRandom", 200);
+  m.CountRequest("getRandom", 200);
+  m.CountRequest("init", 409);
+  m.AddRandomBytes(30);
+  m.ClientOpened();
+  DeviceStatus s = ParseStatus(true, "", R"({"state":"running","pool_bytes":5,"bytes_served":77,"alarms":2,"clients":3})");
+  std::string text = "\n" + m.Render(s);
+  CHECK(Has(text, "trng_egdd_up 1"));
+  CHECK(Has(text, "trng_device_state{state=\"running\"} 1"));
+  CHECK(Has(text, "trng_device_state{state=\"standby\"} 0"));
+  CHECK(Has(text, "trng_egdd_bytes_served_total 77"));
+  CHECK(Has(text, "trng_egdd_alarms_total 2"));
+  CHECK(Has(text, "trng_egdd_clients 3"));
+  CHECK(Has(text, "trng_httpd_random_bytes_total 30"));
+  CHECK(Has(text, "trng_httpd_clients 1"));
+  CHECK(Has(text, "trng_httpd_requests_total{endpoint=\"getRandom\",code=\"200\"} 2"));
+  CHECK(Has(text, "trng_httpd_requests_total{endpoint=\"init\",code=\"409\"} 1"));
+  CHECK(Has(text, "# TYPE trng_httpd_requests_total counter"));
+}
+
+TEST_CASE("metrics when egdd is down") {
+  Metrics m;
+  std::string text = "\n" + m.Render(ParseStatus(false, "connection refused", ""));
+  CHECK(Has(text, "trng_egdd_up 0"));
+  CHECK(Has(text, "trng_device_state{state=\"running\"} 0"));
+}
+
+}  // namespace
+}  // namespace httpd

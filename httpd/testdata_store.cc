@@ -1,0 +1,142 @@
+#include "httpd/testdata_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "common/log.h"
+
+namespace httpd {
+namespace {
+
+using egd::Status;
+
+constexpr std::string_view kPrefix = "testdata-";
+constexpr std::string_view kTempPrefix = ".tmp-testdata-";
+
+Status Errno(const std::string& what) { return Status::Error(what + ": " + std::strerror(errno)); }
+
+std::string NewToken() {
+  unsigned char raw[16];
+  randombytes_buf(raw, sizeof raw);  // names, not entropy for users: the OS CSPRNG is fine
+  char hex[2 * sizeof raw + 1];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  return hex;
+}
+
+bool ValidToken(const std::string& token) {
+  return token.size() == 32 && token.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+const char* Extension(FileType t) { return t == FileType::kBin ? "bin" : "txt"; }
+
+Status WriteAll(int fd, std::string_view content) {
+  while (!content.empty()) {
+    ssize_t n = ::write(fd, content.data(), content.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Errno("write");
+    content.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+TestdataStore::~TestdataStore() {
+  for (const File& f : files_) Remove(f);
+}
+
+Status TestdataStore::Open() {
+  if (::mkdir(config_.dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Errno("cannot create " + config_.dir);
+  }
+  DIR* dir = ::opendir(config_.dir.c_str());
+  if (!dir) return Errno("cannot open " + config_.dir);
+  std::vector<std::string> stale;
+  while (dirent* e = ::readdir(dir)) {
+    std::string_view name = e->d_name;
+    if (name.starts_with(kPrefix) || name.starts_with(kTempPrefix)) stale.emplace_back(name);
+  }
+  ::closedir(dir);
+  for (const std::string& name : stale) ::unlink((config_.dir + "/" + name).c_str());
+  if (!stale.empty()) egd::Log(egd::LogLevel::kInfo, "removed ", stale.size(), " old test data files");
+  return Status::Ok();
+}
+
+Status TestdataStore::Write(std::string_view content, uint64_t num_bits, FileType type,
+                            const std::string& peer, std::string* token) {
+  std::string temp = config_.dir + "/" + std::string(kTempPrefix) + "XXXXXX";
+  int fd = ::mkostemp(temp.data(), O_CLOEXEC);  // mode 0600
+  if (fd < 0) return Errno("cannot create a file in " + config_.dir);
+  Status st = WriteAll(fd, content);
+  if (::close(fd) != 0 && st.ok()) st = Errno("close");
+  File f{NewToken(), "", peer, num_bits, type, std::chrono::steady_clock::now()};
+  f.path = config_.dir + "/" + std::string(kPrefix) + f.token + "." + Extension(type);
+  if (st.ok() && ::rename(temp.c_str(), f.path.c_str()) != 0) st = Errno("rename");
+  if (!st.ok()) {
+    ::unlink(temp.c_str());
+    return st;
+  }
+  *token = f.token;
+  files_.push_back(std::move(f));
+  Prune();
+  return Status::Ok();
+}
+
+void TestdataStore::Remove(const File& f) {
+  if (::unlink(f.path.c_str()) != 0 && errno != ENOENT) {
+    egd::Log(egd::LogLevel::kWarning, "cannot delete ", f.path, ": ", std::strerror(errno));
+  }
+}
+
+void TestdataStore::Prune() {
+  auto now = std::chrono::steady_clock::now();
+  while (!files_.empty() &&
+         (files_.size() > config_.max_files || now - files_.front().created > config_.max_age)) {
+    Remove(files_.front());
+    files_.pop_front();
+  }
+}
+
+const TestdataStore::File* TestdataStore::Find(const std::string& token,
+                                               const std::string& peer) const {
+  for (auto it = files_.rbegin(); it != files_.rend(); ++it) {
+    if (token.empty() ? it->peer == peer : it->token == token) return &*it;
+  }
+  return nullptr;
+}
+
+Response TestdataStore::Download(const std::string& token, const std::string& peer) {
+  if (!token.empty() && !ValidToken(token)) {
+    return JsonResponse(400, "token must be the 32 hex digits returned by generateTestdata",
+                        {{"parameter", "token"}});
+  }
+  Prune();
+  const File* f = Find(token, peer);
+  if (!f) {
+    return JsonResponse(555, token.empty() ? "no test data file: call generateTestdata first"
+                                           : "no such test data file (expired or deleted); "
+                                             "call generateTestdata again");
+  }
+  std::ifstream in(f->path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (!in) return JsonResponse(555, "cannot read the test data file: " + std::string(std::strerror(errno)));
+  Response r;
+  r.content_type = f->type == FileType::kBin ? "application/octet-stream" : "text/plain";
+  r.body = content.str();
+  std::string name = "testdata_" + std::to_string(f->num_bits) + "bits." + Extension(f->type);
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + "\"");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace httpd

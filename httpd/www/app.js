@@ -1,0 +1,112 @@
+// The TRNG web page: three tabs calling trng-httpd's API (the manual's
+// "User interface"). Plain JavaScript, no framework, no inline code (CSP).
+"use strict";
+
+const API = "trng/randomNum/";
+
+// Calls an endpoint; resolves to {ok, status, body} (body parsed as JSON when it is JSON).
+async function call(endpoint, params) {
+  const query = params ? "?" + new URLSearchParams(params) : "";
+  try {
+    const response = await fetch(API + endpoint + query, { cache: "no-store" });
+    const text = await response.text();
+    let body = text;
+    try { body = JSON.parse(text); } catch (e) { /* not JSON */ }
+    return { ok: response.ok, status: response.status, body };
+  } catch (e) {
+    return { ok: false, status: 0, body: { message: "trng-httpd is not reachable: " + e.message } };
+  }
+}
+
+function message(result) {
+  const text = (result.body && result.body.message) || String(result.body);
+  return result.ok ? text : "Error " + result.status + ": " + text;
+}
+
+function showStatus(id, text, kind) {
+  const bar = document.getElementById(id);
+  bar.textContent = text;
+  bar.className = "statusbar " + kind;
+  bar.hidden = false;
+}
+
+function selectTab(name) {
+  for (const tab of document.querySelectorAll("[role=tab]")) {
+    const selected = tab.getAttribute("aria-controls") === name;
+    tab.setAttribute("aria-selected", String(selected));
+    document.getElementById(tab.getAttribute("aria-controls")).hidden = !selected;
+  }
+}
+
+async function refreshDevice() {
+  const result = await call("status");
+  const device = document.getElementById("device");
+  if (!result.ok || !result.body.egdd_reachable) {
+    device.textContent = "Device: egdd not reachable";
+    device.className = "device bad";
+    return;
+  }
+  const egdd = result.body.egdd;
+  device.textContent = "Device: " + egdd.state + " · pool " + egdd.pool_bytes + " bytes" +
+    (egdd.source_is_trng ? "" : " · source is not a TRNG (" + egdd.source_kind + ")");
+  device.className = "device " + (egdd.state === "running" ? "good" : egdd.state === "standby" ? "" : "bad");
+}
+
+async function control(endpoint, busyText) {
+  showStatus("system-status", busyText, "busy");
+  for (const b of document.querySelectorAll("#system button")) b.disabled = true;
+  const result = await call(endpoint);
+  for (const b of document.querySelectorAll("#system button")) b.disabled = false;
+  showStatus("system-status", message(result), result.ok ? "ok" : "error");
+  refreshDevice();
+}
+
+async function generateNumbers(event) {
+  event.preventDefault();
+  const list = document.getElementById("numbers-list");
+  list.replaceChildren();
+  showStatus("generate-status", "Generating random numbers...", "busy");
+  const result = await call("getRandom", {
+    numBits: document.getElementById("bits").value,
+    quantity: document.getElementById("numbers").value,
+  });
+  if (!result.ok) return showStatus("generate-status", message(result), "error");
+  showStatus("generate-status", "Random numbers generated successfully", "ok");
+  for (const number of result.body) {
+    const item = document.createElement("li");
+    item.textContent = number.toUpperCase();
+    list.appendChild(item);
+  }
+}
+
+async function generateFile(event) {
+  event.preventDefault();
+  const link = document.getElementById("download-link");
+  link.hidden = true;
+  showStatus("download-status", "Generating file...", "busy");
+  const result = await call("generateTestdata", {
+    numBits: document.getElementById("file-bits").value,
+    filetype: document.getElementById("filetype").value,
+  });
+  if (!result.ok) return showStatus("download-status", message(result), "error");
+  showStatus("download-status", "File successfully generated", "ok");
+  link.href = API + "downloadFile?token=" + encodeURIComponent(result.body.token);
+  link.setAttribute("download", "testdata_" + result.body.numBits + "bits." + result.body.filetype);
+  link.hidden = false;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const tab of document.querySelectorAll("[role=tab]")) {
+    tab.addEventListener("click", () => selectTab(tab.getAttribute("aria-controls")));
+  }
+  document.getElementById("init").addEventListener("click",
+    () => control("init", "Initializing system, please wait..."));
+  document.getElementById("restart").addEventListener("click",
+    () => control("restart", "Restarting system, please wait..."));
+  document.getElementById("shutdown").addEventListener("click",
+    () => control("shutdown", "Shutting down system..."));
+  document.getElementById("generate-form").addEventListener("submit", generateNumbers);
+  document.getElementById("download-form").addEventListener("submit", generateFile);
+  refreshDevice();
+  setInterval(refreshDevice, 5000);
+});

@@ -1,0 +1,92 @@
+// Drives Debian's chromium through trng-httpd's web page, as the manual's
+// "Step by step instructions" do: System -> Initialize, Generate 3 numbers of
+// 24 bits, Download a 400-bit .bin file. Usage: node browser.js BASE_URL OUT_DIR
+// Prints a JSON summary on stdout; exits non-zero on any failed check.
+"use strict";
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const path = require("node:path");
+const { chromium } = require("playwright-core");
+
+const [base, outDir] = process.argv.slice(2);
+const TIMEOUT = 20000;
+
+async function statusText(page, id, expected) {
+  const bar = page.locator("#" + id);
+  await bar.filter({ hasText: expected }).waitFor({ timeout: TIMEOUT });
+  return bar.textContent();
+}
+
+async function systemTab(page, summary) {
+  await page.click("#tab-system");
+  assert.ok(await page.isVisible("#system"));
+  assert.ok(await page.isHidden("#generate"));
+  await page.click("#init");
+  summary.init = await statusText(page, "system-status", "System initialised successfully");
+  await page.locator("#device").filter({ hasText: "running" }).waitFor({ timeout: TIMEOUT });
+  summary.device = await page.textContent("#device");
+  await page.screenshot({ path: path.join(outDir, "1-system.png"), fullPage: true });
+  await page.click("#init");  // a second init: the manual's 409
+  summary.init_again = await statusText(page, "system-status", "Error 409");
+}
+
+async function generateTab(page, summary) {
+  await page.click("#tab-generate");
+  await page.fill("#bits", "24");
+  await page.fill("#numbers", "3");
+  await page.click("#generate-button");
+  summary.generate = await statusText(page, "generate-status", "Random numbers generated successfully");
+  summary.numbers = await page.locator("#numbers-list li").allTextContents();
+  await page.screenshot({ path: path.join(outDir, "2-generate.png"), fullPage: true });
+}
+
+async function downloadTab(page, summary) {
+  await page.click("#tab-download");
+  assert.equal(await page.inputValue("#file-bits"), "5000");
+  assert.equal(await page.inputValue("#filetype"), "bin");
+  assert.ok(await page.isHidden("#download-link"));
+  await page.fill("#file-bits", "400");
+  await page.selectOption("#filetype", "bin");
+  await page.click("#file-button");
+  summary.file = await statusText(page, "download-status", "File successfully generated");
+  await page.locator("#download-link").waitFor({ state: "visible", timeout: TIMEOUT });
+  await page.screenshot({ path: path.join(outDir, "3-download.png"), fullPage: true });
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-link")]);
+  summary.filename = download.suggestedFilename();
+  summary.file_path = path.join(outDir, summary.filename);
+  await download.saveAs(summary.file_path);
+  summary.file_size = fs.statSync(summary.file_path).size;
+}
+
+async function main() {
+  fs.mkdirSync(outDir, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+           "--disable-component-update", "--disable-default-apps", "--disable-extensions",
+           "--disable-sync", "--no-first-run", "--metrics-recording-only", "--mute-audio"],
+  });
+  const summary = { console_errors: [] };
+  try {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 800, height: 700 } });
+    const page = await context.newPage();
+    page.on("console", (m) => { if (m.type() === "error") summary.console_errors.push(m.text()); });
+    page.on("pageerror", (e) => summary.console_errors.push(String(e)));
+    await page.goto(base + "/", { timeout: TIMEOUT });
+    summary.title = await page.title();
+    summary.start_tab_visible = await page.isVisible("#generate");  // the manual's default page
+    summary.defaults = { bits: await page.inputValue("#bits"), numbers: await page.inputValue("#numbers") };
+    await systemTab(page, summary);
+    await generateTab(page, summary);
+    await downloadTab(page, summary);
+  } finally {
+    await browser.close();
+    process.stdout.write(JSON.stringify(summary) + "\n");
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write((e && e.stack) || String(e));
+  process.exit(1);
+});

@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""The three EGD client kinds of docs/clients.md, fed through the TLS tunnel:
+
+  egdd (file source, PROXY listener) <- stunnel server (egd-server.conf.in)
+    <- stunnel client (egd-client.conf.in, source address 127.0.0.2) on 127.0.0.1:P
+    <- ekeyd-egd-linux | a QEMU guest's virtio-rng (rng-egd) | egd-feed
+
+Each client must receive bytes of egdd's source file (contiguous ranges: raw mode
+serves the file in order) and egdd must count its connections for 127.0.0.2 (the
+PROXY header), proving the bytes came through both stunnels. The client-side
+tooling is reused by importing the other tests' modules (not modified):
+020 (egd-linux and its POLLOUT/RNDADDENTROPY shim), 030 (guest build, console
+parsing), 070 (egd-feed and its RNDADDENTROPY recorder). QEMU runs with the exact
+-chardev/-object/-device options docs/clients.md gives.
+"""
+import contextlib
+import importlib.util
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(TESTS, "060-stunnel-tls"))
+import stunneltest as st  # noqa: E402
+from stunneltest import egdtest, fail  # noqa: E402
+
+CHAIN_SRC = "127.0.0.2"
+SOURCE_SIZE = 512 * 1024
+DOC = os.path.join(TESTS, "..", "docs", "clients.md")
+EGD_FEED = os.environ.get("EGD_FEED", os.path.join(st.REPO, "build", "feed", "egd-feed"))
+
+
+def load(name, path):
+    """Imports another test's module from its file (their directories are not packages)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def has_cap_sys_admin():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) & (1 << 21))
+    return False
+
+
+class Tunnel:
+    """egdd <- stunnel server <- stunnel client; .port is the local EGD port."""
+
+    def __init__(self, wd, stack):
+        pki = st.Pki(os.path.join(wd, "pki"))
+        host_cert, host_key = pki.host("entropy1")
+        cert, key = pki.client("hv1")
+        src = os.path.join(wd, "random.bin")
+        self.source = egdtest.write_random_file(src, SOURCE_SIZE)
+        self.egdd = stack.enter_context(st.ProxyEgdd(os.path.join(wd, "egdd"),
+                                                     {"kind": "file", "path": src},
+                                                     wait_bytes=SOURCE_SIZE // 2))
+        server_port = egdtest.free_port()
+        stack.enter_context(st.Stunnel(
+            wd, "stunnel-server", "egd-server.conf.in", server_port,
+            ACCEPT="127.0.0.1:%d" % server_port, CONNECT="127.0.0.1:%d" % self.egdd.proxy_port,
+            CERT=host_cert, KEY=host_key, CAFILE=pki.ca, ALLOWED_CLIENTS="hv1"))
+        self.port = egdtest.free_port()
+        stack.enter_context(st.Stunnel(
+            wd, "stunnel-client", "egd-client.conf.in", self.port, ACCEPT="127.0.0.1:%d" % self.port,
+            CONNECT="127.0.0.1:%d" % server_port, HOST_NAMES="entropy1", CERT=cert, KEY=key,
+            CAFILE=pki.ca, SOURCE_ADDRESS=CHAIN_SRC))
+
+    @contextlib.contextmanager
+    def through(self, what):
+        """Checks that whatever runs inside reached egdd only via the tunnel (at least one
+        new connection, all counted for the stunnel client's address); yields a dict that
+        receives the egdd bytes_served delta."""
+        def totals():
+            return {a: c["connections_total"] for a, c in self.egdd.by_address().items()}
+        before, served = totals(), self.egdd.status()["bytes_served"]
+        out = {}
+        yield out
+        after = totals()
+        new = {a: n - before.get(a, 0) for a, n in after.items() if n != before.get(a, 0)}
+        if set(new) != {CHAIN_SRC}:
+            fail("%s: egdd counted new connections %s, expected only from %s (the tunnel)"
+                 % (what, new, CHAIN_SRC))
+        out["connections"] = new[CHAIN_SRC]
+        out["served"] = self.egdd.status()["bytes_served"] - served
+
+
+def check_egd_linux(wd, tunnel):
+    m = load("egd_linux_020", os.path.join(TESTS, "020-ekeyd-egd-linux", "test.py"))
+    if not os.path.exists(m.EGD_LINUX):
+        fail(m.EGD_LINUX + " missing: apt-get install ekeyd-egd-linux")
+    shim = m.build_shim()
+    mode = "pass" if has_cap_sys_admin() else "fake"
+    log = os.path.join(wd, "egd-linux-shim.log")
+    with tunnel.through("ekeyd-egd-linux") as seen:
+        proc = m.run_egd_linux(shim, log, tunnel.port, mode)
+        try:
+            m.wait_for_bytes(proc, log, m.EXPECTED, timeout=30)
+            time.sleep(0.5)
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=10)
+    records = m.read_log(log)
+    offset = m.check_records(records, tunnel.source)
+    fed = sum(len(r[4]) for r in records)
+    bad = [r for r in records if r[2] != 0]
+    if bad:
+        fail("RNDADDENTROPY failed: rc %d errno %d" % (bad[0][2], bad[0][3]))
+    if seen["served"] != fed:
+        fail("egdd served %d bytes while ekeyd-egd-linux fed %d" % (seen["served"], fed))
+    print("ekeyd-egd-linux: %d bytes through stunnel = source[%d:%d], credited %d bits/byte, "
+          "ioctl %s" % (fed, offset, offset + fed, m.SHANNONS, mode))
+
+
+def documented_qemu_options(port):
+    """The -chardev/-object/-device options of docs/clients.md, with the test's port."""
+    with open(DOC) as f:
+        text = f.read()
+    opts = []
+    for flag, prefix in (("-chardev", "socket,"), ("-object", "rng-egd,"), ("-device", "virtio-rng-pci,")):
+        m = re.search(r"^\s*%s (%s\S+)" % (flag, re.escape(prefix)), text, re.M)
+        if not m:
+            fail("docs/clients.md has no '%s %s...' line" % (flag, prefix))
+        opts += [flag, m.group(1).replace("port=7777", "port=%d" % port)]
+    if "port=%d" % port not in opts[1]:
+        fail("the documented -chardev does not name port=7777: %s" % opts[1])
+    return opts
+
+
+def check_documented_libvirt_xml(wd):
+    """The <rng> element of docs/clients.md validates against libvirt's domain schema."""
+    with open(DOC) as f:
+        m = re.search(r"```xml\n(<rng model='virtio'>.*?</rng>)\n```", f.read(), re.S)
+    if not m:
+        fail("docs/clients.md has no <rng model='virtio'> XML block")
+    if not shutil.which("virt-xml-validate"):
+        print("SKIP libvirt XML: virt-xml-validate missing (apt-get install libvirt-clients)")
+        return
+    path = os.path.join(wd, "domain.xml")
+    with open(path, "w") as f:
+        f.write("<domain type='kvm'><name>egdtest</name><memory unit='MiB'>256</memory>"
+                "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>%s</devices>"
+                "</domain>\n" % m.group(1))
+    r = subprocess.run(["virt-xml-validate", path, "domain"], capture_output=True, text=True)
+    if r.returncode != 0:
+        fail("the documented libvirt <rng> XML does not validate: %s%s" % (r.stdout, r.stderr))
+    print("libvirt: the documented <rng> XML validates against libvirt's domain schema")
+
+
+def qemu_command(kernel, initrd, console, port, nbytes):
+    return ["qemu-system-x86_64", "-nodefaults", "-no-user-config", "-machine", "pc",
+            "-accel", "tcg", "-m", "256", "-display", "none", "-no-reboot",
+            "-serial", "file:" + console, "-kernel", kernel, "-initrd", initrd,
+            "-append", "console=ttyS0 quiet panic=-1 egdtest.bytes=%d" % nbytes] \
+        + documented_qemu_options(port)
+
+
+def check_qemu(wd, tunnel):
+    m = load("qemu_030", os.path.join(TESTS, "030-qemu-rng-egd", "test.py"))
+    if not shutil.which(m.QEMU):
+        fail(m.QEMU + " missing: apt-get install qemu-system-x86")
+    kernel, initrd, desc = m.build_guest.build(m.cache_dir())
+    console = os.path.join(wd, "console.log")
+    with tunnel.through("QEMU rng-egd") as seen:
+        r = subprocess.run(qemu_command(kernel, initrd, console, tunnel.port, m.GUEST_BYTES),
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=m.BOOT_TIMEOUT)
+        if r.returncode != 0:
+            fail("qemu exited %d: %s\nconsole:\n%s" % (r.returncode, r.stdout + r.stderr,
+                                                      m.read_text(console)))
+    current, data = m.parse_console(m.read_text(console))
+    if current is None or "virtio_rng" not in current:
+        fail("guest's current hwrng is %r, not virtio_rng" % current)
+    if len(data) != m.GUEST_BYTES:
+        fail("guest read %d bytes from /dev/hwrng, wanted %d" % (len(data), m.GUEST_BYTES))
+    runs = m.contiguous_runs(data, tunnel.source)
+    if seen["served"] < len(data):
+        fail("egdd served %d bytes, fewer than the %d the guest read" % (seen["served"], len(data)))
+    print("QEMU guest (%s), options from docs/clients.md: /dev/hwrng = virtio_rng, %d bytes = %s, "
+          "via stunnel (%d connection)" % (desc.split(",")[0], len(data), " + ".join(
+              "source[%d:%d]" % (o, o + n) for _, o, n in runs), seen["connections"]))
+
+
+def check_egd_feed(wd, tunnel):
+    if not os.path.exists(EGD_FEED):
+        print("SKIP egd-feed: %s not built (set EGD_FEED)" % EGD_FEED)
+        return
+    m = load("egd_feed_070", os.path.join(TESTS, "070-egd-feed", "test.py"))
+    m.EGD_FEED = EGD_FEED
+    shim = m.build_shim()
+    mode = "pass" if has_cap_sys_admin() else "fake"
+    log = os.path.join(wd, "egd-feed-shim.log")
+    with tunnel.through("egd-feed") as seen:
+        feed = m.Feed(["--connect", "127.0.0.1:%d" % tunnel.port, "--seed-bytes", "64",
+                       "--reseed-bytes", "32", "--interval", "0.2", "--bits-per-byte", "4"],
+                      shim, log, mode)
+        try:
+            m.wait_records(log, 4, feed)
+        finally:
+            feed.stop()
+    records = m.read_records(log)
+    offset = m.check_fed(records, tunnel.source, 4, "egd-feed through stunnel")
+    fed = sum(r.size for r in records)
+    if seen["served"] != fed:
+        fail("egdd served %d bytes while egd-feed fed %d" % (seen["served"], fed))
+    print("egd-feed: %d feeds, %d bytes through stunnel = source[%d:%d], 4 bits/byte credited, "
+          "ioctl %s" % (len(records), fed, offset, offset + fed, mode))
+
+
+def main():
+    if not st.STUNNEL:
+        print("SKIP: stunnel4 missing (apt-get install stunnel4)")
+        sys.exit(st.SKIP)
+    with egdtest.workdir("egdtest-061-") as wd, contextlib.ExitStack() as stack:
+        tunnel = Tunnel(wd, stack)
+        check_egd_linux(wd, tunnel)
+        check_qemu(wd, tunnel)
+        check_documented_libvirt_xml(wd)
+        check_egd_feed(wd, tunnel)
+
+
+if __name__ == "__main__":
+    st.run_main(main)

@@ -1,0 +1,589 @@
+#!/usr/bin/env python3
+"""egd-feed keeps the kernel's pool fed from a real egdd, on kernels where
+ekeyd-egd-linux waits forever.
+
+An LD_PRELOAD shim (rndaddentropy_shim.c) records every ioctl(RNDADDENTROPY)
+egd-feed makes on /dev/random (and passes it on to the kernel when we hold
+CAP_SYS_ADMIN). egdd serves a `file` source in raw mode, so every byte fed
+must be found in that file, in order. Scenarios:
+  1. bad configuration: exit 1 with file:line; --check-config
+  2. seed, then reseeds on the interval: bytes, order, credit, spacing
+  3. --once over the unix socket: one feed, exit 0
+  4. egdd stopped: reconnect attempts spaced by the backoff (log timestamps),
+     egdd restarted on the same port: feeding resumes
+  5. a server that accepts and never answers: read timeout, one connection at
+     a time, no hang; SIGHUP with a broken file keeps running, SIGHUP with egdd
+     as the server resumes feeding
+  6. --user nobody: only CAP_SYS_ADMIN left, still feeds (root only)
+  7. no shim: a real RNDADDENTROPY into this machine's kernel returns 0
+"""
+import math
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import egdtest  # noqa: E402
+
+EGD_FEED = os.environ.get("EGD_FEED", os.path.join(HERE, "../../build/feed/egd-feed"))
+SOURCE_BYTES = 256 * 1024
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def cache_dir():
+    d = os.environ.get("EGD_TEST_CACHE") or os.path.join(HERE, "..", "..", "build", "test-cache")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def build_shim():
+    import hashlib
+    src = os.path.join(HERE, "rndaddentropy_shim.c")
+    with open(src, "rb") as f:
+        tag = hashlib.sha256(f.read()).hexdigest()[:16]
+    so = os.path.join(cache_dir(), "rndaddentropy_shim-%s.so" % tag)
+    if not os.path.exists(so):
+        tmp = "%s.%d.tmp" % (so, os.getpid())
+        r = subprocess.run(["cc", "-Wall", "-O2", "-shared", "-fPIC", "-o", tmp, src, "-ldl"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            fail("compiling the shim failed:\n" + r.stderr)
+        os.chmod(tmp, 0o755)
+        os.rename(tmp, so)
+    return so
+
+
+def has_cap_sys_admin():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) & (1 << 21))
+    return False
+
+
+class Record:
+    def __init__(self, line):
+        t, ent, size, rc, err, *hexbuf = line.split()
+        self.t = int(t) / 1e9
+        self.entropy = int(ent)
+        self.size = int(size)
+        self.rc = int(rc)
+        self.errno = int(err)
+        self.data = bytes.fromhex(hexbuf[0] if hexbuf else "")
+
+
+def read_records(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [Record(line) for line in f if line.endswith("\n")]
+
+
+class Feed:
+    """A running egd-feed; stderr lines are read by a thread and stamped on arrival
+    (time.monotonic, the clock the shim's records use too)."""
+
+    def __init__(self, args, shim=None, log=None, mode="pass"):
+        env = dict(os.environ)
+        if shim:
+            env.update(LD_PRELOAD=shim, EGD_SHIM_LOG=log, EGD_SHIM_IOCTL=mode)
+            # A sanitizer build must accept the shim ahead of its runtime.
+            env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"),
+                                                         "verify_asan_link_order=0"]))
+        self.args = args
+        self.proc = subprocess.Popen([EGD_FEED] + args, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True, bufsize=1)
+        self.lines = []
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            with self.lock:
+                self.lines.append((time.monotonic(), line.rstrip("\n")))
+
+    def text(self):
+        with self.lock:
+            return "\n".join(line for _, line in self.lines)
+
+    def matching(self, pattern):
+        rx = re.compile(pattern)
+        with self.lock:
+            return [(t, line, m) for t, line in self.lines for m in [rx.search(line)] if m]
+
+    def wait_line(self, pattern, timeout=10, count=1):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            found = self.matching(pattern)
+            if len(found) >= count:
+                return found
+            if self.proc.poll() is not None:
+                self.reader.join(2)
+                fail("egd-feed exited %d while waiting for /%s/:\n%s"
+                     % (self.proc.returncode, pattern, self.text()))
+            time.sleep(0.02)
+        fail("egd-feed logged /%s/ %d times, expected %d, within %ds:\n%s"
+             % (pattern, len(self.matching(pattern)), count, timeout, self.text()))
+
+    def stop(self, timeout=5):
+        """SIGTERM; fails the test unless egd-feed exits 0 within `timeout` s."""
+        if self.proc.poll() is None:
+            t0 = time.time()
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                fail("egd-feed did not stop within %ds of SIGTERM:\n%s" % (timeout, self.text()))
+            self.stop_seconds = time.time() - t0
+        self.reader.join(5)
+        check(self.proc.returncode == 0,
+              "egd-feed exited %d after SIGTERM:\n%s" % (self.proc.returncode, self.text()))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def wait_records(log, n, feed, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        recs = read_records(log)
+        if len(recs) >= n:
+            return recs
+        if feed.proc.poll() is not None:
+            fail("egd-feed exited %d after %d feeds:\n%s" % (feed.proc.returncode, len(recs), feed.text()))
+        time.sleep(0.02)
+    fail("only %d of %d feeds within %ds:\n%s" % (len(read_records(log)), n, timeout, feed.text()))
+
+
+def check_fed(records, source, bits_per_byte, what):
+    """Every record: rc 0, credit = floor(bytes * bits_per_byte); all of them together one
+    contiguous range of the source file (egdd raw mode serves file bytes in order, and
+    egd-feed is its only client). Returns the offset."""
+    for r in records:
+        check(r.size == len(r.data), "%s: buf_size %d but %d bytes" % (what, r.size, len(r.data)))
+        check(r.rc == 0, "%s: RNDADDENTROPY returned %d, errno %d (%s)"
+              % (what, r.rc, r.errno, os.strerror(r.errno)))
+        want = math.floor(r.size * bits_per_byte)
+        check(r.entropy == want, "%s: %d bytes credited %d bits, expected %d (%s bits/byte)"
+              % (what, r.size, r.entropy, want, bits_per_byte))
+        check(r.data in source, "%s: a fed chunk of %d bytes is not in egdd's source" % (what, r.size))
+    stream = b"".join(r.data for r in records)
+    offset = source.find(stream)
+    check(offset >= 0, "%s: the %d bytes fed are not one contiguous range of the source, in order"
+          % (what, len(stream)))
+    return offset
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+# --- 1. configuration errors ------------------------------------------------------
+
+def test_config(wd):
+    bad = os.path.join(wd, "bad.toml")
+    write(bad, '[server]\nconnect = "127.0.0.1:7777"\n\n[feed]\ncredit_bits_per_byte = 9.5\n')
+    for mode in ("--config", "--check-config"):
+        r = subprocess.run([EGD_FEED, mode, bad], capture_output=True, text=True, timeout=10)
+        check(r.returncode == 1, "%s bad.toml exited %d, expected 1" % (mode, r.returncode))
+        want = bad + ":5: feed.credit_bits_per_byte: 9.5 is out of range [0, 8]"
+        check(r.stderr.strip() == want, "%s bad.toml said %r, expected %r" % (mode, r.stderr, want))
+    write(bad, '[server]\nconnect = "127.0.0.1:7777"\n[reconnect]\ninitial_delay_ms = 1000\n'
+               'max_dleay_ms = 5\n')
+    r = subprocess.run([EGD_FEED, "--config", bad], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and r.stderr.startswith(bad + ":5: unknown key 'max_dleay_ms'"),
+          "misspelt key: exit %d, %r" % (r.returncode, r.stderr))
+    good = os.path.join(wd, "good.toml")
+    write(good, '[server]\nconnect = "unix:/run/egdd/egd.sock"\n[feed]\ncredit_bits_per_byte = 6\n')
+    r = subprocess.run([EGD_FEED, "--check-config", good], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 0, "--check-config good.toml exited %d: %s" % (r.returncode, r.stderr))
+    example = os.path.join(HERE, "..", "..", "feed", "egd-feed.example.toml")
+    r = subprocess.run([EGD_FEED, "--check-config", example], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 0, "the example configuration fails: %s" % r.stderr)
+    r = subprocess.run([EGD_FEED, "--connect", "127.0.0.1:7777", "--seed-bytes", "0"],
+                       capture_output=True, text=True, timeout=10)
+    check(r.returncode == 2 and "--seed-bytes: '0'" in r.stderr,
+          "bad option: exit %d, %r" % (r.returncode, r.stderr))
+    print("config: bad value and unknown key -> exit 1 with file:line; --check-config ok; usage -> 2")
+
+
+# --- 2. seed and reseeds ------------------------------------------------------------
+
+def test_seed_and_reseed(wd, shim, mode, egd, source):
+    log = os.path.join(wd, "shim-reseed.log")
+    interval = 0.3
+    feed = Feed(["--connect", "127.0.0.1:%d" % egd.port, "--seed-bytes", "64", "--reseed-bytes",
+                 "100", "--interval", str(interval), "--bits-per-byte", "2.25"], shim, log, mode)
+    try:
+        wait_records(log, 6, feed)
+        feed.wait_line(r"notice: seed: fed 64 bytes from 127\.0\.0\.1:%d to /dev/random, "
+                       r"credited 144 bits" % egd.port)
+    finally:
+        feed.stop()
+    recs = read_records(log)
+    check(recs[0].size == 64, "the seed was %d bytes, expected 64" % recs[0].size)
+    check(all(r.size == 100 for r in recs[1:]), "reseeds of %s bytes, expected 100"
+          % sorted({r.size for r in recs[1:]}))
+    offset = check_fed(recs, source, 2.25, "seed+reseeds")
+    gaps = [b.t - a.t for a, b in zip(recs, recs[1:])]
+    check(all(interval - 0.005 <= g <= interval + 0.4 for g in gaps),
+          "reseeds every %s s, expected %.1f s" % (["%.3f" % g for g in gaps], interval))
+    fed = sum(r.size for r in recs)
+    status = egd.status()
+    check(status["bytes_served"] == fed, "egdd served %d bytes but egd-feed fed %d"
+          % (status["bytes_served"], fed))
+    print("seed+reseed: %d feeds (64 + %d x 100 bytes) = source[%d:%d], credit floor(n*2.25) each, "
+          "reseed gaps %.3f..%.3f s (interval %.1f), ioctl %s, SIGTERM exit 0 in %.2fs"
+          % (len(recs), len(recs) - 1, offset, offset + fed, min(gaps), max(gaps), interval,
+             "passed to the kernel" if mode == "pass" else "faked", feed.stop_seconds))
+    return fed
+
+
+def test_watermark(wd, shim, mode, egd, source):
+    """entropy_avail is at most 256 on Linux >= 5.18 (4096 before): a watermark above
+    it must trigger a reseed at every check, long before the 60 s interval."""
+    log = os.path.join(wd, "shim-watermark.log")
+    cfg = os.path.join(wd, "watermark.toml")
+    write(cfg, '[server]\nconnect = "127.0.0.1:%d"\n[feed]\ninterval_ms = 60000\nreseed_bytes = 16\n'
+               'low_watermark_bits = 8192\nwatermark_check_ms = 200\n' % egd.port)
+    feed = Feed(["--config", cfg], shim, log, mode)
+    try:
+        recs = wait_records(log, 4, feed, timeout=5)
+        feed.wait_line(r"info: entropy_avail \d+ is below the watermark \(8192\): reseeding now",
+                       count=3)
+    finally:
+        feed.stop()
+    check(recs[0].size == 64 and all(r.size == 16 for r in recs[1:]),
+          "watermark feeds of %s bytes" % [r.size for r in recs])
+    check_fed(recs, source, 0, "watermark")
+    gaps = [b.t - a.t for a, b in zip(recs, recs[1:])]
+    check(all(0.15 <= g <= 0.6 for g in gaps), "watermark reseeds %s s apart, checks every 0.2 s" % gaps)
+    print("watermark 8192 > entropy_avail: reseeds every check (%s s apart), not every 60 s; "
+          "credit 0 by default" % ["%.2f" % g for g in gaps[:4]])
+
+
+# --- 3. --once ------------------------------------------------------------------------
+
+def test_once(wd, shim, mode, egd, source):
+    log = os.path.join(wd, "shim-once.log")
+    feed = Feed(["--connect", "unix:" + egd.unix_path, "--once", "--seed-bytes", "32",
+                 "--bits-per-byte", "8"], shim, log, mode)
+    try:
+        rc = feed.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        feed.kill()
+        fail("--once did not exit:\n" + feed.text())
+    feed.reader.join(5)
+    check(rc == 0, "--once exited %d:\n%s" % (rc, feed.text()))
+    recs = read_records(log)
+    check(len(recs) == 1 and recs[0].size == 32, "--once made %d feeds (%s bytes), expected one of 32"
+          % (len(recs), [r.size for r in recs]))
+    check_fed(recs, source, 8, "--once")
+    print("--once over unix:%s: one feed of 32 bytes, 256 bits credited, exit 0" % egd.unix_path)
+
+
+# --- 4. reconnect with backoff ----------------------------------------------------------
+
+def check_backoff(feed, since, initial, max_delay, jitter):
+    """Connection attempts after `since` must follow the backoff: attempt k+1 comes
+    base_k * [1 - jitter, 1] after attempt k (base_k = min(max, initial * 2^(k-1))),
+    as announced in the "retrying in" line between them."""
+    attempts = [t for t, _, _ in feed.matching(r"info: connecting to ") if t >= since]
+    retries = [(t, float(m.group(1))) for t, _, m in feed.matching(r"retrying in ([0-9.]+) s")
+               if t >= since]
+    check(len(attempts) >= 5, "only %d connection attempts:\n%s" % (len(attempts), feed.text()))
+    spacing = []
+    for k in range(1, len(attempts)):
+        gap = attempts[k] - attempts[k - 1]
+        base = min(max_delay, initial * 2 ** (k - 1))
+        announced = [d for t, d in retries if attempts[k - 1] <= t <= attempts[k]]
+        check(len(announced) == 1, "attempts %d and %d: %d 'retrying in' lines between them"
+              % (k, k + 1, len(announced)))
+        d = announced[0]
+        check(base * (1 - jitter) - 0.002 <= d <= base + 0.002,
+              "retry %d: delay %.3f s outside [%.3f, %.3f]" % (k, d, base * (1 - jitter), base))
+        # Stamped on arrival of the log lines: the real spacing, within scheduling noise.
+        check(d - 0.03 <= gap <= d + 0.25,
+              "attempts %d and %d %.3f s apart, announced %.3f s" % (k, k + 1, gap, d))
+        spacing.append((gap, base))
+    return spacing
+
+
+def test_reconnect(wd, shim, mode, egd, source):
+    log = os.path.join(wd, "shim-reconnect.log")
+    cfg = os.path.join(wd, "reconnect.toml")
+    initial, max_delay, jitter = 0.2, 1.6, 0.5
+    write(cfg, '[server]\nconnect = "127.0.0.1:%d"\nread_timeout_ms = 5000\n'
+               '[feed]\nseed_bytes = 64\nreseed_bytes = 64\ninterval_ms = 300\n'
+               'credit_bits_per_byte = 1.5\n'
+               '[reconnect]\ninitial_delay_ms = %d\nmax_delay_ms = %d\njitter = %s\n'
+               % (egd.port, initial * 1000, max_delay * 1000, jitter))
+    feed = Feed(["--config", cfg], shim, log, mode)
+    try:
+        wait_records(log, 3, feed)
+        check(egd.stop() == 0, "egdd did not stop cleanly")
+        stopped = time.monotonic()
+        before = read_records(log)
+        # 0.2 + 0.4 + 0.8 + 1.6 + 1.6 s of backoff: at least 6 attempts in 6 s.
+        time.sleep(6.0)
+        check(feed.proc.poll() is None, "egd-feed exited while egdd was down:\n" + feed.text())
+        spacing = check_backoff(feed, stopped, initial, max_delay, jitter)
+        attempts = len(spacing) + 1
+        check(attempts <= 12, "%d attempts in 6 s: a reconnect storm" % attempts)
+        check(len(read_records(log)) == len(before), "egd-feed fed while egdd was down")
+        egd.start()   # same config, same port
+        restarted = time.monotonic()
+        recs = wait_records(log, len(before) + 3, feed, timeout=10)
+        feed.wait_line(r"fed 64 bytes .*\(feeding resumed\)")
+    finally:
+        feed.stop()
+    after = [r for r in recs[len(before):]]
+    resumed_in = after[0].t - restarted
+    check(resumed_in <= max_delay + 0.3, "feeding resumed %.2f s after egdd came back" % resumed_in)
+    check_fed(before, source, 1.5, "before the restart")
+    check_fed(after, source, 1.5, "after the restart")   # the file source replays from its start
+    print("reconnect: egdd stopped; %d attempts, gaps %s s for bases %s s (jitter %.1f); egdd "
+          "restarted on port %d, feeding resumed %.2f s later (%d feeds after)"
+          % (attempts, ["%.2f" % g for g, _ in spacing], ["%.1f" % b for _, b in spacing], jitter,
+             egd.port, resumed_in, len(after)))
+
+
+# --- 5. a server that never answers; SIGHUP -------------------------------------------------
+
+class Silent:
+    """A TCP listener that accepts connections and never sends a byte."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = []   # (time, socket)
+        self.max_open = 0
+        self.stopping = False
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def open_count(self):
+        """Accepted connections the peer has not closed yet."""
+        n = 0
+        for _, s in self.accepted:
+            s.setblocking(False)
+            try:
+                while True:
+                    data = s.recv(4096)   # requests (02 N) arrive; EOF means closed
+                    if not data:
+                        break
+            except BlockingIOError:
+                n += 1
+                continue
+        return n
+
+    def _run(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append((time.monotonic(), conn))
+            self.max_open = max(self.max_open, self.open_count())
+
+    def close(self):
+        self.stopping = True
+        self.sock.close()
+        for _, s in self.accepted:
+            s.close()
+
+
+def test_silent_server_and_reload(wd, shim, mode, egd, source):
+    log = os.path.join(wd, "shim-silent.log")
+    cfg = os.path.join(wd, "silent.toml")
+    silent = Silent()
+    conf = ('[server]\nconnect = "127.0.0.1:%d"\nread_timeout_ms = 500\n'
+            '[feed]\ninterval_ms = 300\ncredit_bits_per_byte = 4\n'
+            '[reconnect]\ninitial_delay_ms = 200\nmax_delay_ms = 400\n')
+    write(cfg, conf % silent.port)
+    feed = Feed(["--config", cfg], shim, log, mode)
+    try:
+        feed.wait_line(r"warning: no answer from 127\.0\.0\.1:%d within 0\.500 s" % silent.port,
+                       count=3, timeout=10)
+        check(len(silent.accepted) >= 3, "only %d connections" % len(silent.accepted))
+        times = [t for t, _ in silent.accepted]
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        # each attempt waits out the read timeout (0.5 s), then the backoff (>= 0.1 s)
+        check(all(g >= 0.5 + 0.1 - 0.03 for g in gaps), "connections %s s apart" % gaps)
+        check(silent.max_open <= 1, "%d connections open at once" % silent.max_open)
+        time.sleep(0.3)
+        check(silent.open_count() <= 1, "timed-out connections left open")
+        check(read_records(log) == [], "fed without an answer")
+
+        # SIGHUP with a broken file: logged, the running configuration kept.
+        write(cfg, conf.replace("read_timeout_ms = 500", "read_timeout_ms = -1") % silent.port)
+        feed.proc.send_signal(signal.SIGHUP)
+        feed.wait_line(r"error: reload failed, keeping the running configuration: %s:3: "
+                       r"server\.read_timeout_ms" % re.escape(cfg))
+        n = len(feed.matching(r"no answer from"))
+        feed.wait_line(r"no answer from", count=n + 1, timeout=5)   # still at work
+
+        # SIGHUP pointing at egdd: feeding starts.
+        write(cfg, conf.replace("127.0.0.1:%d", "unix:" + egd.unix_path))
+        feed.proc.send_signal(signal.SIGHUP)
+        feed.wait_line(r"notice: configuration reloaded \(new server\)")
+        recs = wait_records(log, 3, feed)
+        t0 = time.time()
+    finally:
+        feed.stop()
+        silent.close()
+    check(time.time() - t0 < 3, "SIGTERM took too long")
+    check_fed(recs, source, 4, "after the reload")
+    print("silent server: %d connections, each dropped after the 0.5 s read timeout, gaps %s s, "
+          "at most %d open at once; bad SIGHUP kept running; SIGHUP to unix:%s fed %d times; "
+          "SIGTERM exit 0 in %.2fs" % (len(silent.accepted), ["%.2f" % g for g in gaps],
+                                       silent.max_open, egd.unix_path, len(recs), feed.stop_seconds))
+
+
+# --- 6. --user ---------------------------------------------------------------------------------
+
+def proc_status(pid):
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
+def test_user(wd, shim, mode, egd, source):
+    if os.geteuid() != 0:
+        print("--user: skipped (not root)")
+        return
+    log = os.path.join(wd, "shim-user.log")
+    open(log, "w").close()
+    os.chmod(log, 0o666)
+    os.chmod(wd, 0o755)   # the shim, running as nobody, appends to the log
+    feed = Feed(["--connect", "127.0.0.1:%d" % egd.port, "--user", "nobody", "--interval", "0.3",
+                 "--bits-per-byte", "3"], shim, log, mode)
+    try:
+        feed.wait_line(r"info: running as nobody \(uid 65534\) with CAP_SYS_ADMIN only")
+        wait_records(log, 2, feed)
+        st = proc_status(feed.proc.pid)
+    finally:
+        feed.stop()
+    check(st["Uid"].split() == ["65534"] * 4, "Uid %s" % st["Uid"])
+    check(st["Gid"].split() == ["65534"] * 4, "Gid %s" % st["Gid"])
+    sys_admin = "%016x" % (1 << 21)
+    for k in ("CapEff", "CapPrm", "CapBnd"):
+        check(st[k] == sys_admin, "%s %s, expected %s (CAP_SYS_ADMIN only)" % (k, st[k], sys_admin))
+    check(int(st["CapInh"], 16) == 0 and int(st["CapAmb"], 16) == 0,
+          "CapInh %s CapAmb %s" % (st["CapInh"], st["CapAmb"]))
+    check(st["NoNewPrivs"] == "1", "NoNewPrivs %s" % st["NoNewPrivs"])
+    recs = read_records(log)
+    check_fed(recs, source, 3, "--user nobody")
+    print("--user nobody: uid/gid 65534, CapEff=CapPrm=CapBnd=%s, no inheritable/ambient, "
+          "NoNewPrivs 1; %d feeds, RNDADDENTROPY %s" % (sys_admin, len(recs),
+                                                       "returned 0" if mode == "pass" else "faked"))
+
+
+def test_systemd_like(egd):
+    """What systemd's User= + AmbientCapabilities=CAP_SYS_ADMIN gives (emulated with
+    setpriv): an unprivileged uid holding only CAP_SYS_ADMIN, no --user. The real
+    RNDADDENTROPY succeeds; the same uid without the capability gets EPERM."""
+    setpriv = "/usr/bin/setpriv"
+    if os.geteuid() != 0 or not os.path.exists(setpriv):
+        print("systemd-like run: skipped (needs root and setpriv)")
+        return
+    base = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--no-new-privs"]
+    caps = ["--inh-caps=-all,+sys_admin", "--ambient-caps=-all,+sys_admin",
+            "--bounding-set=-all,+sys_admin"]
+    feed = [EGD_FEED, "--connect", "127.0.0.1:%d" % egd.port, "--once", "--seed-bytes", "32"]
+    r = subprocess.run(base + caps + ["--"] + feed, capture_output=True, text=True, timeout=20)
+    check(r.returncode == 0 and "no CAP_SYS_ADMIN" not in r.stderr,
+          "uid 65534 with ambient CAP_SYS_ADMIN: exit %d:\n%s" % (r.returncode, r.stderr))
+    r = subprocess.run(base + ["--inh-caps=-all", "--bounding-set=-all", "--"] + feed,
+                       capture_output=True, text=True, timeout=20)
+    check(r.returncode == 1 and "warning: no CAP_SYS_ADMIN" in r.stderr and
+          "Operation not permitted (CAP_SYS_ADMIN is needed)" in r.stderr,
+          "uid 65534 without capabilities: exit %d:\n%s" % (r.returncode, r.stderr))
+    print("systemd-like (setpriv uid 65534, ambient CAP_SYS_ADMIN only): real RNDADDENTROPY ok, "
+          "exit 0; without the capability: EPERM logged, exit 1")
+
+
+# --- 7. the real kernel ---------------------------------------------------------------------
+
+def test_real_kernel(egd):
+    with open("/proc/sys/kernel/random/entropy_avail") as f:
+        avail_before = f.read().strip()
+    cmd = [EGD_FEED, "--connect", "127.0.0.1:%d" % egd.port, "--once", "--seed-bytes", "64",
+           "--bits-per-byte", "0"]
+    strace = "/usr/bin/strace"
+    traced = os.path.exists(strace)
+    if traced:
+        cmd = [strace, "-qq", "-e", "trace=ioctl", "-o", "/dev/stdout"] + cmd
+    # LeakSanitizer cannot run under ptrace (sanitizer builds only; ignored otherwise).
+    env = dict(os.environ, ASAN_OPTIONS=":".join(filter(None, [os.environ.get("ASAN_OPTIONS"),
+                                                               "detect_leaks=0"])))
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=20, env=env)
+    with open("/proc/sys/kernel/random/entropy_avail") as f:
+        avail_after = f.read().strip()
+    if not has_cap_sys_admin():
+        check(r.returncode == 1 and "Operation not permitted (CAP_SYS_ADMIN is needed)" in r.stderr,
+              "without CAP_SYS_ADMIN: exit %d, %r" % (r.returncode, r.stderr))
+        print("real kernel: no CAP_SYS_ADMIN here: EPERM reported, exit 1")
+        return
+    check(r.returncode == 0, "--once into the real kernel exited %d:\n%s%s"
+          % (r.returncode, r.stdout, r.stderr))
+    check("seed: fed 64 bytes" in r.stderr, "no feed logged:\n" + r.stderr)
+    if traced:
+        calls = [l for l in r.stdout.splitlines() if "RNDADDENTROPY" in l]
+        check(len(calls) == 1 and calls[0].rstrip().endswith("= 0"),
+              "strace saw %r" % calls)
+        shown = re.sub(r'buf=".*"(\.\.\.)?', "buf=...", calls[0].strip())
+        print("real kernel (strace): %s" % shown)
+    print("real kernel: egd-feed --once fed 64 bytes to this machine's /dev/random, ioctl "
+          "returned 0, exit 0 (entropy_avail %s -> %s)" % (avail_before, avail_after))
+
+
+def main():
+    started = time.time()
+    if not os.path.exists(EGD_FEED):
+        fail("egd-feed not found at %s (set EGD_FEED)" % EGD_FEED)
+    shim = build_shim()
+    mode = "pass" if has_cap_sys_admin() else "fake"
+    with egdtest.workdir("egdtest-070-") as wd:
+        test_config(wd)
+        src = os.path.join(wd, "random.bin")
+        source = egdtest.write_random_file(src, SOURCE_BYTES)
+        with egdtest.Egdd(wd, source={"kind": "file", "path": src}, wait_bytes=4096) as egd:
+            test_seed_and_reseed(wd, shim, mode, egd, source)
+            test_watermark(wd, shim, mode, egd, source)
+            test_once(wd, shim, mode, egd, source)
+            test_silent_server_and_reload(wd, shim, mode, egd, source)
+            test_user(wd, shim, mode, egd, source)
+            test_systemd_like(egd)
+            test_real_kernel(egd)
+            test_reconnect(wd, shim, mode, egd, source)
+    print("PASS (%.1fs)" % (time.time() - started))
+
+
+if __name__ == "__main__":
+    main()
