@@ -1,27 +1,25 @@
-// Loading egdd's TOML configuration. The document is parsed by toml++ into a
-// tree; each known key has a small setter that checks its type and range and
-// writes one Config field. The first error stops loading.
+// Loading egdd's TOML configuration: the table of known keys, each with a small
+// setter that checks its value and writes one Config field, run by the shared
+// loader in common/toml_config.h. The first error stops loading.
 #include "egdd/config.h"
 
 #include <arpa/inet.h>
 
-#include <cerrno>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <exception>
-#include <map>
+#include <cstdint>
 #include <set>
-#include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
-#include <toml++/toml.h>
+#include "common/toml_config.h"
 
 namespace egdd {
 namespace {
 
 using egd::Status;
+using egd::toml_config::EnumName;
+using egd::toml_config::Field;
+namespace toml_config = egd::toml_config;
 
 constexpr int64_t kKiB = 1024;
 constexpr int64_t kMiB = 1024 * kKiB;
@@ -32,12 +30,6 @@ const std::set<int64_t> kBaudRates = {
     1200,   1800,   2400,   4800,    9600,    19200,   38400,   57600,
     115200, 230400, 460800, 500000,  576000,  921600,  1000000, 1152000,
     1500000, 2000000, 2500000, 3000000, 3500000, 4000000};
-
-template <typename T>
-struct EnumName {
-  std::string_view name;
-  T value;
-};
 
 constexpr EnumName<SourceKind> kSourceKinds[] = {{"serial", SourceKind::kSerial},
                                                  {"hwrng", SourceKind::kHwrng},
@@ -53,26 +45,6 @@ constexpr EnumName<std::string_view> kLogLevels[] = {
     {"error", "error"}, {"warning", "warning"}, {"notice", "notice"},
     {"info", "info"},   {"debug", "debug"}};
 
-std::string_view TypeName(toml::node_type type) {
-  switch (type) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
-  }
-}
-
-std::string Located(const std::string& file, const toml::source_region& where,
-                    std::string_view message) {
-  return file + ":" + std::to_string(where.begin.line) + ": " + std::string(message);
-}
-
 // Empty if `path` can name a unix socket, else what is wrong with it.
 std::string UnixPathProblem(std::string_view path) {
   if (path.empty() || path[0] != '/') return "'" + std::string(path) + "' is not an absolute path";
@@ -84,150 +56,32 @@ std::string UnixPathProblem(std::string_view path) {
   return "";
 }
 
-// One key's value being applied; reports errors as "file:line: section.key: ...".
-class Field {
- public:
-  Field(const std::string& file, std::string name, const toml::node& node)
-      : file_(file), name_(std::move(name)), node_(node) {}
-
-  const toml::node& node() const { return node_; }
-  const std::string& error() const { return error_; }
-
-  bool Fail(std::string_view message) { return FailAt(node_.source(), message); }
-  bool FailAt(const toml::source_region& where, std::string_view message) {
-    error_ = Located(file_, where, name_ + ": " + std::string(message));
-    return false;
-  }
-  bool Expect(toml::node_type type) {
-    if (node_.type() == type) return true;
-    return Fail("expected " + std::string(TypeName(type)) + ", got " +
-                std::string(TypeName(node_.type())));
-  }
-
-  template <typename T>
-  bool Int(int64_t lo, int64_t hi, T* out) {
-    if (!Expect(toml::node_type::integer)) return false;
-    int64_t v = node_.as_integer()->get();
-    if (v < lo || v > hi) {
-      return Fail(std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " +
-                  std::to_string(hi) + "]");
-    }
-    *out = static_cast<T>(v);
-    return true;
-  }
-
-  bool Bool(bool* out) {
-    if (!Expect(toml::node_type::boolean)) return false;
-    *out = node_.as_boolean()->get();
-    return true;
-  }
-
-  // A duration given in milliseconds (keys named *_ms).
-  bool Millis(int64_t lo, int64_t hi, std::chrono::milliseconds* out) {
-    int64_t ms;
-    if (!Int(lo, hi, &ms)) return false;
-    *out = std::chrono::milliseconds(ms);
-    return true;
-  }
-
-  bool String(std::string* out) {
-    if (!Expect(toml::node_type::string)) return false;
-    *out = node_.as_string()->get();
-    return true;
-  }
-
-  bool NonEmptyString(std::string* out) {
-    std::string s;
-    if (!String(&s)) return false;
-    if (s.empty()) return Fail("must not be empty");
-    *out = std::move(s);
-    return true;
-  }
-
-  // entropy_per_bit: a float (or integer) in (0, 1].
-  bool Fraction(double* out) {
-    if (!node_.is_integer() && !node_.is_floating_point()) {
-      return Fail("expected a float, got " + std::string(TypeName(node_.type())));
-    }
-    double v = node_.value<double>().value_or(0);
-    if (!(v > 0 && v <= 1)) {  // also catches nan
-      std::ostringstream text;
-      text << v << " is out of range (0, 1]";
-      return Fail(text.str());
-    }
-    *out = v;
-    return true;
-  }
-
-  template <typename T, size_t N>
-  bool Enum(const EnumName<T> (&names)[N], T* out) {
-    std::string s;
-    if (!String(&s)) return false;
-    std::string allowed;
-    for (const auto& n : names) {
-      if (n.name == s) {
-        *out = n.value;
-        return true;
-      }
-      allowed += (allowed.empty() ? "" : ", ") + std::string(n.name);
-    }
-    return Fail("'" + s + "' is not one of " + allowed);
-  }
-
-  bool Mode(std::string* out) {
-    std::string s;
-    if (!String(&s)) return false;
-    unsigned mode;
-    if (!ParseMode(s, &mode)) return Fail("'" + s + "' is not an octal mode like \"0660\"");
-    *out = std::move(s);
-    return true;
-  }
-
-  bool UnixPath(std::string* out) {
-    std::string s;
-    if (!String(&s)) return false;
-    if (std::string problem = UnixPathProblem(s); !problem.empty()) return Fail(problem);
-    *out = std::move(s);
-    return true;
-  }
-
- private:
-  const std::string& file_;
-  std::string name_;
-  const toml::node& node_;
-  std::string error_;
-};
-
 std::string AddressKey(const ListenAddress& a) {
   return a.is_unix ? "unix:" + a.path : a.host + "\n" + std::to_string(a.port);
 }
 
 bool SetListen(Field& f, Config& c) {
-  if (!f.Expect(toml::node_type::array)) return false;
-  const toml::array& array = *f.node().as_array();
-  if (array.empty()) return f.Fail("must list at least one address");
   std::vector<ListenAddress> listen;
   std::set<std::string> seen;
-  for (const toml::node& element : array) {
-    const toml::source_region& where = element.source();
-    if (!element.is_string()) {
-      return f.FailAt(where, "expected strings, got " + std::string(TypeName(element.type())));
-    }
+  bool ok = f.StringArray([&](const std::string& text) {
     ListenAddress address;
-    Status status = ParseListenAddress(element.as_string()->get(), &address);
-    if (!status.ok()) return f.FailAt(where, status.message());
+    Status status = ParseListenAddress(text, &address);
+    if (!status.ok()) return status;
     if (!seen.insert(AddressKey(address)).second) {
-      return f.FailAt(where, "'" + address.text + "' is listed twice");
+      return Status::Error("'" + address.text + "' is listed twice");
     }
     listen.push_back(std::move(address));
-  }
+    return Status::Ok();
+  });
+  if (!ok) return false;
+  if (listen.empty()) return f.Fail("must list at least one address");
   c.egd.listen = std::move(listen);
   return true;
 }
 
 bool SetBaudRate(Field& f, Config& c) {
-  if (!f.Expect(toml::node_type::integer)) return false;
-  int64_t baud = f.node().as_integer()->get();
+  int64_t baud;
+  if (!f.Int(INT64_MIN, INT64_MAX, &baud)) return false;
   if (!kBaudRates.count(baud)) {
     std::string rates;
     for (int64_t r : kBaudRates) rates += (rates.empty() ? "" : ", ") + std::to_string(r);
@@ -237,18 +91,42 @@ bool SetBaudRate(Field& f, Config& c) {
   return true;
 }
 
-using Setter = bool (*)(Field&, Config&);
-struct Key {
-  std::string_view name;
-  Setter set;
-};
-struct Section {
-  std::string_view name;
-  std::vector<Key> keys;
-};
+bool SetMode(Field& f, std::string* out) {
+  return f.Parsed(out, [](const std::string& text, std::string* mode) {
+    unsigned value;
+    if (!ParseMode(text, &value)) {
+      return Status::Error("'" + text + "' is not an octal mode like \"0660\"");
+    }
+    *mode = text;
+    return Status::Ok();
+  });
+}
 
-const std::vector<Section>& Sections() {
-  static const std::vector<Section> sections = {
+bool SetUnixPath(Field& f, std::string* out) {
+  return f.Parsed(out, [](const std::string& text, std::string* path) {
+    if (std::string problem = UnixPathProblem(text); !problem.empty()) {
+      return Status::Error(problem);
+    }
+    *path = text;
+    return Status::Ok();
+  });
+}
+
+// total_failure_max_identical must be below the chunk size.
+std::string CheckHealth(const Config& config, const toml_config::KeyLines& lines, uint32_t* line) {
+  const HealthConfig& h = config.health;
+  if (h.total_failure_max_identical < h.total_failure_chunk) return "";
+  *line = toml_config::FirstLine(
+      lines, {"health.total_failure_max_identical", "health.total_failure_chunk"});
+  return "health.total_failure_max_identical: " + std::to_string(h.total_failure_max_identical) +
+         " is out of range [1, " + std::to_string(h.total_failure_chunk - 1) +
+         "] (it must be below total_failure_chunk)";
+}
+
+const toml_config::Schema<Config>& TheSchema() {
+  static const toml_config::Schema<Config> schema(
+      {.detailed_dates = true, .nested_table_names = true},
+      {
       {"source",
        {{"kind", [](Field& f, Config& c) { return f.Enum(kSourceKinds, &c.source.kind); }},
         {"path", [](Field& f, Config& c) { return f.NonEmptyString(&c.source.path); }},
@@ -266,14 +144,14 @@ const std::vector<Section>& Sections() {
          [](Field& f, Config& c) { return f.Millis(100, 3600000, &c.egd.command_timeout); }},
         {"max_pending_output",
          [](Field& f, Config& c) { return f.Int(512, 64 * kMiB, &c.egd.max_pending_output); }},
-        {"unix_mode", [](Field& f, Config& c) { return f.Mode(&c.egd.unix_mode); }},
+        {"unix_mode", [](Field& f, Config& c) { return SetMode(f, &c.egd.unix_mode); }},
         {"client_rate_limit",
          [](Field& f, Config& c) { return f.Int(0, kGiB, &c.egd.client_rate_limit); }},
         {"client_burst",
          [](Field& f, Config& c) { return f.Int(255, kGiB, &c.egd.client_burst); }}}},
       {"control",
-       {{"socket", [](Field& f, Config& c) { return f.UnixPath(&c.control.socket); }},
-        {"mode", [](Field& f, Config& c) { return f.Mode(&c.control.mode); }}}},
+       {{"socket", [](Field& f, Config& c) { return SetUnixPath(f, &c.control.socket); }},
+        {"mode", [](Field& f, Config& c) { return SetMode(f, &c.control.mode); }}}},
       {"pool",
        {{"size_bytes", [](Field& f, Config& c) { return f.Int(256, kGiB, &c.pool.size_bytes); }}}},
       {"output",
@@ -299,87 +177,10 @@ const std::vector<Section>& Sections() {
           c.log.level = std::string(level);
           return true;
         }}}},
-  };
-  return sections;
+      },
+      CheckHealth);
+  return schema;
 }
-
-// Applies a parsed document to a Config; remembers the first error.
-class Loader {
- public:
-  Loader(const std::string& file, Config* config) : file_(file), config_(*config) {}
-  const std::string& error() const { return error_; }
-
-  bool Apply(const toml::table& root) {
-    for (const auto& [key, node] : root) {
-      const Section* section = FindSection(key.str());
-      if (!section) return Fail(key.source(), UnknownName(key.str(), node, ""));
-      if (!node.is_table()) {
-        return Fail(node.source(), std::string(key.str()) + ": expected a table, got " +
-                                       std::string(TypeName(node.type())));
-      }
-      if (!ApplySection(*section, *node.as_table())) return false;
-    }
-    return CheckHealth();
-  }
-
- private:
-  bool Fail(const toml::source_region& where, std::string_view message) {
-    error_ = Located(file_, where, message);
-    return false;
-  }
-
-  static const Section* FindSection(std::string_view name) {
-    for (const Section& s : Sections()) {
-      if (s.name == name) return &s;
-    }
-    return nullptr;
-  }
-
-  static std::string UnknownName(std::string_view key, const toml::node& node,
-                                 std::string_view section) {
-    std::string dotted(section.empty() ? key : section);
-    if (!section.empty()) dotted += "." + std::string(key);
-    if (node.is_table()) return "unknown table [" + dotted + "]";
-    if (section.empty()) return "unknown key '" + std::string(key) + "' outside any table";
-    return "unknown key '" + std::string(key) + "' in [" + std::string(section) + "]";
-  }
-
-  bool ApplySection(const Section& section, const toml::table& table) {
-    for (const auto& [key, node] : table) {
-      const Key* known = nullptr;
-      for (const Key& k : section.keys) {
-        if (k.name == key.str()) known = &k;
-      }
-      if (!known) return Fail(key.source(), UnknownName(key.str(), node, section.name));
-      std::string name = std::string(section.name) + "." + std::string(key.str());
-      Field field(file_, name, node);
-      if (!known->set(field, config_)) {
-        error_ = field.error();
-        return false;
-      }
-      lines_[name] = node.source();
-    }
-    return true;
-  }
-
-  // total_failure_max_identical must be below the chunk size.
-  bool CheckHealth() {
-    const HealthConfig& h = config_.health;
-    if (h.total_failure_max_identical < h.total_failure_chunk) return true;
-    auto it = lines_.find("health.total_failure_max_identical");
-    if (it == lines_.end()) it = lines_.find("health.total_failure_chunk");
-    return Fail(it == lines_.end() ? toml::source_region{} : it->second,
-                "health.total_failure_max_identical: " +
-                    std::to_string(h.total_failure_max_identical) + " is out of range [1, " +
-                    std::to_string(h.total_failure_chunk - 1) +
-                    "] (it must be below total_failure_chunk)");
-  }
-
-  const std::string& file_;
-  Config& config_;
-  std::string error_;
-  std::map<std::string, toml::source_region> lines_;
-};
 
 Status ParsePort(std::string_view text, std::string_view port, uint16_t* out) {
   bool digits = !port.empty() && port.size() <= 5 &&
@@ -477,44 +278,9 @@ Config::Config() {
 }
 
 Status ParseConfig(std::string_view text, const std::string& name, Config* out) {
-  try {
-    toml::table root;
-#if TOML_EXCEPTIONS
-    try {
-      root = toml::parse(text, name);
-    } catch (const toml::parse_error& e) {
-      return Status::Error(Located(name, e.source(), e.description()));
-    }
-#else
-    toml::parse_result result = toml::parse(text, name);
-    if (!result) {
-      return Status::Error(Located(name, result.error().source(), result.error().description()));
-    }
-    root = std::move(result).table();
-#endif
-    Config config;
-    config.file = name;
-    Loader loader(name, &config);
-    if (!loader.Apply(root)) return Status::Error(loader.error());
-    *out = std::move(config);
-    return Status::Ok();
-  } catch (const std::exception& e) {
-    return Status::Error(name + ": " + e.what());
-  }
+  return TheSchema().Parse(text, name, out);
 }
 
-Status LoadConfig(const std::string& path, Config* out) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status::Error(path + ": cannot open: " + std::strerror(errno));
-  std::string text;
-  char buffer[8192];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, n);
-  bool failed = std::ferror(f);
-  int error = errno;
-  std::fclose(f);
-  if (failed) return Status::Error(path + ": cannot read: " + std::strerror(error));
-  return ParseConfig(text, path, out);
-}
+Status LoadConfig(const std::string& path, Config* out) { return TheSchema().Load(path, out); }
 
 }  // namespace egdd

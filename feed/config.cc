@@ -1,141 +1,64 @@
-// Loading egd-feed's TOML configuration: toml++ parses the document; each known
-// key has a small setter that checks type and range and writes one Config field.
-// The first error stops loading.
+// Loading egd-feed's TOML configuration: the table of known keys, each with a
+// small setter that checks type and range and writes one Config field, run by
+// the shared loader in common/toml_config.h. The first error stops loading.
 #include "feed/config.h"
 
 #include <arpa/inet.h>
 
 #include <cerrno>
-#include <cmath>
 #include <cstring>
-#include <exception>
 #include <fstream>
-#include <map>
 #include <sstream>
 #include <vector>
 
-#include <toml++/toml.h>
-
 #include "common/log.h"
+#include "common/toml_config.h"
 
 namespace feed {
 namespace {
 
 using egd::Status;
+using egd::toml_config::Field;
+namespace toml_config = egd::toml_config;
 
 constexpr size_t kSunPathMax = 108;  // sizeof(sockaddr_un::sun_path), NUL included
 
-std::string_view TypeName(toml::node_type type) {
-  switch (type) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    default: return "a date or time";
-  }
+bool SetEndpoint(Field& f, egd::EgdEndpoint* out) {
+  return f.Parsed(out, [](const std::string& text, egd::EgdEndpoint* endpoint) {
+    return ParseEndpoint(text, endpoint);
+  });
 }
 
-std::string Located(const std::string& file, const toml::source_region& where,
-                    std::string_view message) {
-  return file + ":" + std::to_string(where.begin.line) + ": " + std::string(message);
+bool SetLogLevel(Field& f, std::string* out) {
+  return f.Parsed(out, [](const std::string& text, std::string* level) {
+    if (!egd::ParseLogLevel(text)) {
+      return Status::Error("'" + text + "' is not one of error, warning, notice, info, debug");
+    }
+    *level = text;
+    return Status::Ok();
+  });
 }
 
-// One key being applied; errors read "file:line: section.key: ...".
-class Field {
- public:
-  Field(const std::string& file, std::string name, const toml::node& node)
-      : file_(file), name_(std::move(name)), node_(node) {}
+// The reconnect delay may not shrink: initial_delay_ms <= max_delay_ms.
+std::string CheckBackoff(const Config& config, const toml_config::KeyLines& lines, uint32_t* line) {
+  const BackoffConfig& b = config.schedule.backoff;
+  if (b.initial <= b.max) return "";
+  *line = toml_config::FirstLine(lines, {"reconnect.max_delay_ms", "reconnect.initial_delay_ms"});
+  return "reconnect.max_delay_ms: " + std::to_string(b.max.count()) +
+         " is below initial_delay_ms (" + std::to_string(b.initial.count()) + ")";
+}
 
-  const std::string& error() const { return error_; }
-
-  bool Fail(std::string_view message) {
-    error_ = Located(file_, node_.source(), name_ + ": " + std::string(message));
-    return false;
-  }
-  bool Expect(toml::node_type type) {
-    if (node_.type() == type) return true;
-    return Fail("expected " + std::string(TypeName(type)) + ", got " +
-                std::string(TypeName(node_.type())));
-  }
-  template <typename T>
-  bool Int(int64_t lo, int64_t hi, T* out) {
-    if (!Expect(toml::node_type::integer)) return false;
-    int64_t v = node_.as_integer()->get();
-    if (v < lo || v > hi) {
-      return Fail(std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " +
-                  std::to_string(hi) + "]");
-    }
-    *out = static_cast<T>(v);
-    return true;
-  }
-  bool Millis(int64_t lo, int64_t hi, std::chrono::milliseconds* out) {
-    int64_t ms;
-    if (!Int(lo, hi, &ms)) return false;
-    *out = std::chrono::milliseconds(ms);
-    return true;
-  }
-  bool Number(double lo, double hi, double* out) {
-    if (!node_.is_integer() && !node_.is_floating_point()) {
-      return Fail("expected a number, got " + std::string(TypeName(node_.type())));
-    }
-    double v = node_.value<double>().value_or(0);
-    if (!(v >= lo && v <= hi)) {  // also nan
-      std::ostringstream text;
-      text << v << " is out of range [" << lo << ", " << hi << "]";
-      return Fail(text.str());
-    }
-    *out = v;
-    return true;
-  }
-  bool String(std::string* out) {
-    if (!Expect(toml::node_type::string)) return false;
-    *out = node_.as_string()->get();
-    return true;
-  }
-  bool Endpoint(egd::EgdEndpoint* out) {
-    std::string s;
-    if (!String(&s)) return false;
-    Status st = ParseEndpoint(s, out);
-    return st.ok() || Fail(st.message());
-  }
-  bool LogLevel(std::string* out) {
-    std::string s;
-    if (!String(&s)) return false;
-    if (!egd::ParseLogLevel(s)) return Fail("'" + s + "' is not one of error, warning, notice, info, debug");
-    *out = s;
-    return true;
-  }
-
- private:
-  const std::string& file_;
-  std::string name_;
-  const toml::node& node_;
-  std::string error_;
-};
-
-using Setter = bool (*)(Field&, Config&);
-struct Key {
-  std::string_view name;
-  Setter set;
-};
-struct Section {
-  std::string_view name;
-  std::vector<Key> keys;
-};
-
-const std::vector<Section>& Sections() {
-  static const std::vector<Section> sections = {
+const toml_config::Schema<Config>& TheSchema() {
+  static const toml_config::Schema<Config> schema(
+      {.detailed_dates = false, .nested_table_names = false},
+      {
       {"server",
-       {{"connect", [](Field& f, Config& c) { return f.Endpoint(&c.server); }},
+       {{"connect", [](Field& f, Config& c) { return SetEndpoint(f, &c.server); }},
         {"read_timeout_ms",
          [](Field& f, Config& c) { return f.Millis(kMinReadTimeoutMs, kDayMs, &c.read_timeout); }}}},
       {"feed",
        {{"device",
-         [](Field& f, Config& c) {
-           return f.String(&c.device) && (!c.device.empty() || f.Fail("must not be empty"));
-         }},
+         [](Field& f, Config& c) { return f.NonEmptyString(&c.device); }},
         {"credit_bits_per_byte",
          [](Field& f, Config& c) { return f.Number(0, kMaxBitsPerByte, &c.credit_bits_per_byte); }},
         {"seed_bytes",
@@ -157,79 +80,11 @@ const std::vector<Section>& Sections() {
          [](Field& f, Config& c) { return f.Millis(10, kDayMs, &c.schedule.backoff.max); }},
         {"jitter", [](Field& f, Config& c) { return f.Number(0, 1, &c.schedule.backoff.jitter); }}}},
       {"daemon", {{"user", [](Field& f, Config& c) { return f.String(&c.user); }}}},
-      {"log", {{"level", [](Field& f, Config& c) { return f.LogLevel(&c.log_level); }}}},
-  };
-  return sections;
+      {"log", {{"level", [](Field& f, Config& c) { return SetLogLevel(f, &c.log_level); }}}},
+      },
+      CheckBackoff);
+  return schema;
 }
-
-// Applies a parsed document to a Config; remembers the first error.
-class Loader {
- public:
-  Loader(const std::string& file, Config* config) : file_(file), config_(*config) {}
-  const std::string& error() const { return error_; }
-
-  bool Apply(const toml::table& root) {
-    for (const auto& [key, node] : root) {
-      const Section* section = nullptr;
-      for (const Section& s : Sections()) {
-        if (s.name == key.str()) section = &s;
-      }
-      if (!section) {
-        return Fail(key.source(), node.is_table() ? "unknown table [" + std::string(key.str()) + "]"
-                                                  : "unknown key '" + std::string(key.str()) +
-                                                        "' outside any table");
-      }
-      if (!node.is_table()) {
-        return Fail(node.source(), std::string(key.str()) + ": expected a table, got " +
-                                       std::string(TypeName(node.type())));
-      }
-      if (!ApplySection(*section, *node.as_table())) return false;
-    }
-    return CheckBackoff();
-  }
-
- private:
-  bool Fail(const toml::source_region& where, std::string_view message) {
-    error_ = Located(file_, where, message);
-    return false;
-  }
-
-  bool ApplySection(const Section& section, const toml::table& table) {
-    for (const auto& [key, node] : table) {
-      const Key* known = nullptr;
-      for (const Key& k : section.keys) {
-        if (k.name == key.str()) known = &k;
-      }
-      if (!known) {
-        return Fail(key.source(), "unknown key '" + std::string(key.str()) + "' in [" +
-                                      std::string(section.name) + "]");
-      }
-      std::string name = std::string(section.name) + "." + std::string(key.str());
-      Field field(file_, name, node);
-      if (!known->set(field, config_)) {
-        error_ = field.error();
-        return false;
-      }
-      lines_[name] = node.source();
-    }
-    return true;
-  }
-
-  bool CheckBackoff() {
-    const BackoffConfig& b = config_.schedule.backoff;
-    if (b.initial <= b.max) return true;
-    auto it = lines_.find("reconnect.max_delay_ms");
-    if (it == lines_.end()) it = lines_.find("reconnect.initial_delay_ms");
-    return Fail(it->second, "reconnect.max_delay_ms: " + std::to_string(b.max.count()) +
-                                " is below initial_delay_ms (" +
-                                std::to_string(b.initial.count()) + ")");
-  }
-
-  const std::string& file_;
-  Config& config_;
-  std::string error_;
-  std::map<std::string, toml::source_region> lines_;
-};
 
 Status ParseTcp(std::string_view text, egd::EgdEndpoint* out) {
   std::string_view host, port;
@@ -286,30 +141,7 @@ Status ParseEndpoint(std::string_view text, egd::EgdEndpoint* out) {
 }
 
 Status ParseConfig(std::string_view text, const std::string& name, Config* out) {
-  try {
-    toml::table root;
-#if TOML_EXCEPTIONS
-    try {
-      root = toml::parse(text, name);
-    } catch (const toml::parse_error& e) {
-      return Status::Error(Located(name, e.source(), e.description()));
-    }
-#else
-    toml::parse_result result = toml::parse(text, name);
-    if (!result) {
-      return Status::Error(Located(name, result.error().source(), result.error().description()));
-    }
-    root = std::move(result).table();
-#endif
-    Config config;
-    config.file = name;
-    Loader loader(name, &config);
-    if (!loader.Apply(root)) return Status::Error(loader.error());
-    *out = std::move(config);
-    return Status::Ok();
-  } catch (const std::exception& e) {
-    return Status::Error(name + ": " + e.what());
-  }
+  return TheSchema().Parse(text, name, out);
 }
 
 Status LoadConfig(const std::string& path, Config* out) {
