@@ -6,9 +6,6 @@
 #include <arpa/inet.h>
 
 #include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "common/log.h"
@@ -144,13 +141,8 @@ Status ParseConfig(std::string_view text, const std::string& name, Config* out) 
   return TheSchema().Parse(text, name, out);
 }
 
-Status LoadConfig(const std::string& path, Config* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path + ": cannot open: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::Error(path + ": cannot read: " + std::strerror(errno));
-  return ParseConfig(text.str(), path, out);
-}
+// Shared with egdd: a missing, unreadable or directory path is an error that
+// names it (an ifstream would read a directory as an empty, valid file).
+Status LoadConfig(const std::string& path, Config* out) { return TheSchema().Load(path, out); }
 
 }  // namespace feed

@@ -208,5 +208,13 @@ TEST_CASE("a missing file is an error naming it") {
   CHECK(st.message() == "/nonexistent/feed.toml: cannot open: No such file or directory");
 }
 
+
+TEST_CASE("a directory given as the configuration file is an error naming it") {
+  Config c;
+  egd::Status st = LoadConfig("/tmp", &c);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.message() == "/tmp: cannot read: Is a directory");
+}
+
 }  // namespace
 }  // namespace feed

@@ -72,5 +72,13 @@ TEST_CASE("a missing file is an error") {
   CHECK(st.message().starts_with("/nonexistent/x.toml: cannot open"));
 }
 
+
+TEST_CASE("a directory given as the configuration file is an error naming it") {
+  Config c;
+  egd::Status st = LoadConfig("/tmp", &c);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.message() == "/tmp: cannot read: Is a directory");
+}
+
 }  // namespace
 }  // namespace httpd
