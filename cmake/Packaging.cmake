@@ -29,11 +29,13 @@ set(EGD_DEB_SRC ${CMAKE_SOURCE_DIR}/packaging/debian)
 set(EGD_DEB_OUT ${CMAKE_BINARY_DIR}/packaging/debian)
 
 # egd_deb_component(COMPONENT PACKAGE SUMMARY [DESCRIPTION text] [USER u] [GROUPS g...]
-#                   [CONFIGS f...] [UNITS u...] [ENABLE u...] [UDEV sysname] [DEPENDS d])
+#                   [CONFIGS f...] [UNITS u...] [ENABLE u...] [UDEV sysname] [DEPENDS d]
+#                   [MANPAGES packaging/man/x.N...])
 # Renders the maintainer scripts, conffiles and changelog.Debian.gz, installs the
-# copyright file and sets the component's CPack variables.
+# copyright file, the gzipped manual pages and the lintian overrides and sets the
+# component's CPack variables.
 function(egd_deb_component comp pkg summary)
-  cmake_parse_arguments(P "" "USER;UDEV;DEPENDS;DESCRIPTION" "GROUPS;CONFIGS;UNITS;ENABLE" ${ARGN})
+  cmake_parse_arguments(P "" "USER;UDEV;DEPENDS;DESCRIPTION" "GROUPS;CONFIGS;UNITS;ENABLE;MANPAGES" ${ARGN})
   string(TOUPPER ${comp} C)
   set(out ${EGD_DEB_OUT}/${pkg})
   set(PKG ${pkg})
@@ -66,6 +68,17 @@ function(egd_deb_component comp pkg summary)
     " -- ${EGD_DEB_MAINTAINER}  ${when}\n")
   execute_process(COMMAND gzip -9nf ${out}/changelog.Debian COMMAND_ERROR_IS_FATAL ANY)
   install(FILES ${out}/changelog.Debian.gz DESTINATION share/doc/${pkg} COMPONENT ${comp})
+  foreach(page ${P_MANPAGES})
+    get_filename_component(name ${page} NAME)
+    string(REGEX REPLACE ".*\\.([0-9])$" "\\1" section ${name})
+    configure_file(${CMAKE_SOURCE_DIR}/${page} ${out}/man/${name} COPYONLY)
+    execute_process(COMMAND gzip -9nf ${out}/man/${name} COMMAND_ERROR_IS_FATAL ANY)
+    install(FILES ${out}/man/${name}.gz DESTINATION share/man/man${section} COMPONENT ${comp})
+  endforeach()
+  # Not uploaded to Debian, so its first changelog entry closes no ITP bug.
+  file(WRITE ${out}/lintian-overrides "${pkg}: initial-upload-closes-no-bugs\n")
+  install(FILES ${out}/lintian-overrides DESTINATION share/lintian/overrides RENAME ${pkg}
+    COMPONENT ${comp})
   set(CPACK_DEBIAN_${C}_PACKAGE_NAME ${pkg} PARENT_SCOPE)
   set(CPACK_DEBIAN_${C}_PACKAGE_CONTROL_EXTRA "${extra}" PARENT_SCOPE)
   set(CPACK_DEBIAN_${C}_PACKAGE_DEPENDS "${P_DEPENDS}" PARENT_SCOPE)
@@ -84,6 +97,7 @@ install(DIRECTORY docs/ DESTINATION share/doc/egdd COMPONENT egdd)
 egd_deb_component(egdd egdd "EGD entropy server for a hardware TRNG"
   DESCRIPTION "egdd reads a hardware random number generator (serial TRNG or\n/dev/hwrng), health-tests its output and serves it over the EGD protocol.\nIncludes egdctl (control client) and egd-eval (statistical evaluation)."
   USER egdd GROUPS dialout UDEV hw_random
+  MANPAGES packaging/man/egdd.8 packaging/man/egdctl.8 packaging/man/egd-eval.1
   CONFIGS /etc/egdd/egdd.toml
   UNITS egdd.service ENABLE egdd.service
   DEPENDS "adduser")
@@ -96,6 +110,7 @@ install(FILES packaging/systemd/trng-httpd.service DESTINATION ${EGD_UNIT_DIR} C
 egd_deb_component(httpd trng-httpd "HTTP API and web page for the egdd TRNG"
   DESCRIPTION "trng-httpd shows egdd's state and serves random data and test files\nover HTTP on loopback (HTTPS through egd-stunnel)."
   USER trng-httpd GROUPS egdd
+  MANPAGES packaging/man/trng-httpd.8
   CONFIGS /etc/trng-httpd/trng-httpd.toml
   UNITS trng-httpd.service ENABLE trng-httpd.service
   DEPENDS "adduser, egdd (= ${PROJECT_VERSION}-${CPACK_DEBIAN_PACKAGE_RELEASE})")
@@ -110,6 +125,7 @@ install(FILES feed/README.md DESTINATION share/doc/egd-feed COMPONENT feed)
 egd_deb_component(feed egd-feed "Feed the kernel entropy pool from an EGD server"
   DESCRIPTION "egd-feed reads entropy from an EGD server (normally egdd through a TLS\ntunnel) and credits it to the kernel's pool with RNDADDENTROPY."
   USER egd-feed
+  MANPAGES packaging/man/egd-feed.8
   CONFIGS /etc/egd-feed/egd-feed.toml
   UNITS egd-feed.service
   DEPENDS "adduser")
@@ -117,7 +133,8 @@ egd_deb_component(feed egd-feed "Feed the kernel entropy pool from an EGD server
 # --- trng-sim ----------------------------------------------------------------
 install(TARGETS trng-sim RUNTIME DESTINATION bin COMPONENT sim)
 egd_deb_component(sim trng-sim "Simulated serial TRNG for testing egdd"
-  DESCRIPTION "trng-sim runs the TRNG firmware's logic on a pseudo-terminal, so that\negdd can be tested without the hardware.")
+  DESCRIPTION "trng-sim runs the TRNG firmware's logic on a pseudo-terminal, so that\negdd can be tested without the hardware."
+  MANPAGES packaging/man/trng-sim.1)
 
 # --- egd-stunnel ---------------------------------------------------------------
 file(GLOB egd_stunnel_templates ${CMAKE_SOURCE_DIR}/stunnel/*.conf.in)
@@ -130,6 +147,7 @@ install(FILES stunnel/README.md DESTINATION share/doc/egd-stunnel COMPONENT stun
 egd_deb_component(stunnel egd-stunnel "TLS tunnels (stunnel) for the EGD entropy service"
   DESCRIPTION "Configuration templates (/usr/share/egd-stunnel, rendered with its\nrender script), the private CA tool egd-pki and the hardened unit\nstunnel-egd@.service for EGD and HTTPS over TLS."
   UNITS stunnel-egd@.service
+  MANPAGES packaging/man/egd-pki.8
   DEPENDS "adduser, stunnel4, openssl, python3")
 set(CPACK_DEBIAN_STUNNEL_PACKAGE_ARCHITECTURE all)
 

@@ -12,8 +12,10 @@ deb-systemd-helper change only the overlays, which vanish with the namespace.
 The host is checked afterwards to be untouched. Without unshare/overlayfs that
 part is skipped (reported), the rest still runs.
 """
+import gzip
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -27,15 +29,21 @@ BUILD = os.path.abspath(os.environ.get("EGD_BUILD_DIR", os.path.join(HERE, "..",
 EXPECTED = {
     "egdd": ["/usr/sbin/egdd", "/usr/sbin/egdctl", "/usr/bin/egd-eval", "/etc/egdd/egdd.toml",
              "/lib/systemd/system/egdd.service", "/lib/udev/rules.d/60-egdd-hwrng.rules",
-             "/usr/share/doc/egdd/copyright", "/usr/share/doc/egdd/README.md"],
+             "/usr/share/doc/egdd/copyright", "/usr/share/doc/egdd/README.md",
+             "/usr/share/man/man8/egdd.8.gz", "/usr/share/man/man8/egdctl.8.gz",
+             "/usr/share/man/man1/egd-eval.1.gz"],
     "trng-httpd": ["/usr/sbin/trng-httpd", "/etc/trng-httpd/trng-httpd.toml",
-                   "/lib/systemd/system/trng-httpd.service", "/usr/share/doc/trng-httpd/copyright"],
+                   "/lib/systemd/system/trng-httpd.service", "/usr/share/doc/trng-httpd/copyright",
+                   "/usr/share/man/man8/trng-httpd.8.gz"],
     "egd-feed": ["/usr/sbin/egd-feed", "/etc/egd-feed/egd-feed.toml",
-                 "/lib/systemd/system/egd-feed.service", "/usr/share/doc/egd-feed/copyright"],
-    "trng-sim": ["/usr/bin/trng-sim", "/usr/share/doc/trng-sim/copyright"],
+                 "/lib/systemd/system/egd-feed.service", "/usr/share/doc/egd-feed/copyright",
+                 "/usr/share/man/man8/egd-feed.8.gz"],
+    "trng-sim": ["/usr/bin/trng-sim", "/usr/share/doc/trng-sim/copyright",
+                 "/usr/share/man/man1/trng-sim.1.gz"],
     "egd-stunnel": ["/lib/systemd/system/stunnel-egd@.service", "/usr/sbin/egd-pki",
                     "/usr/share/egd-stunnel/render", "/usr/share/egd-stunnel/egd-server.conf.in",
-                    "/usr/share/egd-stunnel/egd-client.conf.in", "/usr/share/doc/egd-stunnel/copyright"],
+                    "/usr/share/egd-stunnel/egd-client.conf.in", "/usr/share/doc/egd-stunnel/copyright",
+                    "/usr/share/man/man8/egd-pki.8.gz"],
 }
 CONFFILES = {"egdd": ["/etc/egdd/egdd.toml"], "trng-httpd": ["/etc/trng-httpd/trng-httpd.toml"],
              "egd-feed": ["/etc/egd-feed/egd-feed.toml"], "trng-sim": [], "egd-stunnel": []}
@@ -128,6 +136,26 @@ def check_stripped(root, pkg):
             check(".symtab" not in sections and ".debug_info" not in sections, f"{pkg}: {f} stripped")
 
 
+# program in the extracted tree -> its manual page there
+MANPAGES = {"/usr/sbin/egdd": "/usr/share/man/man8/egdd.8.gz",
+            "/usr/sbin/egdctl": "/usr/share/man/man8/egdctl.8.gz",
+            "/usr/bin/egd-eval": "/usr/share/man/man1/egd-eval.1.gz",
+            "/usr/sbin/trng-httpd": "/usr/share/man/man8/trng-httpd.8.gz",
+            "/usr/sbin/egd-feed": "/usr/share/man/man8/egd-feed.8.gz",
+            "/usr/bin/trng-sim": "/usr/share/man/man1/trng-sim.1.gz",
+            "/usr/sbin/egd-pki": "/usr/share/man/man8/egd-pki.8.gz"}
+
+
+def check_manpages(root):
+    """Every option a program's usage text names is documented in its page."""
+    for prog, page in MANPAGES.items():
+        usage = run([root + prog, "--help"], timeout=30)
+        options = set(re.findall(r"--[a-z][a-z-]+", usage.stdout + usage.stderr)) - {"--help"}
+        text = gzip.open(root + page, "rt").read().replace("\\-", "-")
+        missing = sorted(o for o in options if o not in text)
+        check(options and not missing, f"{page}: documents {len(options)} options of {prog} {missing}")
+
+
 def lintian(debs):
     if not shutil.which("lintian"):
         print("note: lintian not installed, not run")
@@ -136,6 +164,9 @@ def lintian(debs):
     print("lintian:\n" + (r.stdout + r.stderr).strip())
     errors = [l for l in r.stdout.splitlines() if l.startswith("E:")]
     check(not errors, f"lintian: no errors ({len(errors)})")
+    # Every package has its manual pages and overrides only the ITP-bug tag.
+    warnings = [l for l in r.stdout.splitlines() if l.startswith("W:")]
+    check(not warnings, f"lintian: no warnings ({len(warnings)})")
 
 
 def extracted_tree(debs, root):
@@ -295,6 +326,7 @@ def main():
         extracted_tree(debs, root)
         for pkg in debs:
             check_stripped(root, pkg)
+        check_manpages(root)
         lintian(debs)
         namespace_install(debs, work)
     if failures:
