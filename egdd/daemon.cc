@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cassert>
 #include <csignal>
 #include <limits>
 
@@ -110,7 +111,6 @@ egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
     bool was_on = state_ != DeviceState::kStandby;
     CloseSource();
     MakeSource();
-    if (!source_) return egd::Status::Error(c.file + ": source unavailable");
     if (was_on && !first) OpenSource();
   }
   RequestRead();
@@ -121,6 +121,7 @@ void Daemon::MakeSource() {
   SourceCallbacks cb{[this](std::span<const uint8_t> d) { OnData(d); },
                      [this](SourceEvent e, const std::string& why) { OnSourceEvent(e, why); }};
   source_ = egdd::MakeSource(io_, config_, std::move(cb));
+  assert(source_);
 }
 
 void Daemon::OpenSource() {

@@ -18,7 +18,6 @@ json Daemon::Reply(bool ok, const std::string& error, const std::string& message
 }
 
 json Daemon::Init() {
-  if (!source_) return Reply(false, "device_error", "no usable source configured");
   if (state_ == DeviceState::kInitializing || state_ == DeviceState::kRunning) {
     return Reply(false, "already_initialized", "System already initialized");
   }

@@ -49,7 +49,8 @@ class Source {
   virtual nlohmann::json Stats() const { return nlohmann::json::object(); }
 };
 
-// Creates the source configured in `config` (not yet opened).
+// Creates the source configured in `config` (not yet opened); never null:
+// every kind has a source, and a missing device shows when it is opened.
 std::unique_ptr<Source> MakeSource(boost::asio::io_context& io, const Config& config,
                                    SourceCallbacks callbacks);
 

@@ -1,22 +1,16 @@
 // trng-httpd: the TRNG manual's HTTP API and web page, backed by egdd.
 #include <csignal>
-#include <cstring>
-#include <iostream>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "common/config_main.h"
 #include "common/log.h"
 #include "httpd/app.h"
 #include "httpd/config.h"
 #include "httpd/http_server.h"
 
 namespace {
-
-int Usage() {
-  std::cerr << "usage: trng-httpd --config FILE | --check-config FILE\n";
-  return 2;
-}
 
 int Run(const httpd::Config& config) {
   boost::asio::io_context io(1);
@@ -43,25 +37,11 @@ int Run(const httpd::Config& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) return Usage();
-  bool check = std::strcmp(argv[1], "--check-config") == 0;
-  if (!check && std::strcmp(argv[1], "--config") != 0) return Usage();
-  httpd::Config config;
-  egd::Status st = httpd::LoadConfig(argv[2], &config);
-  if (!st.ok()) {
-    std::cerr << st.message() << "\n";
-    return 1;
-  }
-  if (check) {
-    std::cout << argv[2] << ": OK\n";
-    return 0;
-  }
-  egd::SetLogLevel(*egd::ParseLogLevel(config.log.level));
-  std::signal(SIGPIPE, SIG_IGN);
-  try {
-    return Run(config);
-  } catch (const std::exception& e) {
-    egd::Log(egd::LogLevel::kError, "fatal: ", e.what());
-    return 1;
-  }
+  return egd::ConfigMain<httpd::Config>(
+      argc, argv, "usage: trng-httpd --config FILE | --check-config FILE", httpd::LoadConfig,
+      [](const httpd::Config& config) {
+        egd::SetLogLevel(*egd::ParseLogLevel(config.log.level));
+        std::signal(SIGPIPE, SIG_IGN);
+        return Run(config);
+      });
 }
