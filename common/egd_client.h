@@ -26,6 +26,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "common/net_address.h"
+
 namespace egd {
 
 class ReadPlanner {
@@ -76,13 +78,7 @@ class ReadPlanner {
   uint64_t next_id_ = 1;
 };
 
-struct EgdEndpoint {
-  bool is_unix = false;
-  std::string host;   // numeric address, TCP
-  uint16_t port = 0;  // TCP
-  std::string path;   // unix
-  std::string text;   // for messages
-};
+using EgdEndpoint = NetAddress;
 
 class EgdClient {
  public:

@@ -3,14 +3,13 @@
 // loader in common/toml_config.h. The first error stops loading.
 #include "egdd/config.h"
 
-#include <arpa/inet.h>
-
 #include <cstdint>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/net_address.h"
 #include "common/toml_config.h"
 
 namespace egdd {
@@ -24,7 +23,6 @@ namespace toml_config = egd::toml_config;
 constexpr int64_t kKiB = 1024;
 constexpr int64_t kMiB = 1024 * kKiB;
 constexpr int64_t kGiB = 1024 * kMiB;
-constexpr size_t kSunPathMax = 108;  // sizeof(sockaddr_un::sun_path), NUL included
 
 const std::set<int64_t> kBaudRates = {
     1200,   1800,   2400,   4800,    9600,    19200,   38400,   57600,
@@ -44,17 +42,6 @@ constexpr EnumName<AlarmPolicy> kAlarmPolicies[] = {{"reinit", AlarmPolicy::kRei
 constexpr EnumName<std::string_view> kLogLevels[] = {
     {"error", "error"}, {"warning", "warning"}, {"notice", "notice"},
     {"info", "info"},   {"debug", "debug"}};
-
-// Empty if `path` can name a unix socket, else what is wrong with it.
-std::string UnixPathProblem(std::string_view path) {
-  if (path.empty() || path[0] != '/') return "'" + std::string(path) + "' is not an absolute path";
-  if (path.size() >= kSunPathMax) {
-    return "'" + std::string(path) + "' is " + std::to_string(path.size()) +
-           " bytes long; unix socket paths must be shorter than 108 bytes";
-  }
-  if (path.find('\0') != std::string_view::npos) return "socket path contains a NUL byte";
-  return "";
-}
 
 std::string AddressKey(const ListenAddress& a) {
   return a.is_unix ? "unix:" + a.path : a.host + "\n" + std::to_string(a.port);
@@ -104,7 +91,7 @@ bool SetMode(Field& f, std::string* out) {
 
 bool SetUnixPath(Field& f, std::string* out) {
   return f.Parsed(out, [](const std::string& text, std::string* path) {
-    if (std::string problem = UnixPathProblem(text); !problem.empty()) {
+    if (std::string problem = egd::UnixPathProblem(text); !problem.empty()) {
       return Status::Error(problem);
     }
     *path = text;
@@ -182,52 +169,6 @@ const toml_config::Schema<Config>& TheSchema() {
   return schema;
 }
 
-Status ParsePort(std::string_view text, std::string_view port, uint16_t* out) {
-  bool digits = !port.empty() && port.size() <= 5 &&
-                port.find_first_not_of("0123456789") == std::string_view::npos;
-  long value = digits ? std::stol(std::string(port)) : 0;
-  if (value < 1 || value > 65535) {
-    return Status::Error("'" + std::string(text) + "': the port must be a number in 1..65535");
-  }
-  *out = static_cast<uint16_t>(value);
-  return Status::Ok();
-}
-
-Status ParseTcpAddress(std::string_view text, ListenAddress* out) {
-  std::string_view host, port;
-  int family = AF_INET;
-  if (!text.empty() && text[0] == '[') {
-    size_t close = text.find("]:");
-    if (close == std::string_view::npos) {
-      return Status::Error("'" + std::string(text) + "': expected [IPv6]:PORT");
-    }
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-    family = AF_INET6;
-  } else {
-    size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos) {
-      return Status::Error("'" + std::string(text) + "': expected HOST:PORT or unix:/PATH");
-    }
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) {
-      return Status::Error("'" + std::string(text) +
-                           "': IPv6 addresses must be in brackets, like [::1]:8888");
-    }
-  }
-  unsigned char binary[16];
-  char canonical[INET6_ADDRSTRLEN];
-  if (inet_pton(family, std::string(host).c_str(), binary) != 1) {
-    return Status::Error("'" + std::string(text) +
-                         "': the host must be a numeric IPv4 address or a bracketed IPv6 "
-                         "address (host names are not resolved)");
-  }
-  inet_ntop(family, binary, canonical, sizeof canonical);
-  out->host = canonical;
-  return ParsePort(text, port, &out->port);
-}
-
 }  // namespace
 
 std::string_view SourceKindName(SourceKind kind) {
@@ -238,23 +179,13 @@ std::string_view SourceKindName(SourceKind kind) {
 }
 
 Status ParseListenAddress(std::string_view text, ListenAddress* out) {
+  constexpr std::string_view kProxy = "proxy:";
+  bool proxy = text.starts_with(kProxy);
   ListenAddress address;
+  Status st = egd::ParseNetAddress(proxy ? text.substr(kProxy.size()) : text, !proxy, &address);
+  if (!st.ok()) return st;
+  address.proxy = proxy;
   address.text = std::string(text);
-  constexpr std::string_view kUnix = "unix:";
-  if (text.substr(0, kUnix.size()) == kUnix) {
-    address.is_unix = true;
-    address.path = std::string(text.substr(kUnix.size()));
-    std::string problem = UnixPathProblem(address.path);
-    if (!problem.empty()) return Status::Error("'" + std::string(text) + "': " + problem);
-  } else {
-    constexpr std::string_view kProxy = "proxy:";
-    std::string_view tcp = text;
-    if (text.substr(0, kProxy.size()) == kProxy) {
-      address.proxy = true;
-      tcp = text.substr(kProxy.size());
-    }
-    if (Status s = ParseTcpAddress(tcp, &address); !s.ok()) return s;
-  }
   *out = std::move(address);
   return Status::Ok();
 }

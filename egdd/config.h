@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/net_address.h"
 #include "common/sp800_90b.h"
 #include "common/status.h"
 
@@ -26,13 +27,8 @@ std::string_view SourceKindName(SourceKind kind);
 // A listen address: "HOST:PORT" (IPv4, or [IPv6]:PORT), "unix:/path", or
 // "proxy:HOST:PORT": TCP where every connection must start with a PROXY
 // protocol v1 header (from stunnel's `protocol = proxy`) naming the real client.
-struct ListenAddress {
-  bool is_unix = false;
+struct ListenAddress : egd::NetAddress {
   bool proxy = false;
-  std::string host;  // TCP only; "127.0.0.1", "::1", ...
-  uint16_t port = 0; // TCP only
-  std::string path;  // unix only
-  std::string text;  // as written in the configuration
 
   bool operator==(const ListenAddress& o) const { return text == o.text; }
 };

@@ -3,12 +3,11 @@
 // the shared loader in common/toml_config.h. The first error stops loading.
 #include "feed/config.h"
 
-#include <arpa/inet.h>
-
 #include <cerrno>
 #include <vector>
 
 #include "common/log.h"
+#include "common/net_address.h"
 #include "common/toml_config.h"
 
 namespace feed {
@@ -18,7 +17,6 @@ using egd::Status;
 using egd::toml_config::Field;
 namespace toml_config = egd::toml_config;
 
-constexpr size_t kSunPathMax = 108;  // sizeof(sockaddr_un::sun_path), NUL included
 
 bool SetEndpoint(Field& f, egd::EgdEndpoint* out) {
   return f.Parsed(out, [](const std::string& text, egd::EgdEndpoint* endpoint) {
@@ -83,58 +81,10 @@ const toml_config::Schema<Config>& TheSchema() {
   return schema;
 }
 
-Status ParseTcp(std::string_view text, egd::EgdEndpoint* out) {
-  std::string_view host, port;
-  int family = AF_INET;
-  if (!text.empty() && text[0] == '[') {
-    size_t close = text.find("]:");
-    if (close == std::string_view::npos) return Status::Error("expected [IPv6]:PORT");
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-    family = AF_INET6;
-  } else {
-    size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos) return Status::Error("expected HOST:PORT or unix:/PATH");
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  unsigned char binary[16];
-  char canonical[INET6_ADDRSTRLEN];
-  if (inet_pton(family, std::string(host).c_str(), binary) != 1) {
-    return Status::Error("the host must be a numeric IPv4 address or a bracketed IPv6 address "
-                         "(host names are not resolved)");
-  }
-  inet_ntop(family, binary, canonical, sizeof canonical);
-  bool digits = !port.empty() && port.size() <= 5 &&
-                port.find_first_not_of("0123456789") == std::string_view::npos;
-  long value = digits ? std::stol(std::string(port)) : 0;
-  if (value < 1 || value > 65535) return Status::Error("the port must be a number in 1..65535");
-  out->host = canonical;
-  out->port = static_cast<uint16_t>(value);
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status ParseEndpoint(std::string_view text, egd::EgdEndpoint* out) {
-  egd::EgdEndpoint e;
-  e.text = std::string(text);
-  constexpr std::string_view kUnix = "unix:";
-  Status st = Status::Ok();
-  if (text.substr(0, kUnix.size()) == kUnix) {
-    e.is_unix = true;
-    e.path = std::string(text.substr(kUnix.size()));
-    if (e.path.empty() || e.path[0] != '/') {
-      st = Status::Error("the socket path must be absolute");
-    } else if (e.path.size() >= kSunPathMax) {
-      st = Status::Error("unix socket paths must be shorter than 108 bytes");
-    }
-  } else {
-    st = ParseTcp(text, &e);
-  }
-  if (!st.ok()) return Status::Error("'" + std::string(text) + "': " + st.message());
-  *out = std::move(e);
-  return Status::Ok();
+  return egd::ParseNetAddress(text, true, out);
 }
 
 Status ParseConfig(std::string_view text, const std::string& name, Config* out) {

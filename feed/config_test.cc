@@ -105,7 +105,7 @@ TEST_CASE("errors carry the file and the line of the offending key") {
   CHECK(ErrorOf("[server]\nconnect = \"127.0.0.1:0\"\n") ==
         "feed.toml:2: server.connect: '127.0.0.1:0': the port must be a number in 1..65535");
   CHECK(ErrorOf("[server]\nconnect = \"unix:egd.sock\"\n") ==
-        "feed.toml:2: server.connect: 'unix:egd.sock': the socket path must be absolute");
+        "feed.toml:2: server.connect: 'unix:egd.sock': 'egd.sock' is not an absolute path");
   CHECK(ErrorOf("[log]\nlevel = \"loud\"\n") ==
         "feed.toml:2: log.level: 'loud' is not one of error, warning, notice, info, debug");
   CHECK(ErrorOf("[reconnect]\ninitial_delay_ms = 5000\nmax_delay_ms = 1000\n") ==

@@ -3,11 +3,10 @@
 // shared loader in common/toml_config.h; the first error stops loading.
 #include "httpd/config.h"
 
-#include <arpa/inet.h>
-
 #include <cerrno>
 #include <vector>
 
+#include "common/net_address.h"
 #include "common/toml_config.h"
 
 namespace httpd {
@@ -19,7 +18,6 @@ namespace toml_config = egd::toml_config;
 using std::chrono::milliseconds;
 
 constexpr int64_t kDay = 86400;
-constexpr size_t kSunPathMax = 108;
 
 bool SetAbsolutePath(Field& f, size_t max_len, std::string* out) {
   return f.Parsed(out, [max_len](const std::string& text, std::string* path) {
@@ -34,7 +32,7 @@ bool SetAbsolutePath(Field& f, size_t max_len, std::string* out) {
 
 bool SetAddress(Field& f, bool allow_unix, Address* out) {
   return f.Parsed(out, [allow_unix](const std::string& text, Address* address) {
-    return ParseAddress(text, allow_unix, address);
+    return egd::ParseNetAddress(text, allow_unix, address);
   });
 }
 
@@ -58,7 +56,7 @@ const toml_config::Schema<Config>& TheSchema() {
       {"egdd",
        {{"egd", [](Field& f, Config& c) { return SetAddress(f, true, &c.egdd.egd); }},
         {"control",
-         [](Field& f, Config& c) { return SetAbsolutePath(f, kSunPathMax, &c.egdd.control); }},
+         [](Field& f, Config& c) { return SetAbsolutePath(f, egd::kSunPathMax, &c.egdd.control); }},
         {"connections", [](Field& f, Config& c) { return f.Int(1, 64, &c.egdd.connections); }},
         {"random_timeout_ms",
          [](Field& f, Config& c) { return f.Duration(10, 3600000, &c.egdd.random_timeout); }},
@@ -92,54 +90,11 @@ const toml_config::Schema<Config>& TheSchema() {
   return schema;
 }
 
-Status ParsePort(std::string_view text, std::string_view port, uint16_t* out) {
-  bool digits = !port.empty() && port.size() <= 5 &&
-                port.find_first_not_of("0123456789") == std::string_view::npos;
-  long value = digits ? std::stol(std::string(port)) : 0;
-  if (value < 1 || value > 65535) {
-    return Status::Error("'" + std::string(text) + "': the port must be a number in 1..65535");
-  }
-  *out = static_cast<uint16_t>(value);
-  return Status::Ok();
-}
-
 }  // namespace
 
 Config::Config() {
-  ParseAddress("127.0.0.1:8000", false, &http.listen);
-  ParseAddress("127.0.0.1:8888", true, &egdd.egd);
-}
-
-Status ParseAddress(std::string_view text, bool allow_unix, Address* out) {
-  Address a;
-  a.text = std::string(text);
-  if (text.starts_with("unix:")) {
-    if (!allow_unix) return Status::Error("'" + a.text + "': expected HOST:PORT");
-    a.is_unix = true;
-    a.path = std::string(text.substr(5));
-    if (a.path.empty() || a.path[0] != '/' || a.path.size() >= kSunPathMax) {
-      return Status::Error("'" + a.text + "': expected unix:/ABSOLUTE/PATH (< 108 bytes)");
-    }
-    *out = std::move(a);
-    return Status::Ok();
-  }
-  bool v6 = text.starts_with("[");
-  size_t colon = v6 ? text.find("]:") : text.rfind(':');
-  if (colon == std::string_view::npos) {
-    return Status::Error("'" + a.text + "': expected HOST:PORT" +
-                         (allow_unix ? " or unix:/PATH" : ""));
-  }
-  std::string host(v6 ? text.substr(1, colon - 1) : text.substr(0, colon));
-  unsigned char binary[16];
-  if (inet_pton(v6 ? AF_INET6 : AF_INET, host.c_str(), binary) != 1) {
-    return Status::Error("'" + a.text + "': the host must be a numeric IPv4 address or a "
-                         "bracketed IPv6 address like [::1]:8000");
-  }
-  Status st = ParsePort(text, text.substr(colon + (v6 ? 2 : 1)), &a.port);
-  if (!st.ok()) return st;
-  a.host = host;
-  *out = std::move(a);
-  return Status::Ok();
+  egd::ParseNetAddress("127.0.0.1:8000", false, &http.listen);
+  egd::ParseNetAddress("127.0.0.1:8888", true, &egdd.egd);
 }
 
 Status ParseConfig(std::string_view text, const std::string& name, Config* out) {

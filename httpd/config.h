@@ -10,22 +10,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/net_address.h"
 #include "common/status.h"
 
 namespace httpd {
 
 // "HOST:PORT" (numeric IPv4, or [IPv6]:PORT) or, where allowed, "unix:/path".
-struct Address {
-  bool is_unix = false;
-  std::string host;   // TCP only
-  uint16_t port = 0;  // TCP only
-  std::string path;   // unix only
-  std::string text;   // as written
-};
-
-// Parses an address; unix addresses only when allow_unix. Host names are not
-// resolved (a daemon should not depend on DNS at startup).
-egd::Status ParseAddress(std::string_view text, bool allow_unix, Address* out);
+using Address = egd::NetAddress;
 
 struct HttpConfig {
   Address listen;                 // default 127.0.0.1:8000 (loopback only)

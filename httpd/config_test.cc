@@ -51,7 +51,7 @@ TEST_CASE("keys are applied") {
 
 TEST_CASE("errors name the file, the line and the key") {
   CHECK(Error("[http]\n\nlisten = \"localhost:80\"\n").starts_with("t.toml:3: http.listen: "));
-  CHECK(Error("[http]\nlisten = \"unix:/x\"\n") == "t.toml:2: http.listen: 'unix:/x': expected HOST:PORT");
+  CHECK(Error("[http]\nlisten = \"unix:/x\"\n") == "t.toml:2: http.listen: 'unix:/x': expected HOST:PORT (no unix sockets here)");
   CHECK(Error("[http]\nlisten = \"127.0.0.1:0\"\n").find("port must be") != std::string::npos);
   CHECK(Error("[egdd]\nconnections = 0\n") ==
         "t.toml:2: egdd.connections: 0 is out of range [1, 64]");
