@@ -3,12 +3,11 @@
 
 egd-linux only asks its EGD server for bytes when /dev/random polls writable,
 which kernels >= 5.18 never report once the CRNG is up. An LD_PRELOAD shim
-(random_shim.c) grants POLLOUT a fixed number of times and records every
+(tests/lib/random_shim.c) grants POLLOUT a fixed number of times and records every
 RNDADDENTROPY ioctl (then passes it on to the kernel). We check that the bytes
 egd-linux handed to the kernel are egdd's file source, in order, credited as
 egd-linux claims, and that egdd counted them as served.
 """
-import hashlib
 import os
 import platform
 import signal
@@ -19,6 +18,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import egdtest  # noqa: E402
+from rndshim import build_shim, has_cap_sys_admin, read_records  # noqa: E402,F401
 
 EGD_LINUX = "/usr/sbin/ekeyd-egd-linux"
 BLOCKS = 3            # -b: 128-byte requests ("02 80") per POLLOUT
@@ -32,49 +32,6 @@ def fail(msg):
     sys.exit(1)
 
 
-def cache_dir():
-    d = os.environ.get("EGD_TEST_CACHE") or os.path.join(HERE, "..", "..", "build", "test-cache")
-    os.makedirs(d, exist_ok=True)
-    return d
-
-
-def build_shim():
-    src = os.path.join(HERE, "random_shim.c")
-    with open(src, "rb") as f:
-        tag = hashlib.sha256(f.read()).hexdigest()[:16]
-    so = os.path.join(cache_dir(), "random_shim-%s.so" % tag)
-    if not os.path.exists(so):
-        tmp = "%s.%d.tmp" % (so, os.getpid())
-        r = subprocess.run(["cc", "-Wall", "-O2", "-shared", "-fPIC", "-o", tmp, src, "-ldl"],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            fail("compiling the shim failed:\n" + r.stderr)
-        os.rename(tmp, so)
-    return so
-
-
-def has_cap_sys_admin():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("CapEff:"):
-                return bool(int(line.split()[1], 16) & (1 << 21))
-    return False
-
-
-def read_log(path):
-    """[(entropy_count, buf_size, rc, errno, bytes)] from the shim's log."""
-    if not os.path.exists(path):
-        return []
-    out = []
-    with open(path) as f:
-        for line in f:
-            if not line.endswith("\n"):
-                break
-            ent, size, rc, err, *hexbuf = line.split()
-            out.append((int(ent), int(size), int(rc), int(err), bytes.fromhex(hexbuf[0] if hexbuf else "")))
-    return out
-
-
 def kernel_at_least(major, minor):
     parts = platform.release().split(".")
     try:
@@ -86,7 +43,7 @@ def kernel_at_least(major, minor):
 def wait_for_bytes(proc, log, n, timeout):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        got = sum(len(r[4]) for r in read_log(log))
+        got = sum(len(r.data) for r in read_records(log))
         if got >= n:
             return got
         if proc.poll() is not None:
@@ -106,8 +63,8 @@ def run_egd_linux(shim, log, port, mode):
 
 
 def check_records(records, source):
-    stream = b"".join(r[4] for r in records)
-    for ent, size, rc, err, buf in records:
+    stream = b"".join(r.data for r in records)
+    for ent, size, buf in ((r.entropy, r.size, r.data) for r in records):
         if size != len(buf) or not 0 < size <= 128:
             fail("bad RNDADDENTROPY buffer: buf_size %d, %d bytes" % (size, len(buf)))
         if ent != size * SHANNONS:
@@ -138,7 +95,7 @@ def main():
                 # Without the shim's POLLOUT egd-linux must now sit idle: the kernel
                 # never asks for entropy (>= 5.18), so no further request is made.
                 time.sleep(1.0)
-                records = read_log(log)
+                records = read_records(log)
                 if proc.poll() is not None:
                     fail("ekeyd-egd-linux exited %d:\n%s" % (proc.returncode, proc.stderr.read()))
                 status = egdd.status()
@@ -146,14 +103,14 @@ def main():
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGTERM)
                     proc.wait(timeout=10)
-        fed = sum(len(r[4]) for r in records)
+        fed = sum(len(r.data) for r in records)
         if kernel_at_least(5, 18) and fed != EXPECTED:
             fail("egd-linux fed %d bytes, expected exactly %d (%d POLLOUTs x %d x 128)"
                  % (fed, EXPECTED, ROUNDS, BLOCKS))
         offset = check_records(records, source)
-        bad = [r for r in records if r[2] != 0]
+        bad = [r for r in records if r.rc != 0]
         if bad:
-            fail("RNDADDENTROPY failed: rc %d errno %d (%s)" % (bad[0][2], bad[0][3], os.strerror(bad[0][3])))
+            fail("RNDADDENTROPY failed: rc %d errno %d (%s)" % (bad[0].rc, bad[0].errno, os.strerror(bad[0].errno)))
         if status["bytes_served"] != fed:
             fail("egdd bytes_served %d, but egd-linux (its only client) fed %d"
                  % (status["bytes_served"], fed))

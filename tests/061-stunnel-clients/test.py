@@ -28,6 +28,7 @@ TESTS = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(TESTS, "060-stunnel-tls"))
 import stunneltest as st  # noqa: E402
 from stunneltest import egdtest, fail  # noqa: E402
+from rndshim import build_shim, has_cap_sys_admin, read_records  # noqa: E402
 
 CHAIN_SRC = "127.0.0.2"
 SOURCE_SIZE = 512 * 1024
@@ -41,14 +42,6 @@ def load(name, path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def has_cap_sys_admin():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("CapEff:"):
-                return bool(int(line.split()[1], 16) & (1 << 21))
-    return False
 
 
 class Tunnel:
@@ -97,7 +90,7 @@ def check_egd_linux(wd, tunnel):
     m = load("egd_linux_020", os.path.join(TESTS, "020-ekeyd-egd-linux", "test.py"))
     if not os.path.exists(m.EGD_LINUX):
         fail(m.EGD_LINUX + " missing: apt-get install ekeyd-egd-linux")
-    shim = m.build_shim()
+    shim = build_shim()
     mode = "pass" if has_cap_sys_admin() else "fake"
     log = os.path.join(wd, "egd-linux-shim.log")
     with tunnel.through("ekeyd-egd-linux") as seen:
@@ -109,12 +102,12 @@ def check_egd_linux(wd, tunnel):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(timeout=10)
-    records = m.read_log(log)
+    records = read_records(log)
     offset = m.check_records(records, tunnel.source)
-    fed = sum(len(r[4]) for r in records)
-    bad = [r for r in records if r[2] != 0]
+    fed = sum(len(r.data) for r in records)
+    bad = [r for r in records if r.rc != 0]
     if bad:
-        fail("RNDADDENTROPY failed: rc %d errno %d" % (bad[0][2], bad[0][3]))
+        fail("RNDADDENTROPY failed: rc %d errno %d" % (bad[0].rc, bad[0].errno))
     if seen["served"] != fed:
         fail("egdd served %d bytes while ekeyd-egd-linux fed %d" % (seen["served"], fed))
     print("ekeyd-egd-linux: %d bytes through stunnel = source[%d:%d], credited %d bits/byte, "
@@ -196,7 +189,7 @@ def check_egd_feed(wd, tunnel):
         return
     m = load("egd_feed_070", os.path.join(TESTS, "070-egd-feed", "test.py"))
     m.EGD_FEED = EGD_FEED
-    shim = m.build_shim()
+    shim = build_shim()
     mode = "pass" if has_cap_sys_admin() else "fake"
     log = os.path.join(wd, "egd-feed-shim.log")
     with tunnel.through("egd-feed") as seen:
@@ -207,7 +200,7 @@ def check_egd_feed(wd, tunnel):
             m.wait_records(log, 4, feed)
         finally:
             feed.stop()
-    records = m.read_records(log)
+    records = read_records(log)
     offset = m.check_fed(records, tunnel.source, 4, "egd-feed through stunnel")
     fed = sum(r.size for r in records)
     if seen["served"] != fed:

@@ -2,7 +2,7 @@
 """egd-feed keeps the kernel's pool fed from a real egdd, on kernels where
 ekeyd-egd-linux waits forever.
 
-An LD_PRELOAD shim (rndaddentropy_shim.c) records every ioctl(RNDADDENTROPY)
+An LD_PRELOAD shim (tests/lib/random_shim.c) records every ioctl(RNDADDENTROPY)
 egd-feed makes on /dev/random (and passes it on to the kernel when we hold
 CAP_SYS_ADMIN). egdd serves a `file` source in raw mode, so every byte fed
 must be found in that file, in order. Scenarios:
@@ -30,6 +30,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import egdtest  # noqa: E402
+from rndshim import build_shim, has_cap_sys_admin, read_records  # noqa: E402,F401
 
 EGD_FEED = os.environ.get("EGD_FEED", os.path.join(HERE, "../../build/feed/egd-feed"))
 SOURCE_BYTES = 256 * 1024
@@ -43,55 +44,6 @@ def fail(msg):
 def check(cond, msg):
     if not cond:
         fail(msg)
-
-
-def cache_dir():
-    d = os.environ.get("EGD_TEST_CACHE") or os.path.join(HERE, "..", "..", "build", "test-cache")
-    os.makedirs(d, exist_ok=True)
-    return d
-
-
-def build_shim():
-    import hashlib
-    src = os.path.join(HERE, "rndaddentropy_shim.c")
-    with open(src, "rb") as f:
-        tag = hashlib.sha256(f.read()).hexdigest()[:16]
-    so = os.path.join(cache_dir(), "rndaddentropy_shim-%s.so" % tag)
-    if not os.path.exists(so):
-        tmp = "%s.%d.tmp" % (so, os.getpid())
-        r = subprocess.run(["cc", "-Wall", "-O2", "-shared", "-fPIC", "-o", tmp, src, "-ldl"],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            fail("compiling the shim failed:\n" + r.stderr)
-        os.chmod(tmp, 0o755)
-        os.rename(tmp, so)
-    return so
-
-
-def has_cap_sys_admin():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("CapEff:"):
-                return bool(int(line.split()[1], 16) & (1 << 21))
-    return False
-
-
-class Record:
-    def __init__(self, line):
-        t, ent, size, rc, err, *hexbuf = line.split()
-        self.t = int(t) / 1e9
-        self.entropy = int(ent)
-        self.size = int(size)
-        self.rc = int(rc)
-        self.errno = int(err)
-        self.data = bytes.fromhex(hexbuf[0] if hexbuf else "")
-
-
-def read_records(path):
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [Record(line) for line in f if line.endswith("\n")]
 
 
 class Feed:

@@ -12,7 +12,7 @@ egd-feed).
   rogue  10.77.0.13  certificate named "c1", but signed by another CA
 
 Every client runs stunnel egd-client (127.0.0.1:7777 -> 10.77.0.1:7776) and egd-feed,
-whose ioctl(RNDADDENTROPY) is recorded, not performed, by test 070's LD_PRELOAD shim
+whose ioctl(RNDADDENTROPY) is recorded, not performed, by the LD_PRELOAD shim of tests/lib/rndshim.py
 (fake mode: the kernel pool is not touched), so "fed" is visible per client.
 
 Asserted: every first apply changes something without failures; egdd runs on the
@@ -27,7 +27,6 @@ restarts nothing.
 Exit 77 if network namespaces are not permitted, or puppet, the stdlib module,
 stunnel4, a C compiler or a binary is missing.
 """
-import importlib.util
 import json
 import os
 import re
@@ -45,6 +44,7 @@ sys.path.insert(0, os.path.join(TESTS, "060-stunnel-tls"))
 import fleet  # noqa: E402
 import stunneltest as st  # noqa: E402
 from stunneltest import egdtest  # noqa: E402
+import rndshim  # noqa: E402
 
 BUILD = os.path.join(fleet.ROOT, "build")
 BIN = {   # absolute: Puppet's start commands run them from wherever
@@ -57,7 +57,6 @@ CLIENT_ADDR = {"c1": 11, "c2": 12, "rogue": 13}
 FEEDS_WANTED = 3          # shim records per good client before the checks
 failures = []
 children = []             # processes this test started itself (trng-sim)
-shim = None               # test 070's module: build_shim(), read_records()
 
 
 class Abort(Exception):
@@ -79,13 +78,6 @@ def require(cond, what):
 def skip(why):
     print("SKIP: " + why)
     sys.exit(77)
-
-
-def load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def preflight():
@@ -237,7 +229,7 @@ def check_host(host):
 
 
 def records(node):
-    return shim.read_records(node.shim_log)
+    return rndshim.read_records(node.shim_log)
 
 
 def check_fed(clients):
@@ -335,9 +327,7 @@ def service_pids(nodes):
 # ---------------------------------------------------------------- main
 
 def run(work, net):
-    global shim
-    shim = load("egd_feed_070", os.path.join(TESTS, "070-egd-feed", "test.py"))
-    shim_so = shim.build_shim()
+    shim_so = rndshim.build_shim()
     ca, certs = make_pki(work)
     os.makedirs(os.path.join(work, "modules"))
     os.symlink(fleet.MODULE, os.path.join(work, "modules", "egd"))

@@ -1,18 +1,19 @@
-/* LD_PRELOAD shim that lets ekeyd-egd-linux run on kernels >= 5.18.
+/* LD_PRELOAD shim for kernel entropy feeders (ekeyd-egd-linux, egd-feed): it
+ * records what they feed and, for egd-linux, stands in for a modern kernel's
+ * missing POLLOUT. Built and read by tests/lib/rndshim.py.
  *
- * egd-linux asks its EGD server for entropy only when poll() reports POLLOUT
- * on /dev/random. Since Linux 5.18 /dev/random signals POLLOUT only before the
- * CRNG is initialised, so on a running system egd-linux waits forever. This
- * shim:
- *   - poll(): for pollfds that are /dev/random (character device 1:8) and ask
- *     for POLLOUT, reports POLLOUT at once, at most EGD_SHIM_POLLOUT_MAX times
- *     (default 1); afterwards poll() behaves as the kernel does, so the test
- *     gets an exact, finite number of requests.
+ *   - poll(): egd-linux asks its EGD server for entropy only when poll()
+ *     reports POLLOUT on /dev/random, which Linux >= 5.18 signals only before
+ *     the CRNG is initialised. For pollfds that are /dev/random (character
+ *     device 1:8) and ask for POLLOUT, the shim reports POLLOUT at once, at
+ *     most EGD_SHIM_POLLOUT_MAX times (default 0: never); afterwards poll()
+ *     behaves as the kernel does, so a test gets an exact number of requests.
  *   - ioctl(fd, RNDADDENTROPY, info) on /dev/random: appends one line
- *     "<entropy_count> <buf_size> <rc> <errno> <hex buf>\n" to EGD_SHIM_LOG,
- *     after passing the call on to the real ioctl (EGD_SHIM_IOCTL=pass, the
- *     default) or instead of it (EGD_SHIM_IOCTL=fake: report success without
- *     calling the kernel, for unprivileged runs).
+ *     "<CLOCK_MONOTONIC ns> <entropy_count> <buf_size> <rc> <errno> <hex buf>\n"
+ *     to EGD_SHIM_LOG (one write(2), so readers see whole lines), after passing
+ *     the call on to the real ioctl (EGD_SHIM_IOCTL=pass, the default) or
+ *     instead of it (EGD_SHIM_IOCTL=fake: report success without calling the
+ *     kernel, for runs without CAP_SYS_ADMIN).
  * Every other fd and request goes straight to libc untouched.
  */
 #define _GNU_SOURCE
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 static int IsDevRandom(int fd) {
@@ -50,7 +52,7 @@ int poll(struct pollfd* fds, nfds_t nfds, int timeout) {
   short saved[kMax];
   int forced[kMax] = {0};
   int nforced = 0;
-  if (nfds <= kMax && pollouts_given < EnvLong("EGD_SHIM_POLLOUT_MAX", 1)) {
+  if (nfds <= kMax && pollouts_given < EnvLong("EGD_SHIM_POLLOUT_MAX", 0)) {
     for (nfds_t i = 0; i < nfds; i++) {
       if ((fds[i].events & POLLOUT) && IsDevRandom(fds[i].fd)) {
         saved[i] = fds[i].events;
@@ -77,17 +79,22 @@ int poll(struct pollfd* fds, nfds_t nfds, int timeout) {
 static void LogAddEntropy(const struct rand_pool_info* info, int rc, int err) {
   const char* path = getenv("EGD_SHIM_LOG");
   if (!path) return;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
   int n = info->buf_size > 0 ? info->buf_size : 0;
-  size_t cap = 64 + 2 * (size_t)n;
+  size_t cap = 96 + 2 * (size_t)n;
   char* line = malloc(cap);
   if (!line) return;
-  int len = snprintf(line, cap, "%d %d %d %d ", info->entropy_count, info->buf_size, rc, err);
+  int len = snprintf(line, cap, "%lld %d %d %d %d ",
+                     (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, info->entropy_count,
+                     info->buf_size, rc, err);
   const unsigned char* b = (const unsigned char*)info->buf;
   for (int i = 0; i < n; i++) len += snprintf(line + len, cap - len, "%02x", b[i]);
   line[len++] = '\n';
-  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  /* 0666: the feeder may run as another user than the test (egd-feed --user). */
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
   if (fd >= 0) {
-    ssize_t w = write(fd, line, len); /* one write per line: readers see whole lines */
+    ssize_t w = write(fd, line, len);
     (void)w;
     close(fd);
   }

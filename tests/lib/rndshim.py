@@ -1,0 +1,66 @@
+"""The RNDADDENTROPY recorder (random_shim.c beside this file) for tests of kernel
+entropy feeders: ekeyd-egd-linux (020, 061), egd-feed (070, 061, 091).
+
+build_shim() compiles it once per source version into the test cache;
+read_records(log) parses what it recorded. Run a feeder with
+  LD_PRELOAD=<so> EGD_SHIM_LOG=<log> EGD_SHIM_IOCTL=pass|fake [EGD_SHIM_POLLOUT_MAX=n]
+("fake": nothing reaches the kernel; has_cap_sys_admin() says whether "pass" can work).
+"""
+import hashlib
+import os
+import subprocess
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def cache_dir():
+    d = os.environ.get("EGD_TEST_CACHE") or os.path.join(HERE, "..", "..", "build", "test-cache")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def build_shim():
+    """Path of the compiled shim; raises RuntimeError if the compiler fails."""
+    src = os.path.join(HERE, "random_shim.c")
+    with open(src, "rb") as f:
+        tag = hashlib.sha256(f.read()).hexdigest()[:16]
+    so = os.path.join(cache_dir(), "random_shim-%s.so" % tag)
+    if not os.path.exists(so):
+        tmp = "%s.%d.tmp" % (so, os.getpid())
+        r = subprocess.run(["cc", "-Wall", "-O2", "-shared", "-fPIC", "-o", tmp, src, "-ldl"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("compiling the RNDADDENTROPY shim failed:\n" + r.stderr)
+        os.chmod(tmp, 0o755)  # feeders may run as another user
+        os.rename(tmp, so)
+    return so
+
+
+def has_cap_sys_admin():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) & (1 << 21))
+    return False
+
+
+class Record:
+    """One ioctl(RNDADDENTROPY): t (CLOCK_MONOTONIC seconds, as time.monotonic),
+    entropy (entropy_count bits), size (buf_size), rc, errno, data (the bytes)."""
+
+    def __init__(self, line):
+        t, ent, size, rc, err, *hexbuf = line.split()
+        self.t = int(t) / 1e9
+        self.entropy = int(ent)
+        self.size = int(size)
+        self.rc = int(rc)
+        self.errno = int(err)
+        self.data = bytes.fromhex(hexbuf[0] if hexbuf else "")
+
+
+def read_records(path):
+    """Every whole line of the log so far, as Records ([] if there is no log yet)."""
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [Record(line) for line in f if line.endswith("\n")]
