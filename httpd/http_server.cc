@@ -58,6 +58,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(const error_code& ec) {
     if (ec) return OnReadError(ec);
+    if (parser_->is_done()) return OnRead({});  // no body (every GET): skip a read and a timer
     stream_.expires_after(config_.request_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](const error_code& e, size_t) { self->OnRead(e); });
