@@ -16,10 +16,6 @@ namespace {
 
 constexpr auto kInitPoll = std::chrono::milliseconds(100);
 
-egd::EgdEndpoint ToEndpoint(const Address& a) {
-  return egd::EgdEndpoint{a.is_unix, a.host, a.port, a.path, a.text};
-}
-
 void Wipe(std::vector<uint8_t>& v) {
   if (!v.empty()) sodium_memzero(v.data(), v.size());
 }
@@ -34,7 +30,7 @@ Response NoStore(Response r) {
 App::App(asio::io_context& io, const Config& config)
     : io_(io),
       config_(config),
-      egd_(io, ToEndpoint(config.egdd.egd), config.egdd.connections),
+      egd_(io, config.egdd.egd, config.egdd.connections),
       control_(io, config.egdd.control, config.egdd.control_timeout),
       status_(control_, config.egdd.status_max_age),
       store_(config.files) {}
