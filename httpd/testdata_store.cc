@@ -38,11 +38,11 @@ bool ValidToken(const std::string& token) {
 
 const char* Extension(FileType t) { return t == FileType::kBin ? "bin" : "txt"; }
 
-Status WriteAll(int fd, std::string_view content) {
+Status WriteAll(int fd, std::string_view content, const std::string& what) {
   while (!content.empty()) {
     ssize_t n = ::write(fd, content.data(), content.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Errno("write");
+    if (n < 0) return Errno(what);
     content.remove_prefix(static_cast<size_t>(n));
   }
   return Status::Ok();
@@ -71,18 +71,35 @@ Status TestdataStore::Open() {
   return Status::Ok();
 }
 
+// A private temporary file in the directory; the directory is made again (0700)
+// if it has gone, e.g. removed by a clean-up of /run while trng-httpd runs.
+Status TestdataStore::CreateTemp(std::string* temp, int* fd) {
+  for (bool retried = false;; retried = true) {
+    *temp = config_.dir + "/" + std::string(kTempPrefix) + "XXXXXX";
+    *fd = ::mkostemp(temp->data(), O_CLOEXEC);  // mode 0600
+    if (*fd >= 0) return Status::Ok();
+    if (errno != ENOENT || retried) return Errno("cannot create a file in " + config_.dir);
+    if (::mkdir(config_.dir.c_str(), 0700) != 0) return Errno("cannot create " + config_.dir);
+    egd::Log(egd::LogLevel::kWarning, "test data directory ", config_.dir,
+             " had disappeared: made it again");
+  }
+}
+
 Status TestdataStore::Write(std::string_view content, uint64_t num_bits, FileType type,
                             const std::string& peer, std::string* token) {
-  std::string temp = config_.dir + "/" + std::string(kTempPrefix) + "XXXXXX";
-  int fd = ::mkostemp(temp.data(), O_CLOEXEC);  // mode 0600
-  if (fd < 0) return Errno("cannot create a file in " + config_.dir);
-  Status st = WriteAll(fd, content);
-  if (::close(fd) != 0 && st.ok()) st = Errno("close");
+  std::string temp;
+  int fd = -1;
+  Status st = CreateTemp(&temp, &fd);
+  if (!st.ok()) return st;
+  st = WriteAll(fd, content, "cannot write a file in " + config_.dir);
+  if (::close(fd) != 0 && st.ok()) st = Errno("cannot close a file in " + config_.dir);
   File f{NewToken(), "", peer, num_bits, type, std::chrono::steady_clock::now()};
   f.path = config_.dir + "/" + std::string(kPrefix) + f.token + "." + Extension(type);
-  if (st.ok() && ::rename(temp.c_str(), f.path.c_str()) != 0) st = Errno("rename");
+  if (st.ok() && ::rename(temp.c_str(), f.path.c_str()) != 0) {
+    st = Errno("cannot rename a file in " + config_.dir);
+  }
   if (!st.ok()) {
-    ::unlink(temp.c_str());
+    ::unlink(temp.c_str());  // no partial file stays behind (a full disk gets its room back)
     return st;
   }
   *token = f.token;

@@ -8,7 +8,8 @@
 // either, the latest file generated from the same client address (the
 // manual's parameterless workflow; behind a local proxy all clients share one
 // address). Files are deleted when more than max_files exist, when older than
-// max_age, at startup (leftovers) and at shutdown.
+// max_age, at startup (leftovers) and at shutdown. The directory is created
+// (0700) at startup and again if it disappears while trng-httpd runs.
 //
 // The files hold entropy, so the default directory is on tmpfs (/run): they
 // never reach a disk unless the operator configures a disk directory.
@@ -37,7 +38,9 @@ class TestdataStore {
   // Creates the directory (0700) if needed and removes files left by an earlier run.
   egd::Status Open();
 
-  // Stores `content`; *token names the new file.
+  // Stores `content`; *token names the new file. On error (a full disk, an
+  // unwritable directory) nothing is left behind and the message names the
+  // directory and the cause; the store stays usable.
   egd::Status Write(std::string_view content, uint64_t num_bits, FileType type,
                     const std::string& peer, std::string* token);
 
@@ -57,6 +60,7 @@ class TestdataStore {
     std::chrono::steady_clock::time_point created;
   };
 
+  egd::Status CreateTemp(std::string* temp, int* fd);
   void Prune();
   void Remove(const File& f);
   const File* Find(const std::string& token, const std::string& peer) const;

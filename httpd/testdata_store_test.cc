@@ -1,10 +1,15 @@
 #include "httpd/testdata_store.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 namespace httpd {
@@ -84,6 +89,67 @@ TEST_CASE("old files are pruned; leftovers and all files are removed") {
   TestdataStore again(files);
   REQUIRE(again.Open().ok());
   CHECK(CountFiles(files.dir) == 1);  // only the file that is not ours
+}
+
+// Files may grow to `bytes` at most while this lives: a write beyond fails with
+// EFBIG (SIGXFSZ ignored), as a full disk fails with ENOSPC.
+struct FileSizeLimit {
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &saved);
+    old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit lim = saved;
+    lim.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, old_handler);
+  }
+  rlimit saved{};
+  void (*old_handler)(int) = nullptr;
+};
+
+TEST_CASE("a failed write names the directory and leaves nothing behind") {
+  TempDir tmp;
+  FilesConfig files = Files(tmp.path);
+  TestdataStore store(files);
+  REQUIRE(store.Open().ok());
+  std::string kept, token;
+  REQUIRE(store.Write("kept", 32, FileType::kBin, "p", &kept).ok());
+  {
+    FileSizeLimit limit(4096);
+    egd::Status st = store.Write(std::string(8192, 'x'), 65536, FileType::kBin, "p", &token);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.message() == "cannot write a file in " + files.dir + ": " + std::strerror(EFBIG));
+  }
+  CHECK(token.empty());
+  CHECK(store.size() == 1);
+  CHECK(CountFiles(files.dir) == 1);  // no temporary file left
+  CHECK(store.Download("", "p").body == "kept");  // the latest good file is still served
+  REQUIRE(store.Write("next", 32, FileType::kBin, "p", &token).ok());
+  CHECK(store.Download(token, "p").body == "next");
+}
+
+TEST_CASE("a directory replaced by a file is an error naming it; a removed one is made again") {
+  TempDir tmp;
+  FilesConfig files = Files(tmp.path);
+  TestdataStore store(files);
+  REQUIRE(store.Open().ok());
+  std::string token;
+  fs::remove_all(files.dir);
+  std::FILE* f = std::fopen(files.dir.c_str(), "w");
+  std::fclose(f);
+  egd::Status st = store.Write("x", 8, FileType::kBin, "p", &token);
+  CHECK(st.message() == "cannot create a file in " + files.dir + ": " + std::strerror(ENOTDIR));
+  fs::remove(files.dir);
+  REQUIRE(store.Write("y", 8, FileType::kBin, "p", &token).ok());
+  struct stat sb;
+  REQUIRE(::stat(files.dir.c_str(), &sb) == 0);
+  CHECK((sb.st_mode & 0777) == 0700);
+  CHECK(store.Download(token, "p").body == "y");
+  fs::remove_all(tmp.path);  // the parent is gone too: not made again
+  st = store.Write("z", 8, FileType::kBin, "p", &token);
+  CHECK(st.message() == "cannot create " + files.dir + ": " + std::strerror(ENOENT));
 }
 
 }  // namespace
