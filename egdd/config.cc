@@ -43,6 +43,17 @@ constexpr EnumName<std::string_view> kLogLevels[] = {
     {"error", "error"}, {"warning", "warning"}, {"notice", "notice"},
     {"info", "info"},   {"debug", "debug"}};
 
+// "" or an absolute path.
+bool SetOptionalPath(Field& f, std::string* out) {
+  return f.Parsed(out, [](const std::string& text, std::string* path) {
+    if (!text.empty() && text[0] != '/') {
+      return Status::Error("'" + text + "' is not an absolute path");
+    }
+    *path = text;
+    return Status::Ok();
+  });
+}
+
 std::string AddressKey(const ListenAddress& a) {
   return a.is_unix ? "unix:" + a.path : a.host + "\n" + std::to_string(a.port);
 }
@@ -120,7 +131,9 @@ const toml_config::Schema<Config>& TheSchema() {
         {"entropy_per_bit",
          [](Field& f, Config& c) { return f.Fraction(&c.source.entropy_per_bit); }},
         {"autostart", [](Field& f, Config& c) { return f.Bool(&c.source.autostart); }},
-        {"read_size", [](Field& f, Config& c) { return f.Int(1, kMiB, &c.source.read_size); }}}},
+        {"read_size", [](Field& f, Config& c) { return f.Int(1, kMiB, &c.source.read_size); }},
+        {"offset_file",
+         [](Field& f, Config& c) { return SetOptionalPath(f, &c.source.offset_file); }}}},
       {"serial",
        {{"port", [](Field& f, Config& c) { return f.NonEmptyString(&c.serial.port); }},
         {"baud_rate", SetBaudRate}}},

@@ -42,6 +42,7 @@ struct SourceConfig {
   double entropy_per_bit = 1.0;          // assessed min-entropy per raw bit, (0, 1]
   bool autostart = true;                 // initialise at start; false = wait for `init`
   size_t read_size = 4096;               // bytes asked of the source per read, [1, 1 MiB]
+  std::string offset_file;               // file: keeps the read offset across restarts ("" = not kept)
 };
 
 struct SerialConfig {

@@ -49,6 +49,7 @@ void CheckDefaults(const Config& c) {
   CHECK(c.source.kind == d.source.kind);
   CHECK(c.source.path == d.source.path);
   CHECK(c.source.entropy_per_bit == d.source.entropy_per_bit);
+  CHECK(c.source.offset_file == d.source.offset_file);
   CHECK(c.source.autostart == d.source.autostart);
   CHECK(c.source.read_size == d.source.read_size);
   CHECK(c.serial.port == d.serial.port);
@@ -328,6 +329,10 @@ TEST_CASE("bad strings, modes and socket paths") {
         "egdd.toml:2: control.mode: '1777' is not an octal mode like \"0660\"");
   CHECK(ErrorOf("[control]\nsocket = \"control.sock\"\n") ==
         "egdd.toml:2: control.socket: 'control.sock' is not an absolute path");
+  CHECK(ErrorOf("[source]\noffset_file = \"offset\"\n") ==
+        "egdd.toml:2: source.offset_file: 'offset' is not an absolute path");
+  CHECK(Parsed("[source]\noffset_file = \"/var/lib/egdd/offset\"\n").source.offset_file ==
+        "/var/lib/egdd/offset");
   std::string long_path = "/" + std::string(107, 'x');
   CHECK(ErrorOf("[control]\nsocket = \"" + long_path + "\"\n") ==
         "egdd.toml:2: control.socket: '" + long_path +
@@ -444,7 +449,8 @@ TEST_CASE("the example file holds every key with its default") {
   CheckDefaults(c);
   std::set<std::string> expected = {
       "source.kind", "source.path", "source.entropy_per_bit", "source.autostart",
-      "source.read_size", "serial.port", "serial.baud_rate", "egd.listen", "egd.max_clients",
+      "source.read_size", "source.offset_file", "serial.port", "serial.baud_rate", "egd.listen",
+      "egd.max_clients",
       "egd.command_timeout_ms", "egd.max_pending_output", "egd.unix_mode",
       "egd.client_rate_limit", "egd.client_burst", "control.socket",
       "control.mode", "pool.size_bytes", "output.mode", "health.total_failure_chunk",

@@ -52,6 +52,7 @@ bool SameHealth(const Config& a, const Config& b) {
 
 bool SameSource(const Config& a, const Config& b) {
   return a.source.kind == b.source.kind && a.source.path == b.source.path &&
+         a.source.offset_file == b.source.offset_file &&
          a.serial.port == b.serial.port && a.serial.baud_rate == b.serial.baud_rate;
 }
 
@@ -108,6 +109,10 @@ egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
     }
   }
   if (source_changed) {
+    if (c.source.kind == SourceKind::kFile && c.source.offset_file.empty()) {
+      Log(LogLevel::kWarning, "[source] offset_file is not set: if egdd restarts, the capture ",
+          c.source.path, " is replayed from its start and its bytes are served again");
+    }
     bool was_on = state_ != DeviceState::kStandby;
     CloseSource();
     MakeSource();

@@ -20,9 +20,16 @@ on the same port and sockets. Every client must get bytes from all three egdd pr
 (it reconnected), and no byte is served twice across the restarts. While egdd is down the
 test empties the FIFO (the device's output while nobody listens is simply lost) so that
 the next egdd's startup test begins at a block boundary of the test data.
+
+egdd restarted on a `file` source: with `[source] offset_file` the replay resumes after
+the bytes the previous egdd had taken (served or pooled), across SIGTERM and SIGKILL, so
+no byte of the capture is served twice; a damaged offset file stops the source with a
+message instead of replaying from the start; without one, egdd warns that a restart
+replays the capture.
 """
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -288,6 +295,75 @@ class RestartTest(unittest.TestCase):
               % (old, signal.Signals(how).name, drained, egd.proc.pid), end="")
         self.assertNotEqual(egd.proc.pid, old)
         return egd.proc.pid
+
+
+class FileOffsetTest(unittest.TestCase):
+    """A capture replayed once across restarts: pool and reads small, so the file lasts."""
+
+    def start(self, d, source, **kw):
+        egd = egdtest.Egdd(d, source=dict({"kind": "file", "path": self.src, "read_size": 1024},
+                                          **source), extra="[pool]\nsize_bytes = 4096\n", **kw)
+        self.addCleanup(egd.kill)
+        return egd.start()
+
+    def read_at(self, egd, n=250):
+        """Reads n bytes; returns their offset in the capture."""
+        with socket.create_connection(("127.0.0.1", egd.port), timeout=10) as s:
+            got = egdtest.egd_read_blocking(s, n)
+        at = self.data.find(got)
+        self.assertGreaterEqual(at, 0, "served bytes are not a range of the capture")
+        return at
+
+    def test_restart_resumes_after_taken_bytes(self):
+        with tempfile.TemporaryDirectory(prefix="egdtest-112-") as d:
+            self.src = os.path.join(d, "capture.bin")
+            self.data = egdtest.write_random_file(self.src, 256 * 1024)
+            offset_file = os.path.join(d, "offset")
+            egd = self.start(d, {"offset_file": offset_file})
+            ends = []
+            for how in (signal.SIGTERM, signal.SIGKILL, None):
+                at = self.read_at(egd)
+                if ends:
+                    self.assertGreaterEqual(at, ends[-1], "a restarted egdd served bytes again")
+                ends.append(at + 250)
+                taken = int(read_text(offset_file))
+                self.assertGreaterEqual(taken, ends[-1], "offset file behind the bytes served")
+                if how == signal.SIGTERM:
+                    self.assertEqual(egd.stop(), 0)
+                elif how == signal.SIGKILL:
+                    egd.kill()
+                if how:
+                    egd.start()
+            print("\nreads ended at %s of %d; offset file %d" % (ends, len(self.data), taken), end="")
+            self.assertEqual(egd.stop(), 0)
+            self.assertNotIn("offset_file is not set", egd.log_text())
+
+    def test_damaged_offset_file_stops_the_source(self):
+        with tempfile.TemporaryDirectory(prefix="egdtest-112-") as d:
+            self.src = os.path.join(d, "capture.bin")
+            self.data = egdtest.write_random_file(self.src, 64 * 1024)
+            offset_file = os.path.join(d, "offset")
+            with open(offset_file, "w") as f:
+                f.write("twelve\n")
+            egd = self.start(d, {"offset_file": offset_file})
+            wait_for(lambda: "does not hold a byte offset" in egd.log_text(), "an error in the log")
+            status = egd.status()
+            self.assertNotEqual(status["state"], "running")
+            self.assertEqual(status["bytes_received"], 0, "egdd read the capture anyway")
+            self.assertEqual(read_text(offset_file), "twelve\n")
+
+    def test_without_offset_file_a_warning(self):
+        with tempfile.TemporaryDirectory(prefix="egdtest-112-") as d:
+            self.src = os.path.join(d, "capture.bin")
+            self.data = egdtest.write_random_file(self.src, 64 * 1024)
+            egd = self.start(d, {})
+            self.read_at(egd)
+            self.assertIn("offset_file is not set", egd.log_text())
+
+
+def read_text(path):
+    with open(path) as f:
+        return f.read()
 
 
 def drain_fifo(fifo):
