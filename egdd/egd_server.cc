@@ -1,6 +1,7 @@
 #include "egdd/egd_server.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -82,7 +83,19 @@ EgdServer::EgdServer(asio::io_context& io, Pool& pool, std::function<uint32_t()>
   ctx_.clients = &clients_;
   ctx_.settings = &settings_;
   ctx_.entropy_bits = std::move(entropy_bits);
-  ctx_.on_closed = [this](uint64_t id) { sessions_.erase(id); };
+  ctx_.on_closed = [this](uint64_t id) { OnClosed(id); };
+}
+
+// glibc keeps the memory of closed sessions for reuse, so after a burst of
+// thousands of connections egdd would stay at its peak size. Once most of
+// them are gone, give it back; not on every close (malloc_trim walks the heap).
+void EgdServer::OnClosed(uint64_t id) {
+  constexpr size_t kTrimPeak = 1024;
+  sessions_.erase(id);
+  if (peak_sessions_ >= kTrimPeak && sessions_.size() <= peak_sessions_ / 4) {
+    ::malloc_trim(0);
+    peak_sessions_ = sessions_.size();
+  }
 }
 
 EgdServer::~EgdServer() { Stop(); }
@@ -171,6 +184,7 @@ void EgdServer::OnAccept(const std::shared_ptr<Listener>& l, const boost::system
     auto session = std::make_shared<EgdSession>(std::move(socket), ctx_, id, peer, address,
                                                 l->address.proxy);
     sessions_[id] = session;
+    peak_sessions_ = std::max(peak_sessions_, sessions_.size());
     Log(LogLevel::kDebug, "egd client ", peer, " connected");
     session->Start();
   }

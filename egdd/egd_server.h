@@ -44,6 +44,7 @@ class EgdServer {
   void Accept(const std::shared_ptr<Listener>& listener);
   void OnAccept(const std::shared_ptr<Listener>& listener, const boost::system::error_code& ec,
                 EgdSession::Socket socket);
+  void OnClosed(uint64_t id);
 
   boost::asio::io_context& io_;
   EgdSettings settings_;
@@ -53,6 +54,7 @@ class EgdServer {
   std::map<std::string, std::shared_ptr<Listener>> listeners_;  // by address text
   std::map<uint64_t, std::shared_ptr<EgdSession>> sessions_;
   uint64_t next_id_ = 1;
+  size_t peak_sessions_ = 0;  // since the heap was last trimmed
 };
 
 }  // namespace egdd
