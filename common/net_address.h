@@ -23,6 +23,8 @@ struct NetAddress {
   uint16_t port = 0;  // TCP
   std::string path;   // unix
   std::string text;   // as written, for messages
+
+  bool operator==(const NetAddress&) const = default;
 };
 
 // Empty if `path` can name a unix socket, else what is wrong with it.

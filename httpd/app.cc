@@ -42,6 +42,13 @@ egd::Status App::Start() {
   return st;
 }
 
+void App::Reconfigure(const Config& config) {
+  config_ = config;
+  control_.set_timeout(config.egdd.control_timeout);
+  status_.set_max_age(config.egdd.status_max_age);
+  store_.SetRetention(config.files.max_files, config.files.max_age);
+}
+
 void App::Stop() {
   stopped_ = true;
   for (const auto& t : timers_) t->cancel();

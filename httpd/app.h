@@ -38,6 +38,9 @@ class App {
 
   void Handle(const Request& request, Reply reply);
   Metrics& metrics() { return metrics_; }
+  // Applies a reloaded configuration (httpd/reload.h: restart-only settings
+  // already kept as running) to requests from now on.
+  void Reconfigure(const Config& config);
 
  private:
   using Use = std::function<Response(std::vector<uint8_t>& bytes)>;
@@ -53,7 +56,7 @@ class App {
   Response Page(const Action& action) const;
 
   boost::asio::io_context& io_;
-  const Config config_;
+  Config config_;
   Metrics metrics_;  // first: destroyed last, after whatever holds HTTP sessions
   egd::EgdClient egd_;
   ControlChannel control_;

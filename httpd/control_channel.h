@@ -28,12 +28,14 @@ class ControlChannel {
 
   void Request(const std::string& command, Callback callback);
   void Stop();  // aborts exchanges in flight; their callbacks are not run
+  // For exchanges started from now on.
+  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
 
  private:
   struct Exchange;
   boost::asio::io_context& io_;
   const std::string path_;
-  const std::chrono::milliseconds timeout_;
+  std::chrono::milliseconds timeout_;
   std::set<std::shared_ptr<Exchange>> live_;
 };
 
@@ -51,12 +53,13 @@ class StatusCache {
   // The state is changing (a control command was sent): the next Get asks egdd.
   void Invalidate();
   const DeviceStatus& last() const { return last_; }
+  void set_max_age(std::chrono::milliseconds max_age) { max_age_ = max_age; }
 
  private:
   void OnReply(bool ok, const std::string& error, const std::string& reply);
 
   ControlChannel& control_;
-  const std::chrono::milliseconds max_age_;
+  std::chrono::milliseconds max_age_;
   DeviceStatus last_;
   std::chrono::steady_clock::time_point fetched_{};
   bool have_ = false;

@@ -1,5 +1,7 @@
 // trng-httpd: the TRNG manual's HTTP API and web page, backed by egdd.
 #include <csignal>
+#include <functional>
+#include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -9,23 +11,54 @@
 #include "httpd/app.h"
 #include "httpd/config.h"
 #include "httpd/http_server.h"
+#include "httpd/reload.h"
 
 namespace {
 
+// SIGHUP: a configuration that does not load is logged and changes nothing.
+void Reload(httpd::Config* live, httpd::App& app) {
+  httpd::Config loaded;
+  egd::Status st = httpd::LoadConfig(live->file, &loaded);
+  if (!st.ok()) {
+    egd::Log(egd::LogLevel::kError, "reload: ", st.message(), "; the running configuration stays");
+    return;
+  }
+  httpd::ReloadPlan plan = httpd::PlanReload(*live, loaded);
+  for (const std::string& key : plan.needs_restart) {
+    egd::Log(egd::LogLevel::kWarning, "reload: ", key, " changed; it takes effect at the next restart");
+  }
+  *live = plan.next;
+  app.Reconfigure(*live);
+  // Said at the old level: a reload to a quieter level is still confirmed.
+  egd::Log(egd::LogLevel::kNotice, "reload: configuration ", live->file, " applied");
+  egd::SetLogLevel(*egd::ParseLogLevel(live->log.level));
+}
+
 int Run(const httpd::Config& config) {
+  httpd::Config live = config;  // the server and its sessions read live.http
   boost::asio::io_context io(1);
-  httpd::App app(io, config);
-  httpd::HttpServer server(io, config.http, app);
+  httpd::App app(io, live);
+  httpd::HttpServer server(io, live.http, app);
   egd::Status st = app.Start();
   if (st.ok()) st = server.Listen();
   if (!st.ok()) {
     egd::Log(egd::LogLevel::kError, st.message());
     return 1;
   }
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+  boost::asio::signal_set stop(io, SIGINT, SIGTERM);
+  boost::asio::signal_set hup(io, SIGHUP);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      Reload(&live, app);
+      wait_hup();
+    });
+  };
+  wait_hup();
+  stop.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     egd::Log(egd::LogLevel::kNotice, "signal ", sig, ": stopping");
+    hup.cancel();
     server.Stop();
     app.Stop();
   });

@@ -50,6 +50,12 @@ class TestdataStore {
 
   size_t size() const { return files_.size(); }
 
+  // New retention limits (the directory stays): applied at the next Write.
+  void SetRetention(size_t max_files, std::chrono::seconds max_age) {
+    config_.max_files = max_files;
+    config_.max_age = max_age;
+  }
+
  private:
   struct File {
     std::string token;
