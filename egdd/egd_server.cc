@@ -175,10 +175,14 @@ void EgdServer::OnAccept(const std::shared_ptr<Listener>& l, const boost::system
     boost::system::error_code ignored;
     socket.close(ignored);
   } else {
-    if (!l->address.is_unix) {
-      boost::system::error_code ignored;
-      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-    }
+    boost::system::error_code ignored;
+    if (!l->address.is_unix) socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    // The kernel's send buffer grows to megabytes for a client that does not
+    // read; bytes written there are lost to everyone else. Bound it like the
+    // session's own queue (Linux doubles the value given).
+    socket.set_option(asio::socket_base::send_buffer_size(
+                          static_cast<int>(std::min<size_t>(settings_.max_pending_output, 1 << 20))),
+                      ignored);
     ++stats_.connections;
     uint64_t id = next_id_++;
     auto session = std::make_shared<EgdSession>(std::move(socket), ctx_, id, peer, address,

@@ -12,7 +12,7 @@ good clients all along: each completes requests every second.
 Non-readers: 8 clients (TCP and unix) pipeline `02 255` / `01 255` as fast as the kernel
 takes them and never read. egdd stops reading each once max_pending_output bytes wait for
 it (README: memory stays bounded): the bytes it takes from the pool for them stop growing
-at a bound of that limit plus the kernel's socket buffers, its resident memory stays
+at a bound of that limit plus the socket buffers (egdd bounds its send buffer too), its resident memory stays
 bounded, they stay connected, good clients keep being served, and a non-reader that
 finally reads gets complete, ordered answers.
 """
@@ -289,14 +289,13 @@ class Stuffer:
 
     def buffer_bound(self):
         """Bytes that may be in flight to this client: egdd's own buffers (the pending
-        output limit, one answer beyond it, the write in flight) plus the kernel's."""
-        if self.unix:
-            kernel = 2 * max(self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
-                             read_int("/proc/sys/net/core/wmem_max"))
-        else:
-            with open("/proc/sys/net/ipv4/tcp_wmem") as f:
-                kernel = (self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
-                          + int(f.read().split()[2]))
+        output limit, one answer beyond it, the write in flight) plus the kernel's: egdd
+        sets its send buffer to the pending limit (Linux doubles it); over TCP the
+        client's receive buffer holds more (a unix socket's data counts against the
+        sender's buffer only)."""
+        kernel = 2 * MAX_PENDING
+        if not self.unix:
+            kernel += self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
         return 2 * (MAX_PENDING + 256) + kernel
 
     def check_answers(self, limit):
@@ -312,11 +311,6 @@ class Stuffer:
                 m = recv_exact(self.sock, 1)[0]
                 got += 1 + len(recv_exact(self.sock, m))
             k += 1
-
-
-def read_int(path):
-    with open(path) as f:
-        return int(f.read())
 
 
 if __name__ == "__main__":
