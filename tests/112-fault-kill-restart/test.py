@@ -88,14 +88,20 @@ class Survivor(threading.Thread):
             self.sock.close()
 
 
+def start_on_fifo(test, d):
+    """egdd on an `hwrng` FIFO the test feeds, primed and with an empty pool."""
+    fifo = Fifo(os.path.join(d, "hwrng"))
+    test.addCleanup(fifo.close)
+    egd = egdtest.Egdd(d, source={"kind": "hwrng", "path": fifo.path}).start()
+    test.addCleanup(egd.kill)
+    prime_and_drain(egd, fifo)
+    return fifo, egd
+
+
 class KillClientTest(unittest.TestCase):
     def test_client_killed_mid_read(self):
         with tempfile.TemporaryDirectory(prefix="egdtest-112-") as d:
-            fifo = Fifo(os.path.join(d, "hwrng"))
-            self.addCleanup(fifo.close)
-            egd = egdtest.Egdd(d, source={"kind": "hwrng", "path": fifo.path}).start()
-            self.addCleanup(egd.kill)
-            prime_and_drain(egd, fifo)
+            fifo, egd = start_on_fifo(self, d)
             self.run_kills(d, egd, fifo)
             self.assertEqual(egd.stop(), 0, "egdd exit code")
 
@@ -235,11 +241,7 @@ class Reconnector(threading.Thread):
 class RestartTest(unittest.TestCase):
     def test_egdd_restarted_under_load(self):
         with tempfile.TemporaryDirectory(prefix="egdtest-112-") as d:
-            fifo = Fifo(os.path.join(d, "hwrng"))
-            self.addCleanup(fifo.close)
-            egd = egdtest.Egdd(d, source={"kind": "hwrng", "path": fifo.path}).start()
-            self.addCleanup(egd.kill)
-            prime_and_drain(egd, fifo)
+            fifo, egd = start_on_fifo(self, d)
             feeder = Feeder(fifo)
             clients = [Reconnector(egd, i % 2 == 1, "client%d" % i, time.time() + 60)
                        for i in range(6)]
