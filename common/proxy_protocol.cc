@@ -25,7 +25,8 @@ std::vector<std::string> Fields(const std::string& line) {
 
 bool ValidAddress(const std::string& family, const std::string& text) {
   unsigned char buf[16];
-  return inet_pton(family == "TCP4" ? AF_INET : AF_INET6, text.c_str(), buf) == 1;
+  return text.find('\0') == std::string::npos &&
+         inet_pton(family == "TCP4" ? AF_INET : AF_INET6, text.c_str(), buf) == 1;
 }
 
 bool ParsePort(const std::string& text, uint16_t* port) {

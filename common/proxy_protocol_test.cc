@@ -61,6 +61,9 @@ TEST_CASE("malformed headers are rejected, early where possible") {
   CHECK(ParseAll("PROXY TCP4 1.2.3.4 5.6.7.8 -1 2\r\n", 40, &h, &used) == R::kBad);
   CHECK(ParseAll("PROXY " + std::string(120, 'x'), 200, &h, &used) == R::kBad);
   CHECK(used == ProxyHeaderParser::kMaxHeader);
+  // Found by fuzz/proxy_header_fuzz: inet_pton stopped at the NUL.
+  const std::string nul("PROXY TCP4 192.0.2.7\0evil 127.0.0.1 5000 8888\r\n", 47);
+  CHECK(ParseAll(nul, 60, &h, &used) == R::kBad);
 }
 
 }  // namespace

@@ -115,7 +115,9 @@ bool Field::Bool(bool* out) {
 
 bool Field::String(std::string* out) {
   if (!ExpectType(static_cast<int>(toml::node_type::string))) return false;
-  *out = node_.node.as_string()->get();
+  const std::string& s = node_.node.as_string()->get();
+  if (s.find('\0') != std::string::npos) return Fail("must not contain a NUL byte");
+  *out = s;
   return true;
 }
 
@@ -189,6 +191,9 @@ bool Field::StringArray(const std::function<Status(const std::string&)>& each) {
     if (!element.is_string()) {
       return FailAt(line,
                     "expected strings, got " + std::string(TypeName(element.type(), dialect_)));
+    }
+    if (element.as_string()->get().find('\0') != std::string::npos) {
+      return FailAt(line, "must not contain a NUL byte");
     }
     Status status = each(element.as_string()->get());
     if (!status.ok()) return FailAt(line, status.message());

@@ -117,6 +117,10 @@ TEST_CASE("toml_config: an empty document gives the defaults") {
   CHECK(c.name == "default");
 }
 
+TEST_CASE("toml_config: strings with a NUL byte are refused (C calls would cut them)") {
+  CHECK(ErrorOf("[a]\nname = \"x\\u0000y\"") == "t.toml:2: a.name: must not contain a NUL byte");
+}
+
 TEST_CASE("toml_config: integers are range-checked inclusively") {
   CHECK(Ok("[a]\ncount = -3").count == -3);
   CHECK(Ok("[a]\ncount = 10").count == 10);

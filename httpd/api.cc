@@ -34,8 +34,9 @@ Action MethodNotAllowed(const std::string& allow) {
 
 void ParseGetRandom(const Params& p, const LimitsConfig& lim, Action* a) {
   std::string e;
-  if (!IntParam(p, "numBits", 1, 1, lim.max_num_bits, &a->num_bits, &e)) {
-    *a = BadParam("numBits", e, 1, lim.max_num_bits);
+  const uint64_t max_bits = std::min(lim.max_num_bits, lim.max_total_bits);
+  if (!IntParam(p, "numBits", 1, 1, max_bits, &a->num_bits, &e)) {
+    *a = BadParam("numBits", e, 1, max_bits);
     return;
   }
   uint64_t max_quantity = std::min(lim.max_quantity, lim.max_total_bits / a->num_bits);
@@ -50,7 +51,8 @@ void ParseGetRandom(const Params& p, const LimitsConfig& lim, Action* a) {
 
 void ParseTestdata(const Params& p, const LimitsConfig& lim, Action* a) {
   std::string e;
-  if (!IntParam(p, "numBits", 5000, 1, lim.max_testdata_bits, &a->num_bits, &e)) {
+  if (!IntParam(p, "numBits", std::min<uint64_t>(5000, lim.max_testdata_bits), 1,
+                lim.max_testdata_bits, &a->num_bits, &e)) {
     *a = BadParam("numBits", e, 1, lim.max_testdata_bits);
     return;
   }

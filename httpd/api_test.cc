@@ -40,6 +40,18 @@ TEST_CASE("the manual's endpoints and their defaults") {
   CHECK(Get("/app.js").page == "app.js");
 }
 
+TEST_CASE("defaults stay within limits set below them (found by fuzz/http_route_fuzz)") {
+  LimitsConfig lim;
+  lim.max_testdata_bits = 1000;
+  lim.max_total_bits = 64;
+  Request testdata{"GET", "/trng/randomNum/generateTestdata", "", "", "127.0.0.1"};
+  CHECK(Route(testdata, lim, true).num_bits == 1000);
+  Request random{"GET", "/trng/randomNum/getRandom?numBits=65", "", "", "127.0.0.1"};
+  Action a = Route(random, lim, true);
+  REQUIRE(a.op == Op::kError);
+  CHECK(Body(a.error)["maximum"] == 64);
+}
+
 TEST_CASE("downloadFile takes the token from the query, else the cookie") {
   CHECK(Get("/trng/randomNum/downloadFile?token=abc", "trng_file=def").token == "abc");
   CHECK(Get("/trng/randomNum/downloadFile", "x=1; trng_file=def").token == "def");
