@@ -1,5 +1,6 @@
 #include "egdd/daemon.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,6 +57,17 @@ bool SameSource(const Config& a, const Config& b) {
          a.serial.port == b.serial.port && a.serial.baud_rate == b.serial.baud_rate;
 }
 
+// Each client is a descriptor: the soft limit (1024 under systemd) would cap
+// egdd near 1000 clients whatever max_clients says. egdd never uses select(),
+// so the hard limit is safe.
+void RaiseFileLimit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &r) != 0) Log(LogLevel::kWarning, "cannot raise RLIMIT_NOFILE");
+  }
+}
+
 }  // namespace
 
 Daemon::Daemon(asio::io_context& io, Config config)
@@ -72,6 +84,7 @@ Daemon::Daemon(asio::io_context& io, Config config)
 Daemon::~Daemon() { CloseSource(); }
 
 egd::Status Daemon::Start() {
+  RaiseFileLimit();
   egd::Status st = ApplyConfig(config_, true);
   if (!st.ok()) return st;
   WaitSignals();

@@ -25,6 +25,8 @@ struct EgdServer::Listener {
   asio::basic_socket_acceptor<Generic> acceptor;
   asio::steady_timer retry;  // backs off when accept fails (e.g. out of fds)
   bool closed = false;
+  uint64_t failures = 0;     // accept failures in a row
+  std::chrono::steady_clock::time_point warned{};
 };
 
 namespace {
@@ -157,13 +159,24 @@ void EgdServer::OnAccept(const std::shared_ptr<Listener>& l, const boost::system
                          EgdSession::Socket socket) {
   if (l->closed || ec == asio::error::operation_aborted) return;
   if (ec) {
-    // Typically EMFILE: keep existing clients served and try again shortly.
-    Log(LogLevel::kWarning, "accept on ", l->address.text, ": ", ec.message());
+    // Typically EMFILE: keep existing clients served and try again shortly,
+    // saying so once a minute rather than at every retry.
+    auto now = std::chrono::steady_clock::now();
+    if (l->failures++ == 0 || now - l->warned >= std::chrono::minutes(1)) {
+      Log(LogLevel::kWarning, "accept on ", l->address.text, ": ", ec.message(), " (",
+          l->failures, " in a row; new clients wait, connected ones are served)");
+      l->warned = now;
+    }
     l->retry.expires_after(std::chrono::milliseconds(200));
     l->retry.async_wait([this, l](const boost::system::error_code& e) {
       if (!e && !l->closed) Accept(l);
     });
     return;
+  }
+  if (l->failures > 0) {
+    Log(LogLevel::kNotice, "accept on ", l->address.text, " works again after ", l->failures,
+        " failures");
+    l->failures = 0;
   }
   uint16_t port = 0;
   std::string address = PeerAddress(socket, l->address, &port);

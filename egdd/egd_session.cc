@@ -28,6 +28,8 @@ EgdSession::EgdSession(Socket socket, SessionContext& ctx, uint64_t id, std::str
       command_timer_(socket_.get_executor()) {}
 
 void EgdSession::Start() {
+  boost::system::error_code ignored;
+  socket_.non_blocking(true, ignored);  // OnReadable's read_some must never block
   if (!awaiting_proxy_) Register();
   UpdateCommandTimer();  // the PROXY header, too, must arrive in time
   MaybeRead();
@@ -68,11 +70,28 @@ bool EgdSession::OutputFull() const {
 
 void EgdSession::MaybeRead() {
   if (reading_ || eof_ || bad_ || closed_) return;
-  if (pending_.size() >= kMaxPendingRequests || OutputFull()) return;
+  if (PendingSize() >= kMaxPendingRequests || OutputFull()) return;
   reading_ = true;
-  socket_.async_read_some(asio::buffer(read_buf_),
-                          [self = shared_from_this()](const boost::system::error_code& ec,
-                                                      size_t n) { self->OnRead(ec, n); });
+  socket_.async_wait(Socket::wait_read, [self = shared_from_this()](
+                                            const boost::system::error_code& ec) {
+    self->OnReadable(ec);
+  });
+}
+
+void EgdSession::OnReadable(const boost::system::error_code& ec) {
+  if (ec) return OnRead(ec, 0);
+  boost::system::error_code read_ec;
+  size_t n = socket_.read_some(asio::buffer(ctx_.read_buf), read_ec);
+  if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+    reading_ = false;
+    return MaybeRead();
+  }
+  OnRead(read_ec, n);
+}
+
+void EgdSession::ClearPending() {
+  pending_.clear();
+  pending_head_ = 0;
 }
 
 void EgdSession::OnRead(const boost::system::error_code& ec, size_t n) {
@@ -85,14 +104,14 @@ void EgdSession::OnRead(const boost::system::error_code& ec, size_t n) {
       // from one that has gone, so no entropy is parked for it.
       ctx_.pool->Cancel(id_);
       waiting_ = false;
-      pending_.clear();
+      ClearPending();
     }
   } else if (ec) {
     Log(LogLevel::kDebug, "egd client ", peer_, ": read: ", ec.message());
     Close();
     return;
   } else {
-    std::span<const uint8_t> in(read_buf_.data(), n);
+    std::span<const uint8_t> in(ctx_.read_buf.data(), n);
     if (awaiting_proxy_) in = ParseProxyHeader(in);
     if (closed_) return;
     Parse(in);
@@ -108,6 +127,10 @@ void EgdSession::Parse(std::span<const uint8_t> in) {
     auto result = parser_.Parse(in, &used, &r);
     in = in.subspan(used);
     if (result == egd::RequestParser::Result::kGood) {
+      if (pending_head_ > 64 && 2 * pending_head_ > pending_.size()) {
+        pending_.erase(pending_.begin(), pending_.begin() + pending_head_);
+        pending_head_ = 0;
+      }
       pending_.push_back(r);
       ++ctx_.stats->requests;
       if (r.command == egd::Command::kWrite) ctx_.stats->bytes_written_by_clients += r.count;
@@ -121,9 +144,9 @@ void EgdSession::Parse(std::span<const uint8_t> in) {
 }
 
 void EgdSession::Process() {
-  while (!closed_ && !waiting_ && !pending_.empty() && !OutputFull()) {
-    egd::Request r = pending_.front();
-    pending_.pop_front();
+  while (!closed_ && !waiting_ && !PendingEmpty() && !OutputFull()) {
+    egd::Request r = pending_[pending_head_++];
+    if (PendingEmpty()) ClearPending();
     Execute(r);
   }
   Flush();
@@ -188,7 +211,7 @@ void EgdSession::ReadBlocking(size_t n) {
   if (eof_) {
     // As in OnRead: a client that stopped sending gets only what is here now.
     ctx_.pool->Cancel(id_);
-    pending_.clear();
+    ClearPending();
     return;
   }
   waiting_ = true;
@@ -205,7 +228,7 @@ void EgdSession::OnDelivery(std::span<const uint8_t> bytes) {
 void EgdSession::Flush() {
   if (closed_ || writing_) return;
   if (out_.empty()) {
-    bool finished = pending_.empty() && !waiting_;
+    bool finished = PendingEmpty() && !waiting_;
     if ((bad_ || eof_) && finished) Close();
     return;
   }
@@ -220,6 +243,11 @@ void EgdSession::Flush() {
 void EgdSession::OnWrite(const boost::system::error_code& ec) {
   writing_ = false;
   writing_buf_.clear();
+  // An idle connection keeps no large buffers: a burst of pipelined reads
+  // grows them up to max_pending_output.
+  constexpr size_t kKeepCapacity = 512;
+  if (writing_buf_.capacity() > kKeepCapacity) std::vector<uint8_t>().swap(writing_buf_);
+  if (out_.empty() && out_.capacity() > kKeepCapacity) std::vector<uint8_t>().swap(out_);
   if (closed_) return;
   if (ec) {
     Log(LogLevel::kDebug, "egd client ", peer_, ": write: ", ec.message());

@@ -53,6 +53,9 @@ struct SessionContext {
   const EgdSettings* settings = nullptr;
   std::function<uint32_t()> entropy_bits;      // answer to 00
   std::function<void(uint64_t id)> on_closed;  // unregisters the session
+  // Every session reads into this one buffer (one io thread; OnRead parses it
+  // before the next read can start), so an idle connection holds none.
+  std::array<uint8_t, 4096> read_buf{};
 };
 
 class EgdSession : public std::enable_shared_from_this<EgdSession> {
@@ -70,7 +73,11 @@ class EgdSession : public std::enable_shared_from_this<EgdSession> {
 
  private:
   void MaybeRead();
+  void OnReadable(const boost::system::error_code& ec);
   void OnRead(const boost::system::error_code& ec, size_t n);
+  bool PendingEmpty() const { return pending_head_ == pending_.size(); }
+  size_t PendingSize() const { return pending_.size() - pending_head_; }
+  void ClearPending();
   void Parse(std::span<const uint8_t> in);
   std::span<const uint8_t> ParseProxyHeader(std::span<const uint8_t> in);
   void Register();
@@ -95,8 +102,8 @@ class EgdSession : public std::enable_shared_from_this<EgdSession> {
   boost::asio::steady_timer rate_timer_;  // a blocking read waiting for its rate allowance
   boost::asio::steady_timer command_timer_;
   egd::RequestParser parser_;
-  std::array<uint8_t, 4096> read_buf_;
-  std::deque<egd::Request> pending_;
+  std::vector<egd::Request> pending_;  // parsed, not yet executed: [pending_head_, end)
+  size_t pending_head_ = 0;
   std::vector<uint8_t> out_;        // responses not yet handed to the kernel
   std::vector<uint8_t> writing_buf_;  // the write in flight
   bool reading_ = false;

@@ -9,6 +9,7 @@ GRAIN bytes, a multiple of all of them, at a time.
 """
 import os
 import re
+import resource
 import signal
 import socket
 import sys
@@ -99,6 +100,26 @@ class MaxClientsTest(Base):
         four[0].close()
         self.clients_are(3)
         self.assert_pid(self.connect())
+
+
+class FileLimitTest(Base):
+    def test_soft_fd_limit_raised_to_hard(self):
+        """Started with systemd's soft limit of 1024 (here 64), egdd raises its soft limit
+        to the hard one: otherwise it could hold only ~1000 clients whatever max_clients
+        says."""
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        self.assertGreater(hard, 64)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+        try:
+            self.start(egd_keys={"max_clients": 200}, file_size=GRAIN)
+        finally:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        with open("/proc/%d/limits" % self.egd.proc.pid) as f:
+            line = [l for l in f if l.startswith("Max open files")][0]
+        self.assertEqual(line.split()[3:5], [str(hard), str(hard)], line)
+        many = [self.connect() for _ in range(150)]   # more than 64 descriptors
+        self.clients_are(150)
+        self.assert_pid(many[-1])
 
 
 class CommandTimeoutTest(Base):
