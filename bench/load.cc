@@ -28,6 +28,11 @@ namespace {
 // server stalled (e.g. egdd ran out of entropy).
 constexpr auto kGrace = std::chrono::seconds(5);
 
+// The warm-up (one `02 1` per connection) must end within this. It is long
+// because eb_client_egd forks a process per connection, which logs in to the
+// broker on its first read.
+constexpr auto kWarmUpLimit = std::chrono::seconds(60);
+
 // State shared by every connection of one run (one thread: no locking).
 struct Run {
   explicit Run(const LoadOptions& o) : options(o) {}
@@ -80,14 +85,50 @@ std::string Connect(const LoadOptions& options, asio::io_context& io,
   return "";
 }
 
-// Ends the run kGrace after the deadline by closing every socket.
-void ArmGuard(asio::steady_timer& guard, Run& run, std::vector<tcp::socket>& sockets) {
-  guard.expires_at(run.deadline + kGrace);
-  guard.async_wait([&run, &sockets](const boost::system::error_code& ec) {
+// Closes every socket at `when` (unless cancelled first) and sets *timed_out.
+void ArmGuard(asio::steady_timer& guard, Clock::time_point when, bool* timed_out,
+              std::vector<tcp::socket>& sockets) {
+  guard.expires_at(when);
+  guard.async_wait([timed_out, &sockets](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled: every worker finished
-    run.timed_out = true;
+    *timed_out = true;
     for (tcp::socket& s : sockets) s.close();
   });
+}
+
+asio::awaitable<void> WarmUpOne(tcp::socket& socket) {
+  const std::array<uint8_t, 2> request{0x02, 0x01};
+  std::array<uint8_t, 1> response{};
+  co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
+  co_await asio::async_read(socket, asio::buffer(response), asio::use_awaitable);
+}
+
+// One blocking 1-byte read per connection, all at once, before the clock
+// starts: the server has accepted and set up every connection (egdd its
+// session, eb_client_egd its process and broker login) when the run begins.
+std::string WarmUp(asio::io_context& io, std::vector<tcp::socket>& sockets) {
+  std::string error;
+  bool timed_out = false;
+  int running = 0;
+  asio::steady_timer guard(io);
+  ArmGuard(guard, Clock::now() + kWarmUpLimit, &timed_out, sockets);
+  for (tcp::socket& s : sockets) {
+    ++running;
+    asio::co_spawn(io, WarmUpOne(s), [&](std::exception_ptr e) {
+      if (e && error.empty()) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          error = std::string("warm-up: ") + x.what();
+        }
+      }
+      if (--running == 0) guard.cancel();
+    });
+  }
+  io.run();
+  io.restart();
+  if (timed_out) return "warm-up: no answer within 60 s";
+  return error;
 }
 
 void SpawnWorkers(Run& run, std::vector<tcp::socket>& sockets, asio::steady_timer& guard) {
@@ -133,12 +174,13 @@ LoadResult RunLoad(const LoadOptions& options) {
   asio::io_context io(1);
   std::vector<tcp::socket> sockets;
   result.error = Connect(options, io, &sockets);
+  if (result.error.empty()) result.error = WarmUp(io, sockets);
   if (!result.error.empty()) return result;
   Run run(options);
   run.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(options.seconds));
   asio::steady_timer guard(io);
-  ArmGuard(guard, run, sockets);
+  ArmGuard(guard, run.deadline + kGrace, &run.timed_out, sockets);
   SpawnWorkers(run, sockets, guard);
   io.run();
   Summarise(run, &result);

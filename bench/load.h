@@ -1,7 +1,8 @@
 // The load generator of egd-bench: N TCP connections, each keeping `pipeline`
 // blocking reads (`02 <bytes>`) outstanding, on one thread. Latency is measured
 // per request, from just before its request is written to the arrival of its
-// last response byte.
+// last response byte. Before the clock starts, every connection completes one
+// `02 1` (warm-up), so connection set-up is not measured.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,7 @@ namespace egdbench {
 
 struct LoadOptions {
   boost::asio::ip::tcp::endpoint target;
-  int connections = 1;    // [1, 10000]
+  int connections = 1;    // [1, 60000]; needs as many descriptors
   int bytes = 32;         // N of `02 N`, [1, 255]
   double seconds = 3.0;   // measured time, after every connection is up
   int pipeline = 1;       // requests outstanding per connection, [1, 1024]
