@@ -118,6 +118,9 @@ size_t ReadPlanner::received(uint64_t id) const {
 
 // --- EgdClient ---------------------------------------------------------------------
 
+// Reads share a connection while it waits for at most this many bytes.
+constexpr size_t kShareBelow = 1024;
+
 // One EGD connection and the reads waiting on it.
 class EgdClient::Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -213,12 +216,19 @@ class EgdClient::Connection : public std::enable_shared_from_this<Connection> {
     Complete(std::move(done));
   }
 
-  // Queues the requests the planner asks for and writes them when open.
+  // Queues the requests the planner asks for and writes them when open: after
+  // the handlers already due have run, so that the reads of many HTTP requests
+  // that arrived together leave in one write (and come back in few reads).
   void Pump() {
     for (uint8_t count : planner_.Plan(max_outstanding_)) {
       EncodeRequest(Request{Command::kReadBlocking, count, 0}, &queued_);
     }
-    Flush();
+    if (flush_posted_ || queued_.empty()) return;
+    flush_posted_ = true;
+    asio::post(io_, [self = shared_from_this(), gen = generation_] {
+      self->flush_posted_ = false;
+      if (gen == self->generation_) self->Flush();
+    });
   }
 
   void Flush() {
@@ -276,6 +286,7 @@ class EgdClient::Connection : public std::enable_shared_from_this<Connection> {
   std::vector<uint8_t> queued_;     // encoded requests not yet written
   std::vector<uint8_t> in_flight_;  // the write in progress
   bool writing_ = false;
+  bool flush_posted_ = false;
   uint64_t generation_ = 0;  // bumped by Close
   uint64_t connects_ = 0;
   std::array<uint8_t, 16384> buf_{};
@@ -296,9 +307,16 @@ void EgdClient::Read(size_t n, std::chrono::milliseconds timeout, Callback callb
     asio::post(io_, [cb = std::move(callback)]() { cb(Result{true, false, {}, 0, ""}); });
     return;
   }
-  auto least = std::min_element(connections_.begin(), connections_.end(),
-                                [](const auto& a, const auto& b) { return a->load() < b->load(); });
-  (*least)->Read(n, timeout, std::move(callback));
+  // Small reads share the first connection that is not busy with a large one
+  // (their requests travel together); a large read goes where the least is
+  // waiting, so it holds up no small ones behind it.
+  auto it = std::find_if(connections_.begin(), connections_.end(),
+                         [n](const auto& c) { return c->load() + n <= kShareBelow; });
+  if (it == connections_.end()) {
+    it = std::min_element(connections_.begin(), connections_.end(),
+                          [](const auto& a, const auto& b) { return a->load() < b->load(); });
+  }
+  (*it)->Read(n, timeout, std::move(callback));
 }
 
 void EgdClient::Stop() {
