@@ -6,9 +6,7 @@ Binary from the environment (set by ctest): TRNG_HTTPD.
 import http.client
 import json
 import os
-import signal
 import socket
-import subprocess
 import sys
 import time
 
@@ -32,7 +30,7 @@ class Reply:
         return self.headers.get(name.lower())
 
 
-class TrngHttpd:
+class TrngHttpd(egdtest.Process):
     """A running trng-httpd connected to `egd` (an egdtest.Egdd). Context manager.
 
     settings: {"section": {"key": value}} added to (or replacing) the generated config.
@@ -62,9 +60,7 @@ class TrngHttpd:
         self.proc = None
 
     def start(self):
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([TRNG_HTTPD, "--config", self.config], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        self.spawn([TRNG_HTTPD, "--config", self.config])
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -77,10 +73,6 @@ class TrngHttpd:
                 time.sleep(0.02)
         self.kill()
         raise RuntimeError("trng-httpd did not start:\n" + self.log_text())
-
-    def log_text(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")
 
     @property
     def url(self):
@@ -110,31 +102,6 @@ class TrngHttpd:
                 name, value = line.rsplit(" ", 1)
                 out[name] = float(value)
         return out
-
-    def stop(self, timeout=10):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                raise
-        if getattr(self, "log", None):
-            self.log.close()
-        return self.proc.returncode if self.proc else None
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if getattr(self, "log", None):
-            self.log.close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def bits_of(data):

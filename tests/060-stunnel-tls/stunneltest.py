@@ -104,7 +104,7 @@ def listening(port):
     return False
 
 
-class Stunnel:
+class Stunnel(egdtest.Process):
     """stunnel4 running a rendered template. Context manager; stop() = SIGTERM.
 
     params: the template's parameters; SETUID/SETGID default to empty (no user switch)
@@ -143,9 +143,7 @@ class Stunnel:
             fail("stunnel %s failed to reload:\n%s" % (self.name, self.log_text()))
 
     def start(self):
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([STUNNEL, self.conf], stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.spawn([STUNNEL, self.conf], stdin=subprocess.DEVNULL)
         deadline = time.time() + 10
         while not ("Configuration successful" in self.log_text() and listening(self.port)):
             if self.proc.poll() is not None:
@@ -155,27 +153,6 @@ class Stunnel:
                 fail("stunnel %s did not start:\n%s" % (self.name, self.log_text()))
             time.sleep(0.02)
         return self
-
-    def log_text(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if getattr(self, "log", None):
-            self.log.close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 class ProxyEgdd(egdtest.Egdd):

@@ -34,7 +34,52 @@ def write_random_file(path, size):
     return data
 
 
-class Egdd:
+class Process:
+    """A daemon a test runs, its stdout and stderr appended to self.log_path.
+    Subclasses set log_path and define start() (usually through spawn()); the
+    context manager starts and stops it."""
+
+    proc = None
+    log = None
+
+    def spawn(self, argv, **kw):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, **kw)
+        return self.proc
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Sends sig and returns the exit code; kills the process (and raises) if it hangs."""
+        try:
+            if self.proc and self.proc.poll() is None:
+                self.proc.send_signal(sig)
+                self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+        finally:
+            if self.log:
+                self.log.close()
+        return self.proc.returncode if self.proc else None
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.log:
+            self.log.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Egdd(Process):
     """A running egdd. Use as a context manager; stops it with SIGTERM on exit.
 
     source: dict of [source] keys, e.g. {"kind": "file", "path": "/tmp/x"}.
@@ -65,9 +110,7 @@ class Egdd:
 
     def start(self):
         """Starts egdd and waits until it listens; on any failure egdd is stopped again."""
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([EGDD, "--config", self.config], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        self.spawn([EGDD, "--config", self.config])
         try:
             self._wait_listening()
             if self.wait_bytes:
@@ -100,10 +143,6 @@ class Egdd:
             time.sleep(0.02)
         raise RuntimeError("pool never reached %d bytes" % nbytes)
 
-    def log_text(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")
-
     def ctl(self, *args, check=True):
         r = subprocess.run([EGDCTL, "--socket", self.control] + list(args), capture_output=True,
                            text=True, timeout=10)
@@ -114,27 +153,6 @@ class Egdd:
     def status(self):
         return json.loads(self.ctl("status").stdout)
 
-    def stop(self, sig=signal.SIGTERM, timeout=10):
-        """Sends sig and returns egdd's exit code; kills it (and raises) if it hangs."""
-        try:
-            if self.proc and self.proc.poll() is None:
-                self.proc.send_signal(sig)
-                self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise
-        finally:
-            if getattr(self, "log", None):
-                self.log.close()
-        return self.proc.returncode if self.proc else None
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if getattr(self, "log", None):
-            self.log.close()
-
     def connect(self, unix=False, timeout=10):
         if unix:
             s = socket.socket(socket.AF_UNIX)
@@ -143,13 +161,6 @@ class Egdd:
         else:
             s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
         return s
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
 
 def toml_value(v):
     if isinstance(v, bool):
