@@ -26,8 +26,8 @@ namespace {
 
 constexpr size_t kMaxSpare = 1 << 20;
 
-void Wipe(std::vector<uint8_t>* v) {
-  if (!v->empty()) sodium_memzero(v->data(), v->size());
+void WipeAndClear(SecureBytes* v) {
+  WipeContents(*v);
   v->clear();
 }
 
@@ -41,7 +41,7 @@ uint64_t ReadPlanner::Add(size_t n, std::vector<Done>* done) {
   Want w{next_id_++, n, {}};
   size_t k = std::min(n, spare_.size());
   w.got.assign(spare_.begin(), spare_.begin() + static_cast<ptrdiff_t>(k));
-  sodium_memzero(spare_.data(), k);
+  Wipe(spare_.data(), k);
   spare_.erase(spare_.begin(), spare_.begin() + static_cast<ptrdiff_t>(k));
   if (k == n) {
     done->push_back({w.id, std::move(w.got)});
@@ -57,12 +57,12 @@ size_t ReadPlanner::Cancel(uint64_t id, std::vector<Done>* done) {
   if (it == wants_.end()) return 0;
   size_t got = it->got.size();
   need_ -= it->n - got;
-  std::vector<uint8_t> bytes = std::move(it->got);
+  SecureBytes bytes = std::move(it->got);
   wants_.erase(it);
   // Its bytes were never handed out: the reads still waiting take them first.
   std::span<const uint8_t> in(bytes);
   Feed(&in, done);
-  Wipe(&bytes);
+  WipeAndClear(&bytes);
   return got;
 }
 
@@ -101,10 +101,10 @@ std::vector<uint64_t> ReadPlanner::Reset() {
   std::vector<uint64_t> ids;
   for (Want& w : wants_) {
     ids.push_back(w.id);
-    Wipe(&w.got);
+    WipeAndClear(&w.got);
   }
   wants_.clear();
-  Wipe(&spare_);
+  WipeAndClear(&spare_);
   need_ = outstanding_ = 0;
   return ids;
 }
@@ -210,7 +210,7 @@ class EgdClient::Connection : public std::enable_shared_from_this<Connection> {
     }
     std::vector<ReadPlanner::Done> done;
     planner_.OnBytes(std::span<const uint8_t>(buf_.data(), n), &done);
-    sodium_memzero(buf_.data(), n);
+    Wipe(buf_.data(), n);
     Pump();
     DoRead();
     Complete(std::move(done));
@@ -289,7 +289,7 @@ class EgdClient::Connection : public std::enable_shared_from_this<Connection> {
   bool flush_posted_ = false;
   uint64_t generation_ = 0;  // bumped by Close
   uint64_t connects_ = 0;
-  std::array<uint8_t, 16384> buf_{};
+  SecureBytes buf_ = SecureBytes(16384);  // bytes from egdd: secure memory
 };
 
 EgdClient::EgdClient(asio::io_context& io, EgdEndpoint endpoint, size_t connections,

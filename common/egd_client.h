@@ -27,6 +27,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "common/net_address.h"
+#include "common/secure_memory.h"
 
 namespace egd {
 
@@ -34,7 +35,7 @@ class ReadPlanner {
  public:
   struct Done {
     uint64_t id;
-    std::vector<uint8_t> bytes;
+    SecureBytes bytes;
   };
 
   ReadPlanner() = default;
@@ -66,13 +67,13 @@ class ReadPlanner {
   struct Want {
     uint64_t id;
     size_t n;
-    std::vector<uint8_t> got;
+    SecureBytes got;
   };
 
   void Feed(std::span<const uint8_t>* in, std::vector<Done>* done);
 
   std::deque<Want> wants_;
-  std::vector<uint8_t> spare_;  // received while no read waited
+  SecureBytes spare_;  // received while no read waited
   size_t need_ = 0;
   size_t outstanding_ = 0;
   uint64_t next_id_ = 1;
@@ -85,7 +86,7 @@ class EgdClient {
   struct Result {
     bool ok = false;
     bool timed_out = false;     // !ok: the timeout passed (else: connection error)
-    std::vector<uint8_t> bytes; // ok: exactly the bytes asked for
+    SecureBytes bytes;          // ok: exactly the bytes asked for (locked, wiped when freed)
     size_t received = 0;        // !ok && timed_out: bytes that had arrived
     std::string error;          // !ok: what happened
   };

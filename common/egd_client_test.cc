@@ -48,12 +48,12 @@ TEST_CASE("bytes go to reads in order, split across reads as they arrive") {
   p.OnBytes(Seq(10, 4), &done);
   REQUIRE(done.size() == 1);
   CHECK(done[0].id == a);
-  CHECK(done[0].bytes == std::vector<uint8_t>{10, 11, 12});
+  CHECK(done[0].bytes == SecureBytes{10, 11, 12});
   CHECK(p.received(b) == 1);
   p.OnBytes(Seq(14, 1), &done);
   REQUIRE(done.size() == 2);
   CHECK(done[1].id == b);
-  CHECK(done[1].bytes == std::vector<uint8_t>{13, 14});
+  CHECK(done[1].bytes == SecureBytes{13, 14});
   CHECK(p.need() == 0);
   CHECK(p.outstanding() == 0);
 }
@@ -68,7 +68,7 @@ TEST_CASE("a cancelled read's bytes and requests serve the next reads, never twi
   CHECK(p.Cancel(a, &done) == 6);
   REQUIRE(done.size() == 1);  // b takes 4 of a's bytes
   CHECK(done[0].id == b);
-  CHECK(done[0].bytes == std::vector<uint8_t>{0, 1, 2, 3});
+  CHECK(done[0].bytes == SecureBytes{0, 1, 2, 3});
   CHECK(p.spare() == 2);
   // 8 bytes requested for a are still in flight: a new read of 5 needs no new request.
   done.clear();
@@ -78,7 +78,7 @@ TEST_CASE("a cancelled read's bytes and requests serve the next reads, never twi
   p.OnBytes(Seq(6, 8), &done);
   REQUIRE(done.size() == 1);
   CHECK(done[0].id == c);
-  CHECK(done[0].bytes == std::vector<uint8_t>{4, 5, 6, 7, 8});
+  CHECK(done[0].bytes == SecureBytes{4, 5, 6, 7, 8});
   CHECK(p.spare() == 5);
 }
 
@@ -93,7 +93,7 @@ TEST_CASE("spare bytes complete a new read at once") {
   uint64_t b = p.Add(3, &done);
   REQUIRE(done.size() == 1);
   CHECK(done[0].id == b);
-  CHECK(done[0].bytes == std::vector<uint8_t>{1, 2, 3});
+  CHECK(done[0].bytes == SecureBytes{1, 2, 3});
   CHECK(p.spare() == 1);
 }
 

@@ -191,18 +191,6 @@ std::string_view SourceKindName(SourceKind kind) {
   return "unknown";
 }
 
-Status ParseListenAddress(std::string_view text, ListenAddress* out) {
-  constexpr std::string_view kProxy = "proxy:";
-  bool proxy = text.starts_with(kProxy);
-  ListenAddress address;
-  Status st = egd::ParseNetAddress(proxy ? text.substr(kProxy.size()) : text, !proxy, &address);
-  if (!st.ok()) return st;
-  address.proxy = proxy;
-  address.text = std::string(text);
-  *out = std::move(address);
-  return Status::Ok();
-}
-
 bool ParseMode(std::string_view text, unsigned* mode) {
   if (text.empty() || text.size() > 4) return false;
   unsigned value = 0;

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/net_address.h"
+#include "common/listen_address.h"
 #include "common/sp800_90b.h"
 #include "common/status.h"
 
@@ -24,17 +24,12 @@ enum class AlarmPolicy { kReinit, kStop };
 
 std::string_view SourceKindName(SourceKind kind);
 
-// A listen address: "HOST:PORT" (IPv4, or [IPv6]:PORT), "unix:/path", or
-// "proxy:HOST:PORT": TCP where every connection must start with a PROXY
-// protocol v1 header (from stunnel's `protocol = proxy`) naming the real client.
-struct ListenAddress : egd::NetAddress {
-  bool proxy = false;
-
-  bool operator==(const ListenAddress& o) const { return text == o.text; }
-};
-
-// Parses one listen address; on error returns a message naming the problem.
-egd::Status ParseListenAddress(std::string_view text, ListenAddress* out);
+// A listen address (common/listen_address.h): "HOST:PORT", "[IPv6]:PORT",
+// "unix:/path", "proxy:unix:/path" or "proxy:HOST:PORT" (every connection must
+// start with a PROXY protocol v1 header, from stunnel's `protocol = proxy`,
+// naming the real client).
+using egd::ListenAddress;
+using egd::ParseListenAddress;
 
 struct SourceConfig {
   SourceKind kind = SourceKind::kHwrng;  // serial | hwrng | file | os

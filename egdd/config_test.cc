@@ -363,7 +363,10 @@ TEST_CASE("proxy listen addresses") {
   CHECK(a.host == "127.0.0.1");
   CHECK(a.port == 8887);
   CHECK(a.text == "proxy:127.0.0.1:8887");
-  CHECK_FALSE(ParseListenAddress("proxy:unix:/tmp/x", &a).ok());
+  REQUIRE(ParseListenAddress("proxy:unix:/tmp/x", &a).ok());
+  CHECK(a.proxy);
+  CHECK(a.is_unix);
+  CHECK(a.path == "/tmp/x");
   CHECK(ErrorOf("[egd]\nlisten = [\"proxy:127.0.0.1:1\", \"127.0.0.1:1\"]\n") ==
         "egdd.toml:2: egd.listen: '127.0.0.1:1' is listed twice");
   CHECK(ErrorOf("[egd]\nclient_burst = 100\n") ==

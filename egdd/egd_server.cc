@@ -1,15 +1,11 @@
 #include "egdd/egd_server.h"
 
-#include <arpa/inet.h>
 #include <malloc.h>
-#include <netinet/in.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 
+#include "common/listener.h"
 #include "common/log.h"
 
 namespace egdd {
@@ -17,66 +13,16 @@ namespace egdd {
 using egd::Log;
 using egd::LogLevel;
 namespace asio = boost::asio;
-using Generic = asio::generic::stream_protocol;
 
 struct EgdServer::Listener {
   Listener(asio::io_context& io, ListenAddress a) : address(std::move(a)), acceptor(io), retry(io) {}
   ListenAddress address;
-  asio::basic_socket_acceptor<Generic> acceptor;
+  egd::StreamAcceptor acceptor;
   asio::steady_timer retry;  // backs off when accept fails (e.g. out of fds)
   bool closed = false;
   uint64_t failures = 0;     // accept failures in a row
   std::chrono::steady_clock::time_point warned{};
 };
-
-namespace {
-
-// The peer's IP address ("unix" for unix sockets) and, in *port, its port.
-std::string PeerAddress(EgdSession::Socket& socket, const ListenAddress& via, uint16_t* port) {
-  *port = 0;
-  if (via.is_unix) return "unix";
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getpeername(socket.native_handle(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
-    return "?";
-  }
-  char host[INET6_ADDRSTRLEN] = "?";
-  if (ss.ss_family == AF_INET) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
-    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    *port = ntohs(in->sin_port);
-  } else {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    *port = ntohs(in6->sin6_port);
-  }
-  return host;
-}
-
-std::string PeerName(const std::string& address, uint16_t port, const ListenAddress& via) {
-  if (via.is_unix) return "unix:" + via.path;
-  bool v6 = address.find(':') != std::string::npos;
-  return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
-}
-
-Generic::endpoint EndpointFor(const ListenAddress& a, boost::system::error_code& ec) {
-  if (a.is_unix) return Generic::endpoint(asio::local::stream_protocol::endpoint(a.path));
-  auto ip = asio::ip::make_address(a.host, ec);
-  return Generic::endpoint(asio::ip::tcp::endpoint(ip, a.port));
-}
-
-// Removes a stale unix socket left by an earlier run; refuses to touch other files.
-egd::Status ClearUnixPath(const std::string& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) return egd::Status::Ok();
-  if (!S_ISSOCK(st.st_mode)) {
-    return egd::Status::Error(path + " exists and is not a socket");
-  }
-  ::unlink(path.c_str());
-  return egd::Status::Ok();
-}
-
-}  // namespace
 
 EgdServer::EgdServer(asio::io_context& io, Pool& pool, std::function<uint32_t()> entropy_bits)
     : io_(io) {
@@ -128,20 +74,8 @@ egd::Status EgdServer::Listen(const std::vector<ListenAddress>& addresses, unsig
 
 egd::Status EgdServer::Open(const ListenAddress& address, unsigned unix_mode) {
   auto l = std::make_shared<Listener>(io_, address);
-  boost::system::error_code ec;
-  auto endpoint = EndpointFor(address, ec);
-  if (!ec && address.is_unix) {
-    egd::Status st = ClearUnixPath(address.path);
-    if (!st.ok()) return egd::Status::Error("cannot listen on " + address.text + ": " + st.message());
-  }
-  if (!ec) l->acceptor.open(endpoint.protocol(), ec);
-  if (!ec && !address.is_unix) l->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) l->acceptor.bind(endpoint, ec);
-  if (!ec) l->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (!ec && address.is_unix && ::chmod(address.path.c_str(), unix_mode) != 0) {
-    ec.assign(errno, boost::system::system_category());
-  }
-  if (ec) return egd::Status::Error("cannot listen on " + address.text + ": " + ec.message());
+  egd::Status st = egd::OpenListener(address, unix_mode, &l->acceptor);
+  if (!st.ok()) return st;
   Log(LogLevel::kInfo, "listening for EGD clients on ", address.text);
   listeners_[address.text] = l;
   Accept(l);
@@ -178,9 +112,9 @@ void EgdServer::OnAccept(const std::shared_ptr<Listener>& l, const boost::system
         " failures");
     l->failures = 0;
   }
-  uint16_t port = 0;
-  std::string address = PeerAddress(socket, l->address, &port);
-  std::string peer = PeerName(address, port, l->address);
+  egd::Peer p = egd::PeerOf(socket.native_handle(), l->address);
+  const std::string& address = p.address;
+  const std::string& peer = p.name;
   if (sessions_.size() >= settings_.max_clients) {
     ++stats_.rejected;
     Log(LogLevel::kNotice, "egd client ", peer, " rejected: max_clients (", settings_.max_clients,

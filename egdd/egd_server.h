@@ -36,7 +36,7 @@ class EgdServer {
 
   size_t clients() const { return sessions_.size(); }
   const EgdStats& stats() const { return stats_; }
-  const ClientTable& client_table() const { return clients_; }
+  const egd::ClientTable& client_table() const { return clients_; }
 
  private:
   struct Listener;
@@ -49,7 +49,7 @@ class EgdServer {
   boost::asio::io_context& io_;
   EgdSettings settings_;
   EgdStats stats_;
-  ClientTable clients_;
+  egd::ClientTable clients_;
   SessionContext ctx_;
   std::map<std::string, std::shared_ptr<Listener>> listeners_;  // by address text
   std::map<uint64_t, std::shared_ptr<EgdSession>> sessions_;

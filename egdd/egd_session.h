@@ -22,7 +22,7 @@
 
 #include "common/egd_codec.h"
 #include "common/proxy_protocol.h"
-#include "egdd/client_table.h"
+#include "common/client_table.h"
 #include "egdd/pool.h"
 
 namespace egdd {
@@ -49,7 +49,7 @@ struct EgdSettings {
 struct SessionContext {
   Pool* pool = nullptr;
   EgdStats* stats = nullptr;
-  ClientTable* clients = nullptr;
+  egd::ClientTable* clients = nullptr;
   const EgdSettings* settings = nullptr;
   std::function<uint32_t()> entropy_bits;      // answer to 00
   std::function<void(uint64_t id)> on_closed;  // unregisters the session

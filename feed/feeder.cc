@@ -160,7 +160,7 @@ void Feeder::OnFailure(const egd::EgdClient::Result& result, size_t wanted) {
       schedule_.failures() == 1 ? " failure)" : " failures in a row)");
 }
 
-void Feeder::Feed(Schedule::Feed feed, std::vector<uint8_t>* bytes) {
+void Feeder::Feed(Schedule::Feed feed, egd::SecureBytes* bytes) {
   int credit = CreditBits(bytes->size(), config_.credit_bits_per_byte);
   egd::Status st = device_.AddEntropy(*bytes, credit);
   size_t n = bytes->size();

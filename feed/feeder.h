@@ -47,7 +47,7 @@ class Feeder {
   void StartFeed(TimePoint now);
   void OnRead(uint64_t seq, Schedule::Feed feed, egd::EgdClient::Result result);
   void OnFailure(const egd::EgdClient::Result& result, size_t wanted);
-  void Feed(Schedule::Feed feed, std::vector<uint8_t>* bytes);
+  void Feed(Schedule::Feed feed, egd::SecureBytes* bytes);
   void Reload();
   void Stop(int code);
 

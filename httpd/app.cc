@@ -16,7 +16,7 @@ namespace {
 
 constexpr auto kInitPoll = std::chrono::milliseconds(100);
 
-void Wipe(std::vector<uint8_t>& v) {
+void Wipe(egd::SecureBytes& v) {
   if (!v.empty()) sodium_memzero(v.data(), v.size());
 }
 
@@ -133,7 +133,7 @@ void App::WithRandom(uint64_t bytes, Reply reply, Use use) {
 void App::GetRandom(const Action& a, Reply reply) {
   uint64_t bits = a.num_bits, quantity = a.quantity;
   WithRandom(BytesForBits(bits * quantity), std::move(reply),
-             [bits, quantity](std::vector<uint8_t>& bytes) {
+             [bits, quantity](egd::SecureBytes& bytes) {
                Response r;
                r.body = NumbersJson(FormatNumbers(bytes, bits, quantity));
                return r;
@@ -143,7 +143,7 @@ void App::GetRandom(const Action& a, Reply reply) {
 void App::GenerateTestdata(const Action& a, const std::string& peer, Reply reply) {
   uint64_t bits = a.num_bits;
   FileType type = a.filetype;
-  WithRandom(BytesForBits(bits), std::move(reply), [this, bits, type, peer](std::vector<uint8_t>& bytes) {
+  WithRandom(BytesForBits(bits), std::move(reply), [this, bits, type, peer](egd::SecureBytes& bytes) {
     std::string content = TestdataContent(bytes, bits, type);
     std::string token;
     egd::Status st = store_.Write(content, bits, type, peer, &token);
@@ -167,7 +167,7 @@ void App::GenerateTestdata(const Action& a, const std::string& peer, Reply reply
 
 void App::Pollen(const Action& a, Reply reply) {
   std::string challenge = a.challenge;
-  WithRandom(config_.pollen.bytes, std::move(reply), [challenge](std::vector<uint8_t>& bytes) {
+  WithRandom(config_.pollen.bytes, std::move(reply), [challenge](egd::SecureBytes& bytes) {
     Response r;
     r.content_type = "text/plain; charset=utf-8";
     r.body = PollenAnswer(challenge, bytes);

@@ -43,7 +43,7 @@ class App {
   void Reconfigure(const Config& config);
 
  private:
-  using Use = std::function<Response(std::vector<uint8_t>& bytes)>;
+  using Use = std::function<Response(egd::SecureBytes& bytes)>;
 
   void Dispatch(const Action& action, const Request& request, Reply reply);
   void WithRandom(uint64_t bytes, Reply reply, Use use);

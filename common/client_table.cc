@@ -1,10 +1,11 @@
-#include "egdd/client_table.h"
+// SPDX-License-Identifier: Apache-2.0
+#include "common/client_table.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-namespace egdd {
+namespace egd {
 
 void ClientTable::Configure(size_t rate, size_t burst) {
   rate_ = rate;
@@ -39,6 +40,11 @@ void ClientTable::Disconnect(const std::string& address, Clock::time_point now) 
   --it->second.connections;
   it->second.last_seen = now;
   EvictIdle();
+}
+
+size_t ClientTable::Connections(const std::string& address) const {
+  auto it = entries_.find(address);
+  return it == entries_.end() ? 0 : it->second.connections;
 }
 
 size_t ClientTable::Allowance(const std::string& address, Clock::time_point now) {
@@ -89,4 +95,4 @@ nlohmann::json ClientTable::ToJson() const {
   return list;
 }
 
-}  // namespace egdd
+}  // namespace egd

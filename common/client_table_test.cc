@@ -1,8 +1,8 @@
-#include "egdd/client_table.h"
+#include "common/client_table.h"
 
 #include <catch2/catch.hpp>
 
-namespace egdd {
+namespace egd {
 namespace {
 
 using namespace std::chrono_literals;
@@ -60,4 +60,4 @@ TEST_CASE("idle addresses are forgotten beyond the cap, oldest first") {
 }
 
 }  // namespace
-}  // namespace egdd
+}  // namespace egd

@@ -1,5 +1,7 @@
-// ClientTable: what egdd knows per client address — the PROXY header's source
-// address behind stunnel, else the peer's IP, "unix" for unix sockets:
+// SPDX-License-Identifier: Apache-2.0
+// ClientTable: what a daemon (egdd, trng-httpd) knows per client key
+// (common/client_address.h: the PROXY header's source address behind stunnel,
+// else the peer's address, grouped by prefix; "uid:N" for a local unix peer):
 // connections, bytes served, and the per-client rate limit (a token bucket of
 // `burst` bytes refilled at `rate` bytes/s; rate 0 = unlimited).
 // Addresses without connections are kept for statistics up to kMaxIdle, the
@@ -14,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace egdd {
+namespace egd {
 
 class ClientTable {
  public:
@@ -24,6 +26,8 @@ class ClientTable {
   void Configure(size_t rate, size_t burst);
   void Connect(const std::string& address, Clock::time_point now);
   void Disconnect(const std::string& address, Clock::time_point now);
+  // Open connections of `address` (for max_clients_per_address).
+  size_t Connections(const std::string& address) const;
 
   // Bytes `address` may take now (SIZE_MAX when unlimited).
   size_t Allowance(const std::string& address, Clock::time_point now);
@@ -52,4 +56,4 @@ class ClientTable {
   std::map<std::string, Entry> entries_;
 };
 
-}  // namespace egdd
+}  // namespace egd
