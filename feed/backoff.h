@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reconnect backoff: exponential with jitter, so that many feeders that lost
 // the same server do not come back in lockstep (no reconnect storms).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loading egd-feed's TOML configuration: the table of known keys, each with a
 // small setter that checks type and range and writes one Config field, run by
 // the shared loader in common/toml_config.h. The first error stops loading.

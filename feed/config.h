@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // egd-feed's configuration: one Config struct with defaults, loaded from TOML
 // (feed/egd-feed.example.toml documents every key) and/or set on the command
 // line. Loading never throws: errors come back as "file:line: section.key:
@@ -31,10 +32,10 @@ struct Config {
   std::string file;                  // where it was loaded from ("" = command line only)
   egd::EgdEndpoint server;           // [server] connect; required (text empty = not set)
   std::chrono::milliseconds read_timeout{60000};  // a read (connect included) taking longer is abandoned
-  std::string device = "/dev/random";             // where RNDADDENTROPY goes
-  double credit_bits_per_byte = 0.0;              // entropy credited per byte fed, [0, 8]; 0 = mix only
+  std::string device = "/dev/random";             // where the bytes go (write, or RNDADDENTROPY)
+  double credit_bits_per_byte = 0.0;              // entropy credited per byte fed, [0, 8]; 0 = mix only, no capability
   ScheduleConfig schedule;                        // seed, reseeds, watermark, reconnect backoff
-  std::string user;                               // drop to this user at start ("" = stay)
+  std::string user;                               // started as root: switch to this user ("" = stay)
   std::string log_level = "info";                 // error | warning | notice | info | debug
 };
 

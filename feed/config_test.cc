@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "feed/config.h"
 
 #include <string>
@@ -38,7 +39,7 @@ TEST_CASE("the example configuration loads and holds the defaults") {
   INFO(status.message());
   REQUIRE(status.ok());
   Config d;
-  CHECK(c.server.text == "127.0.0.1:7777");
+  CHECK(c.server.text == "unix:/run/stunnel-egd-client/egd.sock");
   CHECK(c.read_timeout == d.read_timeout);
   CHECK(c.device == d.device);
   CHECK(c.credit_bits_per_byte == d.credit_bits_per_byte);
@@ -171,7 +172,7 @@ TEST_CASE("command line: the file, then the overrides") {
   Options o = Args({"--config", FEED_EXAMPLE_CONFIG, "--bits-per-byte", "1"});
   Config c;
   REQUIRE(BuildConfig(o, &c).ok());
-  CHECK(c.server.text == "127.0.0.1:7777");
+  CHECK(c.server.text == "unix:/run/stunnel-egd-client/egd.sock");
   CHECK(c.credit_bits_per_byte == 1.0);
 }
 

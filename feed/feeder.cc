@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "feed/feeder.h"
 
 #include <sodium.h>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "common/log.h"
+#include "common/secure_memory.h"
 #include "feed/privileges.h"
 
 namespace feed {
@@ -59,11 +61,13 @@ void LogSettings(const Config& c) {
 
 }  // namespace
 
-Feeder::Feeder(asio::io_context& io, Options options, Config config, RandomDevice& device)
+Feeder::Feeder(asio::io_context& io, Options options, Config config, RandomDevice& device,
+               bool can_credit)
     : io_(io),
       options_(std::move(options)),
       config_(std::move(config)),
       device_(device),
+      can_credit_(can_credit),
       schedule_(config_.schedule, UniformRandom, Clock::now()),
       client_(NewClient(io, config_)),
       timer_(io),
@@ -130,7 +134,7 @@ void Feeder::StartFeed(TimePoint now) {
 
 void Feeder::OnRead(uint64_t seq, Schedule::Feed feed, egd::EgdClient::Result result) {
   if (stopping_ || seq != read_seq_) {
-    if (!result.bytes.empty()) sodium_memzero(result.bytes.data(), result.bytes.size());
+    egd::WipeContents(result.bytes);
     return;
   }
   if (result.ok) {
@@ -161,10 +165,13 @@ void Feeder::OnFailure(const egd::EgdClient::Result& result, size_t wanted) {
 }
 
 void Feeder::Feed(Schedule::Feed feed, egd::SecureBytes* bytes) {
-  int credit = CreditBits(bytes->size(), config_.credit_bits_per_byte);
-  egd::Status st = device_.AddEntropy(*bytes, credit);
+  // Crediting is decided at start (CAP_SYS_ADMIN kept or not) and Reload keeps
+  // the credit at 0 once the capability is gone.
+  const bool credit = config_.credit_bits_per_byte > 0;
+  int bits = CreditBits(bytes->size(), config_.credit_bits_per_byte);
+  egd::Status st = credit ? device_.AddEntropy(*bytes, bits) : device_.Mix(*bytes);
   size_t n = bytes->size();
-  sodium_memzero(bytes->data(), n);
+  egd::WipeContents(*bytes);
   int failures = schedule_.failures();
   schedule_.Succeeded(Clock::now());
   if (!st.ok()) {
@@ -174,10 +181,33 @@ void Feeder::Feed(Schedule::Feed feed, egd::SecureBytes* bytes) {
     LogLevel level = feed.reason == FeedReason::kSeed || failures > 0 ? LogLevel::kNotice
                                                                        : LogLevel::kDebug;
     Log(level, FeedReasonName(feed.reason), ": fed ", n, " bytes from ", config_.server.text,
-        " to ", device_.path(), ", credited ", credit, " bits",
-        failures > 0 ? " (feeding resumed)" : "");
+        " to ", device_.path(), ", credited ", bits, " bits",
+        credit ? " (RNDADDENTROPY)" : " (write)", failures > 0 ? " (feeding resumed)" : "");
   }
   if (options_.once) Stop(st.ok() ? 0 : 1);
+}
+
+// The capability is decided at start: a reload may stop crediting (and then
+// drops CAP_SYS_ADMIN for good where capset is allowed) but cannot start it.
+void Feeder::ApplyCredit(Config* fresh) {
+  if (fresh->credit_bits_per_byte > 0 && !can_credit_) {
+    Log(LogLevel::kWarning, "reload: credit_bits_per_byte = ", fresh->credit_bits_per_byte,
+        " takes effect at the next start (egd-feed holds no CAP_SYS_ADMIN, which crediting "
+        "needs); feeding on without credit");
+    fresh->credit_bits_per_byte = 0;
+  }
+  if (fresh->credit_bits_per_byte > 0 || !can_credit_) return;
+  egd::Status st = DropAllCapabilities();
+  if (!st.ok()) {
+    // Under systemd the unit's SystemCallFilter denies capset: the service's
+    // capabilities are the unit's business (remove the credit drop-in).
+    Log(LogLevel::kWarning, "reload: credit 0: bytes are mixed in with write(2), but "
+        "CAP_SYS_ADMIN stays until the next start (", st.message(), ")");
+    return;
+  }
+  can_credit_ = false;
+  Log(LogLevel::kNotice, "reload: credit 0: CAP_SYS_ADMIN dropped, bytes are mixed in with "
+      "write(2); crediting again needs a restart");
 }
 
 void Feeder::Reload() {
@@ -192,6 +222,7 @@ void Feeder::Reload() {
     fresh.user = config_.user;
     fresh.device = config_.device;
   }
+  ApplyCredit(&fresh);
   bool new_server = fresh.server.text != config_.server.text;
   config_ = std::move(fresh);
   egd::SetLogLevel(*egd::ParseLogLevel(config_.log_level));
@@ -216,24 +247,54 @@ void Feeder::Stop(int code) {
   client_->Stop();
 }
 
+namespace {
+
+// Crediting needs CAP_SYS_ADMIN, and it cannot be gained later: refuse to start.
+egd::Status CheckCanCredit(const Options& o, const Config& c) {
+  if (c.credit_bits_per_byte <= 0 || (CurrentCapabilities().permitted & (1ull << kCapSysAdmin))) {
+    return egd::Status::Ok();
+  }
+  std::ostringstream s;
+  s << (o.bits_per_byte ? std::string("--bits-per-byte") : c.file + ": feed.credit_bits_per_byte")
+    << " = " << c.credit_bits_per_byte
+    << " needs CAP_SYS_ADMIN (ioctl RNDADDENTROPY), which egd-feed was not given: grant it "
+       "(systemd: the drop-in /usr/share/doc/egd-feed/credit.conf; or start as root, with "
+       "--user) or set the credit to 0 to mix the bytes in without credit";
+  return egd::Status::Error(s.str());
+}
+
+void LogPrivileges(const Config& c, bool credit) {
+  std::string uid = "uid " + std::to_string(::getuid());
+  std::string who = c.user.empty() ? uid + " " : c.user + " (" + uid + ") ";
+  if (credit) {
+    Log(LogLevel::kInfo, "running as ", who, "with CAP_SYS_ADMIN only (RNDADDENTROPY credits)");
+  } else {
+    Log(LogLevel::kInfo, "running as ", who, "with no capability: bytes are mixed in with "
+        "write(2), credited nothing");
+  }
+  if (c.user.empty() && ::geteuid() == 0) {
+    Log(LogLevel::kInfo, "running as root; --user or systemd's User= would switch to a system user");
+  }
+}
+
+}  // namespace
+
 int RunFeeder(const Options& options, const Config& config) {
+  const bool credit = config.credit_bits_per_byte > 0;
   std::unique_ptr<RandomDevice> device;
-  egd::Status st = RandomDevice::Open(config.device, &device);
-  if (st.ok() && !config.user.empty()) st = DropPrivileges(config.user);
+  egd::Status st = CheckCanCredit(options, config);
+  if (st.ok()) st = RandomDevice::Open(config.device, &device);
+  if (st.ok()) {
+    st = RestrictPrivileges(config.user,
+                            credit ? KeepCapability::kSysAdmin : KeepCapability::kNone);
+  }
   if (!st.ok()) {
     Log(LogLevel::kError, st.message());
     return 1;
   }
-  if (!config.user.empty()) {
-    Log(LogLevel::kInfo, "running as ", config.user, " (uid ", ::getuid(), ") with CAP_SYS_ADMIN only");
-  } else if (::geteuid() == 0) {
-    Log(LogLevel::kInfo, "running as root; --user or systemd's User= would drop the rest");
-  }
-  if (!HaveCapSysAdmin()) {
-    Log(LogLevel::kWarning, "no CAP_SYS_ADMIN: RNDADDENTROPY will fail with EPERM");
-  }
+  LogPrivileges(config, credit);
   asio::io_context io(1);
-  Feeder feeder(io, options, config, *device);
+  Feeder feeder(io, options, config, *device, credit);
   feeder.Start();
   io.run();
   Log(LogLevel::kNotice, "stopped");

@@ -1,5 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 // The egd-feed daemon: reads bytes from an EGD server when the Schedule says
-// and hands them to the kernel with RNDADDENTROPY.
+// and hands them to the kernel: with write(2) when it credits nothing (the
+// default; no capability held), with ioctl(RNDADDENTROPY) when
+// credit_bits_per_byte > 0 (CAP_SYS_ADMIN kept, decided at start).
 //
 // One io_context, one thread (Boost.Asio rather than a poll loop: the shared
 // EgdClient is Asio, and timers, signals and the connection then share one
@@ -8,7 +11,9 @@
 // reading, and at most one read (so at most one connection attempt) is in
 // flight; a signal_set turns SIGTERM/SIGINT into a clean stop and SIGHUP into a
 // reload (the file and the command-line overrides are applied again; a bad
-// file is logged and the running configuration kept).
+// file is logged and the running configuration kept). A reload to credit 0
+// drops CAP_SYS_ADMIN for good; a reload to a credit above 0 without it is
+// logged as taking effect at the next start, and feeding goes on uncredited.
 //
 // A read that fails or outlasts read_timeout closes the connection (bytes that
 // had arrived are wiped, never fed) and counts as a failure for the backoff.
@@ -34,7 +39,10 @@ namespace feed {
 
 class Feeder {
  public:
-  Feeder(boost::asio::io_context& io, Options options, Config config, RandomDevice& device);
+  // can_credit: the process holds CAP_SYS_ADMIN (config.credit_bits_per_byte > 0
+  // at start, after RestrictPrivileges).
+  Feeder(boost::asio::io_context& io, Options options, Config config, RandomDevice& device,
+         bool can_credit);
 
   // Starts feeding; io.run() returns after a stop (signal, or --once done).
   void Start();
@@ -48,6 +56,7 @@ class Feeder {
   void OnRead(uint64_t seq, Schedule::Feed feed, egd::EgdClient::Result result);
   void OnFailure(const egd::EgdClient::Result& result, size_t wanted);
   void Feed(Schedule::Feed feed, egd::SecureBytes* bytes);
+  void ApplyCredit(Config* fresh);
   void Reload();
   void Stop(int code);
 
@@ -55,6 +64,7 @@ class Feeder {
   const Options options_;
   Config config_;
   RandomDevice& device_;
+  bool can_credit_;  // CAP_SYS_ADMIN held: RNDADDENTROPY possible
   Schedule schedule_;
   std::unique_ptr<egd::EgdClient> client_;
   boost::asio::steady_timer timer_;
@@ -65,8 +75,10 @@ class Feeder {
   int exit_code_ = 0;
 };
 
-// Everything after the configuration is known: opens the device, drops
-// privileges if asked, runs the daemon. Returns the exit code.
+// Everything after the configuration is known: refuses to credit without
+// CAP_SYS_ADMIN, opens the device, drops every capability (all but
+// CAP_SYS_ADMIN when crediting) and switches to config.user if set, runs the
+// daemon. Returns the exit code.
 int RunFeeder(const Options& options, const Config& config);
 
 }  // namespace feed

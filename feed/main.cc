@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // egd-feed: keeps the kernel's entropy pool fed from an EGD server.
 #include <sodium.h>
 
@@ -8,13 +9,20 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/process_hardening.h"
 #include "feed/config.h"
 #include "feed/feeder.h"
 #include "feed/options.h"
 
 int main(int argc, char** argv) {
+  // Non-dumpable, no core file: the bytes passing through must not reach a disk.
+  egd::Status st = egd::HardenProcess();
+  if (!st.ok()) {
+    std::cerr << "egd-feed: " << st.message() << "\n";
+    return 1;
+  }
   feed::Options options;
-  egd::Status st = feed::ParseArgs(std::vector<std::string>(argv + 1, argv + argc), &options);
+  st = feed::ParseArgs(std::vector<std::string>(argv + 1, argv + argc), &options);
   if (!st.ok()) {
     std::cerr << "egd-feed: " << st.message() << "\n" << feed::kUsage;
     return 2;

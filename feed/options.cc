@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "feed/options.h"
 
 #include <cmath>
@@ -93,14 +94,17 @@ const char kUsage[] =
     "       egd-feed --connect HOST:PORT|unix:PATH [options]\n"
     "       egd-feed --check-config FILE\n"
     "options (override the file):\n"
-    "  --bits-per-byte F   entropy credited per byte fed, 0..8 (default 0: mix, credit nothing)\n"
+    "  --bits-per-byte F   entropy credited per byte fed, 0..8 (default 0: mix in with\n"
+    "                      write(2), credit nothing, no capability; > 0: RNDADDENTROPY,\n"
+    "                      needs CAP_SYS_ADMIN)\n"
     "  --seed-bytes N      bytes fed at start (default 64)\n"
     "  --reseed-bytes N    bytes fed at each reseed (default 64)\n"
     "  --interval SECONDS  time between reseeds (default 60)\n"
     "  --read-timeout S    abandon a read (and the connection) after this (default 60)\n"
     "  --watermark BITS    reseed early while entropy_avail is below this (default 0: off)\n"
-    "  --device PATH       where RNDADDENTROPY goes (default /dev/random)\n"
-    "  --user NAME         drop to this user, keeping only CAP_SYS_ADMIN\n"
+    "  --device PATH       where the bytes go (default /dev/random)\n"
+    "  --user NAME         started as root: switch to this user, keeping no capability\n"
+    "                      (CAP_SYS_ADMIN only when crediting)\n"
     "  --log-level LEVEL   error | warning | notice | info | debug\n"
     "  --once              feed once and exit: 0 fed, 1 failed\n";
 

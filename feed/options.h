@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // egd-feed's command line. Options given on the command line override the
 // configuration file's keys, at start and again at each reload (SIGHUP).
 //

@@ -1,8 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "feed/random_device.h"
 
 #include <fcntl.h>
 #include <linux/random.h>
-#include <sodium.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -13,7 +13,7 @@
 #include <fstream>
 #include <vector>
 
-#include "feed/privileges.h"
+#include "common/secure_memory.h"
 
 namespace feed {
 
@@ -39,24 +39,36 @@ egd::Status RandomDevice::Open(const std::string& path, std::unique_ptr<RandomDe
 
 RandomDevice::~RandomDevice() { ::close(fd_); }
 
+egd::Status RandomDevice::Mix(std::span<const uint8_t> bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return egd::Status::Error("write to " + path_ + ": " +
+                                (n < 0 ? std::strerror(errno) : "nothing written"));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return egd::Status::Ok();
+}
+
 egd::Status RandomDevice::AddEntropy(std::span<const uint8_t> bytes, int credit_bits) {
   assert(credit_bits >= 0 && static_cast<size_t>(credit_bits) <= 8 * bytes.size());
   // rand_pool_info ends in a flexible array of __u32: keep the storage aligned.
   size_t size = sizeof(rand_pool_info) + bytes.size();
-  std::vector<uint32_t> storage((size + 3) / 4);
+  std::vector<uint32_t, egd::SecureAllocator<uint32_t>> storage((size + 3) / 4);
   auto* info = reinterpret_cast<rand_pool_info*>(storage.data());
   info->entropy_count = credit_bits;
   info->buf_size = static_cast<int>(bytes.size());
   std::memcpy(info->buf, bytes.data(), bytes.size());
   int rc = ::ioctl(fd_, RNDADDENTROPY, info);
   int err = errno;
-  sodium_memzero(storage.data(), storage.size() * sizeof(uint32_t));
+  egd::WipeContents(storage);
   if (rc == 0) return egd::Status::Ok();
   std::string message = "ioctl(RNDADDENTROPY) on " + path_ + ": " + std::strerror(err);
   if (err == EPERM) message += " (CAP_SYS_ADMIN is needed)";
   return egd::Status::Error(message);
 }
-
-bool HaveCapSysAdmin() { return HasEffectiveCapability(kCapSysAdmin); }
 
 }  // namespace feed

@@ -1,10 +1,16 @@
-// The kernel side of egd-feed: mixing bytes into the kernel's pool with
-// ioctl(RNDADDENTROPY), which needs CAP_SYS_ADMIN, and reading its entropy
-// estimate.
+// SPDX-License-Identifier: Apache-2.0
+// The kernel side of egd-feed: handing bytes to the kernel's pool and reading
+// its entropy estimate.
+//
+// Two ways in. Mix writes the bytes to the device with write(2): on Linux
+// >= 5.18 they are mixed into the input pool and credited nothing; any user
+// may do it (/dev/random is 0666). AddEntropy uses ioctl(RNDADDENTROPY), which
+// mixes and credits, and needs CAP_SYS_ADMIN.
 //
 // RandomDevice owns an fd opened for writing at startup (before privileges are
-// dropped). AddEntropy copies the bytes into a struct rand_pool_info, calls the
-// ioctl and wipes its copy whatever the outcome; the caller wipes its own.
+// dropped). Mix writes straight from the caller's buffer; AddEntropy copies the
+// bytes into a struct rand_pool_info in secure memory and wipes that copy
+// whatever the outcome. The caller wipes its own buffer.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +40,11 @@ class RandomDevice {
   RandomDevice(const RandomDevice&) = delete;
   RandomDevice& operator=(const RandomDevice&) = delete;
 
+  // Mixes `bytes` into the pool without credit: write(2), repeated after a
+  // short write or EINTR until every byte is in. On error the message names the
+  // device and the errno.
+  egd::Status Mix(std::span<const uint8_t> bytes);
+
   // Mixes `bytes` into the pool and credits `credit_bits` (<= 8 * size). On
   // error the message names the device and the errno (EPERM: no CAP_SYS_ADMIN).
   egd::Status AddEntropy(std::span<const uint8_t> bytes, int credit_bits);
@@ -45,8 +56,5 @@ class RandomDevice {
   std::string path_;
   int fd_;
 };
-
-// True if this process holds CAP_SYS_ADMIN in its effective set.
-bool HaveCapSysAdmin();
 
 }  // namespace feed

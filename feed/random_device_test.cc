@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "feed/random_device.h"
 
 #include <unistd.h>
@@ -5,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -50,6 +52,27 @@ TEST_CASE("a device that is not /dev/random refuses RNDADDENTROPY, with a clear 
   REQUIRE_FALSE(st.ok());
   CHECK(st.message().rfind("ioctl(RNDADDENTROPY) on /dev/null: ", 0) == 0);
   CHECK(bytes == std::vector<uint8_t>(16, 0xAB));  // the caller's bytes are its own to wipe
+}
+
+TEST_CASE("Mix writes every byte with write(2), and names the device on failure") {
+  char path[] = "/tmp/feed-mix-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::unique_ptr<RandomDevice> dev;
+  REQUIRE(RandomDevice::Open(path, &dev).ok());
+  std::vector<uint8_t> bytes(70000);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 7);
+  REQUIRE(dev->Mix(bytes).ok());
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(back == bytes);
+  std::remove(path);
+
+  REQUIRE(RandomDevice::Open("/dev/full", &dev).ok());
+  egd::Status st = dev->Mix(bytes);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.message() == "write to /dev/full: No space left on device");
 }
 
 TEST_CASE("opening a missing device fails naming it") {

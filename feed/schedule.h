@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // When egd-feed feeds the kernel: a seed at start, a reseed every `interval`,
 // an early reseed when the kernel's entropy estimate is below a watermark, and
 // retries after failures, spaced by Backoff.

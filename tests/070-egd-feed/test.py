@@ -1,21 +1,29 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """egd-feed keeps the kernel's pool fed from a real egdd, on kernels where
-ekeyd-egd-linux waits forever.
+ekeyd-egd-linux waits forever, with no privilege unless it credits.
 
-An LD_PRELOAD shim (tests/lib/random_shim.c) records every ioctl(RNDADDENTROPY)
-egd-feed makes on /dev/random (and passes it on to the kernel when we hold
-CAP_SYS_ADMIN). egdd serves a `file` source in raw mode, so every byte fed
-must be found in that file, in order. Scenarios:
+An LD_PRELOAD shim (tests/lib/random_shim.c) records every write(2) and
+ioctl(RNDADDENTROPY) egd-feed makes on /dev/random (and passes it on to the
+kernel; the ioctl only when we hold CAP_SYS_ADMIN). Credit 0 must arrive by
+write, a credit by the ioctl. egdd serves a `file` source in raw mode, so every
+byte fed must be found in that file, in order. Scenarios:
   1. bad configuration: exit 1 with file:line; --check-config
   2. seed, then reseeds on the interval: bytes, order, credit, spacing
-  3. --once over the unix socket: one feed, exit 0
-  4. egdd stopped: reconnect attempts spaced by the backoff (log timestamps),
+  3. credit 0 (the default): write(2), and /proc/PID/status shows no capability
+     in any set and NoNewPrivs, as root and with --user nobody
+  4. --once over the unix socket: one feed, exit 0
+  5. egdd stopped: reconnect attempts spaced by the backoff (log timestamps),
      egdd restarted on the same port: feeding resumes
-  5. a server that accepts and never answers: read timeout, one connection at
+  6. a server that accepts and never answers: read timeout, one connection at
      a time, no hang; SIGHUP with a broken file keeps running, SIGHUP with egdd
      as the server resumes feeding
-  6. --user nobody: only CAP_SYS_ADMIN left, still feeds (root only)
-  7. no shim: a real RNDADDENTROPY into this machine's kernel returns 0
+  7. --user nobody crediting: only CAP_SYS_ADMIN left, still feeds (root only);
+     SIGHUP to credit 0 drops it for good, SIGHUP back to a credit cannot
+     regain it (logged, feeding goes on by write)
+  8. systemd-like (setpriv, uid 65534): ambient CAP_SYS_ADMIN credits and keeps
+     it alone; no capability feeds by write; crediting without it: exit 1 at start
+  9. no shim: a real write and a real RNDADDENTROPY into this machine's kernel
 """
 import math
 import os
@@ -50,7 +58,7 @@ class Feed:
     """A running egd-feed; stderr lines are read by a thread and stamped on arrival
     (time.monotonic, the clock the shim's records use too)."""
 
-    def __init__(self, args, shim=None, log=None, mode="pass"):
+    def __init__(self, args, shim=None, log=None, mode="pass", prefix=()):
         env = dict(os.environ)
         if shim:
             env.update(LD_PRELOAD=shim, EGD_SHIM_LOG=log, EGD_SHIM_IOCTL=mode)
@@ -58,7 +66,7 @@ class Feed:
             env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"),
                                                          "verify_asan_link_order=0"]))
         self.args = args
-        self.proc = subprocess.Popen([EGD_FEED] + args, env=env, stdout=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(list(prefix) + [EGD_FEED] + args, env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True, bufsize=1)
         self.lines = []
         self.lock = threading.Lock()
@@ -128,10 +136,14 @@ def wait_records(log, n, feed, timeout=10):
 
 
 def check_fed(records, source, bits_per_byte, what):
-    """Every record: rc 0, credit = floor(bytes * bits_per_byte); all of them together one
-    contiguous range of the source file (egdd raw mode serves file bytes in order, and
-    egd-feed is its only client). Returns the offset."""
+    """Every record: by write(2) when crediting nothing, else by RNDADDENTROPY; rc 0,
+    credit = floor(bytes * bits_per_byte); all of them together one contiguous range
+    of the source file (egdd raw mode serves file bytes in order, and egd-feed is its
+    only client). Returns the offset."""
+    call = "ioctl" if bits_per_byte > 0 else "write"
     for r in records:
+        check(r.call == call, "%s: fed by %s, expected %s (credit %s)"
+              % (what, r.call, call, bits_per_byte))
         check(r.size == len(r.data), "%s: buf_size %d but %d bytes" % (what, r.size, len(r.data)))
         check(r.rc == 0, "%s: RNDADDENTROPY returned %d, errno %d (%s)"
               % (what, r.rc, r.errno, os.strerror(r.errno)))
@@ -190,7 +202,7 @@ def test_seed_and_reseed(wd, shim, mode, egd, source):
     try:
         wait_records(log, 6, feed)
         feed.wait_line(r"notice: seed: fed 64 bytes from 127\.0\.0\.1:%d to /dev/random, "
-                       r"credited 144 bits" % egd.port)
+                       r"credited 144 bits \(RNDADDENTROPY\)" % egd.port)
     finally:
         feed.stop()
     recs = read_records(log)
@@ -235,7 +247,7 @@ def test_watermark(wd, shim, mode, egd, source):
           "credit 0 by default" % ["%.2f" % g for g in gaps[:4]])
 
 
-# --- 3. --once ------------------------------------------------------------------------
+# --- 4. --once ------------------------------------------------------------------------
 
 def test_once(wd, shim, mode, egd, source):
     log = os.path.join(wd, "shim-once.log")
@@ -255,7 +267,7 @@ def test_once(wd, shim, mode, egd, source):
     print("--once over unix:%s: one feed of 32 bytes, 256 bits credited, exit 0" % egd.unix_path)
 
 
-# --- 4. reconnect with backoff ----------------------------------------------------------
+# --- 5. reconnect with backoff ----------------------------------------------------------
 
 def check_backoff(feed, since, initial, max_delay, jitter):
     """Connection attempts after `since` must follow the backoff: attempt k+1 comes
@@ -321,7 +333,7 @@ def test_reconnect(wd, shim, mode, egd, source):
              egd.port, resumed_in, len(after)))
 
 
-# --- 5. a server that never answers; SIGHUP -------------------------------------------------
+# --- 6. a server that never answers; SIGHUP -------------------------------------------------
 
 class Silent:
     """A TCP listener that accepts connections and never sends a byte."""
@@ -414,7 +426,11 @@ def test_silent_server_and_reload(wd, shim, mode, egd, source):
                                        silent.max_open, egd.unix_path, len(recs), feed.stop_seconds))
 
 
-# --- 6. --user ---------------------------------------------------------------------------------
+# --- 3, 7, 8. privileges ----------------------------------------------------------------------
+
+SYS_ADMIN = "%016x" % (1 << 21)
+NONE = "0" * 16
+
 
 def proc_status(pid):
     out = {}
@@ -425,41 +441,140 @@ def proc_status(pid):
     return out
 
 
+def check_caps(st, want, what, bounding=True, inheritable=True):
+    """Effective, permitted (and bounding, inheritable) hold exactly `want`; ambient
+    nothing; no_new_privs set."""
+    keys = ["CapEff", "CapPrm"] + (["CapBnd"] if bounding else []) + \
+        (["CapInh"] if inheritable else [])
+    for k in keys:
+        check(st[k] == want, "%s: %s %s, expected %s" % (what, k, st[k], want))
+    check(st["CapAmb"] == NONE, "%s: CapAmb %s" % (what, st["CapAmb"]))
+    check(st["NoNewPrivs"] == "1", "%s: NoNewPrivs %s" % (what, st["NoNewPrivs"]))
+
+
+def check_not_dumpable(pid, uid, what):
+    """A non-dumpable process's /proc/PID files (not the directory) belong to root
+    whatever its uid (the kernel's task_dump_owner)."""
+    owner = os.stat("/proc/%d/status" % pid).st_uid
+    check(uid == 0 or owner == 0, "%s: /proc/%d/status owned by uid %d: dumpable"
+          % (what, pid, owner))
+
+
+def user_log(wd, name):
+    """A shim log the feeder can append to after switching to nobody."""
+    log = os.path.join(wd, name)
+    open(log, "w").close()
+    os.chmod(log, 0o666)
+    os.chmod(wd, 0o755)
+    return log
+
+
+def test_no_credit(wd, shim, mode, egd, source):
+    """The default: no credit, bytes by write(2), not one capability left."""
+    runs = [("root", [], "shim-nocredit.log")]
+    if os.geteuid() == 0:
+        runs.append(("--user nobody", ["--user", "nobody"], "shim-nocredit-user.log"))
+    for what, extra, name in runs:
+        log = user_log(wd, name)
+        feed = Feed(["--connect", "unix:" + egd.unix_path, "--interval", "0.3"] + extra,
+                    shim, log, "pass")
+        try:
+            feed.wait_line(r"info: running as .*with no capability: bytes are mixed in with "
+                           r"write\(2\), credited nothing")
+            wait_records(log, 2, feed)
+            feed.wait_line(r"notice: seed: fed 64 bytes from unix:.* to /dev/random, "
+                           r"credited 0 bits \(write\)")
+            st = proc_status(feed.proc.pid)
+            check_not_dumpable(feed.proc.pid, int(st["Uid"].split()[0]), what)
+        finally:
+            feed.stop()
+        root = os.geteuid() == 0
+        check_caps(st, NONE, "credit 0 as " + what, bounding=root)
+        if extra:
+            check(st["Uid"].split() == ["65534"] * 4, "%s: Uid %s" % (what, st["Uid"]))
+        recs = read_records(log)
+        check_fed(recs, source, 0, "credit 0 as " + what)
+        check(all(r.entropy == 0 for r in recs), "credit 0: some bits credited")
+        print("credit 0 as %s: %d feeds by write(2) (to the kernel), 0 bits; CapEff=CapPrm=CapInh="
+              "CapAmb=%s%s, NoNewPrivs 1, not dumpable"
+              % (what, len(recs), NONE, ", CapBnd=0" if root else ""))
+
+
 def test_user(wd, shim, mode, egd, source):
     if os.geteuid() != 0:
         print("--user: skipped (not root)")
         return
-    log = os.path.join(wd, "shim-user.log")
-    open(log, "w").close()
-    os.chmod(log, 0o666)
-    os.chmod(wd, 0o755)   # the shim, running as nobody, appends to the log
+    log = user_log(wd, "shim-user.log")
     feed = Feed(["--connect", "127.0.0.1:%d" % egd.port, "--user", "nobody", "--interval", "0.3",
                  "--bits-per-byte", "3"], shim, log, mode)
     try:
         feed.wait_line(r"info: running as nobody \(uid 65534\) with CAP_SYS_ADMIN only")
         wait_records(log, 2, feed)
         st = proc_status(feed.proc.pid)
+        check_not_dumpable(feed.proc.pid, 65534, "--user nobody")
     finally:
         feed.stop()
     check(st["Uid"].split() == ["65534"] * 4, "Uid %s" % st["Uid"])
     check(st["Gid"].split() == ["65534"] * 4, "Gid %s" % st["Gid"])
-    sys_admin = "%016x" % (1 << 21)
-    for k in ("CapEff", "CapPrm", "CapBnd"):
-        check(st[k] == sys_admin, "%s %s, expected %s (CAP_SYS_ADMIN only)" % (k, st[k], sys_admin))
-    check(int(st["CapInh"], 16) == 0 and int(st["CapAmb"], 16) == 0,
-          "CapInh %s CapAmb %s" % (st["CapInh"], st["CapAmb"]))
-    check(st["NoNewPrivs"] == "1", "NoNewPrivs %s" % st["NoNewPrivs"])
+    check_caps(st, SYS_ADMIN, "--user nobody crediting", inheritable=False)
+    check(st["CapInh"] == NONE, "CapInh %s" % st["CapInh"])
     recs = read_records(log)
     check_fed(recs, source, 3, "--user nobody")
-    print("--user nobody: uid/gid 65534, CapEff=CapPrm=CapBnd=%s, no inheritable/ambient, "
-          "NoNewPrivs 1; %d feeds, RNDADDENTROPY %s" % (sys_admin, len(recs),
-                                                       "returned 0" if mode == "pass" else "faked"))
+    print("--user nobody crediting: uid/gid 65534, CapEff=CapPrm=CapBnd=%s, no inheritable/"
+          "ambient, NoNewPrivs 1, not dumpable; %d feeds, RNDADDENTROPY %s"
+          % (SYS_ADMIN, len(recs), "returned 0" if mode == "pass" else "faked"))
 
 
-def test_systemd_like(egd):
-    """What systemd's User= + AmbientCapabilities=CAP_SYS_ADMIN gives (emulated with
-    setpriv): an unprivileged uid holding only CAP_SYS_ADMIN, no --user. The real
-    RNDADDENTROPY succeeds; the same uid without the capability gets EPERM."""
+def test_credit_reload(wd, shim, mode, egd, source):
+    """Crediting -> SIGHUP credit 0: CAP_SYS_ADMIN dropped, feeds by write; SIGHUP
+    back to a credit: cannot regain it, logged, still write with no credit."""
+    if os.geteuid() != 0:
+        print("credit reload: skipped (not root)")
+        return
+    log = user_log(wd, "shim-credit-reload.log")
+    cfg = os.path.join(wd, "credit-reload.toml")
+    conf = ('[server]\nconnect = "unix:%s"\n[feed]\ninterval_ms = 200\n'
+            'credit_bits_per_byte = %%s\n' % egd.unix_path)
+    write(cfg, conf % "2")
+    os.chmod(cfg, 0o644)
+    feed = Feed(["--config", cfg, "--user", "nobody"], shim, log, mode)
+    try:
+        wait_records(log, 2, feed)
+        check_caps(proc_status(feed.proc.pid), SYS_ADMIN, "crediting", inheritable=False)
+        write(cfg, conf % "0")
+        feed.proc.send_signal(signal.SIGHUP)
+        feed.wait_line(r"notice: reload: credit 0: CAP_SYS_ADMIN dropped")
+        n = len(read_records(log))
+        wait_records(log, n + 2, feed)
+        dropped = proc_status(feed.proc.pid)
+        write(cfg, conf % "2")
+        feed.proc.send_signal(signal.SIGHUP)
+        feed.wait_line(r"warning: reload: credit_bits_per_byte = 2 takes effect at the next start")
+        m = len(read_records(log))
+        wait_records(log, m + 2, feed)
+        after = proc_status(feed.proc.pid)
+    finally:
+        feed.stop()
+    check_caps(dropped, NONE, "after SIGHUP to credit 0", bounding=False)
+    check_caps(after, NONE, "after SIGHUP back to credit 2", bounding=False)
+    recs = read_records(log)
+    first = [r for r in recs if r.call == "ioctl"]
+    rest = recs[len(first):]
+    check(len(first) >= 2 and all(r.entropy == 2 * r.size for r in first),
+          "before the reload: %s" % [(r.call, r.entropy) for r in first])
+    check(len(rest) >= 4 and all(r.call == "write" for r in rest),
+          "after the reloads: %s" % [(r.call, r.entropy) for r in rest])
+    check_fed(first, source, 2, "credit 2 before the reloads")
+    check_fed(rest, source, 0, "after the reloads")
+    print("reload: credit 2 (%d RNDADDENTROPY, CAP_SYS_ADMIN) -> SIGHUP credit 0: CapEff=CapPrm="
+          "0, write(2); -> SIGHUP credit 2: 'takes effect at the next start', still 0 and write "
+          "(%d writes)" % (len(first), len(rest)))
+
+
+def test_systemd_like(wd, egd):
+    """What systemd gives (emulated with setpriv): uid 65534, and with the credit
+    drop-in ambient CAP_SYS_ADMIN. Crediting keeps it alone; without it egd-feed
+    feeds by write(2), and refuses at start to credit."""
     setpriv = "/usr/bin/setpriv"
     if os.geteuid() != 0 or not os.path.exists(setpriv):
         print("systemd-like run: skipped (needs root and setpriv)")
@@ -467,52 +582,92 @@ def test_systemd_like(egd):
     base = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--no-new-privs"]
     caps = ["--inh-caps=-all,+sys_admin", "--ambient-caps=-all,+sys_admin",
             "--bounding-set=-all,+sys_admin"]
+    nocaps = ["--inh-caps=-all", "--bounding-set=-all"]
     feed = [EGD_FEED, "--connect", "127.0.0.1:%d" % egd.port, "--once", "--seed-bytes", "32"]
-    r = subprocess.run(base + caps + ["--"] + feed, capture_output=True, text=True, timeout=20)
-    check(r.returncode == 0 and "no CAP_SYS_ADMIN" not in r.stderr,
-          "uid 65534 with ambient CAP_SYS_ADMIN: exit %d:\n%s" % (r.returncode, r.stderr))
-    r = subprocess.run(base + ["--inh-caps=-all", "--bounding-set=-all", "--"] + feed,
+    r = subprocess.run(base + caps + ["--"] + feed + ["--bits-per-byte", "4"],
                        capture_output=True, text=True, timeout=20)
-    check(r.returncode == 1 and "warning: no CAP_SYS_ADMIN" in r.stderr and
-          "Operation not permitted (CAP_SYS_ADMIN is needed)" in r.stderr,
-          "uid 65534 without capabilities: exit %d:\n%s" % (r.returncode, r.stderr))
-    print("systemd-like (setpriv uid 65534, ambient CAP_SYS_ADMIN only): real RNDADDENTROPY ok, "
-          "exit 0; without the capability: EPERM logged, exit 1")
+    check(r.returncode == 0 and "credited 128 bits (RNDADDENTROPY)" in r.stderr,
+          "uid 65534 with ambient CAP_SYS_ADMIN, credit 4: exit %d:\n%s" % (r.returncode, r.stderr))
+    r = subprocess.run(base + nocaps + ["--"] + feed, capture_output=True, text=True, timeout=20)
+    check(r.returncode == 0 and "credited 0 bits (write)" in r.stderr,
+          "uid 65534 without capabilities, credit 0: exit %d:\n%s" % (r.returncode, r.stderr))
+    served = egd.status()["bytes_served"]
+    r = subprocess.run(base + nocaps + ["--"] + feed + ["--bits-per-byte", "4"],
+                       capture_output=True, text=True, timeout=20)
+    check(r.returncode == 1 and r.stderr.startswith(
+        "error: --bits-per-byte = 4 needs CAP_SYS_ADMIN (ioctl RNDADDENTROPY), which egd-feed "
+        "was not given") and "credit.conf" in r.stderr,
+          "uid 65534 without capabilities, credit 4: exit %d:\n%s" % (r.returncode, r.stderr))
+    check(egd.status()["bytes_served"] == served, "crediting refused, yet bytes were read")
+    # Running: what is left in each set once egd-feed has started feeding.
+    for what, priv, extra, want in (("ambient CAP_SYS_ADMIN, credit 4", caps,
+                                     ["--bits-per-byte", "4"], SYS_ADMIN),
+                                    ("no capability, credit 0", nocaps, [], NONE)):
+        p = Feed(["--connect", "unix:" + egd.unix_path, "--interval", "0.5"] + extra,
+                 prefix=base + priv + ["--"])
+        try:
+            p.wait_line(r"notice: seed: fed 64 bytes")
+            st = proc_status(p.proc.pid)
+        finally:
+            p.stop()
+        check_caps(st, want, "systemd-like, " + what, inheritable=False)
+        # systemd puts ambient capabilities in the inheritable set too; egd-feed leaves
+        # it (capset is filtered in the unit), and with nothing ambient it passes nothing on.
+        check(st["CapInh"] in (NONE, want), "systemd-like, %s: CapInh %s" % (what, st["CapInh"]))
+    print("systemd-like (setpriv uid 65534): ambient CAP_SYS_ADMIN + credit 4 -> real "
+          "RNDADDENTROPY, CapEff=CapPrm=CapBnd=%s, CapAmb 0; no capability + credit 0 -> real "
+          "write(2), every set 0; no capability + credit 4 -> exit 1 at start, nothing read"
+          % SYS_ADMIN)
 
 
-# --- 7. the real kernel ---------------------------------------------------------------------
+# --- 9. the real kernel ---------------------------------------------------------------------
 
-def test_real_kernel(egd):
-    with open("/proc/sys/kernel/random/entropy_avail") as f:
-        avail_before = f.read().strip()
+def run_traced(egd, credit):
     cmd = [EGD_FEED, "--connect", "127.0.0.1:%d" % egd.port, "--once", "--seed-bytes", "64",
-           "--bits-per-byte", "0"]
+           "--bits-per-byte", str(credit)]
     strace = "/usr/bin/strace"
     traced = os.path.exists(strace)
     if traced:
-        cmd = [strace, "-qq", "-e", "trace=ioctl", "-o", "/dev/stdout"] + cmd
+        cmd = [strace, "-qq", "-y", "-e", "trace=ioctl,write", "-o", "/dev/stdout"] + cmd
     # LeakSanitizer cannot run under ptrace (sanitizer builds only; ignored otherwise).
     env = dict(os.environ, ASAN_OPTIONS=":".join(filter(None, [os.environ.get("ASAN_OPTIONS"),
                                                                "detect_leaks=0"])))
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=20, env=env)
+    calls = [l for l in r.stdout.splitlines() if "</dev/random>" in l]
+    return r, traced, calls
+
+
+def test_real_kernel(egd):
+    with open("/proc/sys/kernel/random/entropy_avail") as f:
+        avail_before = f.read().strip()
+    r, traced, calls = run_traced(egd, 0)
+    check(r.returncode == 0 and "seed: fed 64 bytes" in r.stderr,
+          "--once by write into the real kernel exited %d:\n%s%s" % (r.returncode, r.stdout,
+                                                                    r.stderr))
+    if traced:
+        check(len(calls) == 1 and calls[0].startswith("write(") and
+              calls[0].rstrip().endswith("= 64"), "strace saw %r" % calls)
+        print("real kernel, credit 0 (strace): %s" % re.sub(r'".*"(\.\.\.)?', "...",
+                                                            calls[0].strip()))
+    r, traced, calls = run_traced(egd, 1)
     with open("/proc/sys/kernel/random/entropy_avail") as f:
         avail_after = f.read().strip()
     if not has_cap_sys_admin():
-        check(r.returncode == 1 and "Operation not permitted (CAP_SYS_ADMIN is needed)" in r.stderr,
-              "without CAP_SYS_ADMIN: exit %d, %r" % (r.returncode, r.stderr))
-        print("real kernel: no CAP_SYS_ADMIN here: EPERM reported, exit 1")
+        check(r.returncode == 1 and "needs CAP_SYS_ADMIN" in r.stderr,
+              "crediting without CAP_SYS_ADMIN: exit %d, %r" % (r.returncode, r.stderr))
+        print("real kernel: no CAP_SYS_ADMIN here: crediting refused at start, exit 1")
         return
     check(r.returncode == 0, "--once into the real kernel exited %d:\n%s%s"
           % (r.returncode, r.stdout, r.stderr))
     check("seed: fed 64 bytes" in r.stderr, "no feed logged:\n" + r.stderr)
     if traced:
-        calls = [l for l in r.stdout.splitlines() if "RNDADDENTROPY" in l]
-        check(len(calls) == 1 and calls[0].rstrip().endswith("= 0"),
+        check(len(calls) == 1 and "RNDADDENTROPY" in calls[0] and calls[0].rstrip().endswith("= 0"),
               "strace saw %r" % calls)
         shown = re.sub(r'buf=".*"(\.\.\.)?', "buf=...", calls[0].strip())
-        print("real kernel (strace): %s" % shown)
-    print("real kernel: egd-feed --once fed 64 bytes to this machine's /dev/random, ioctl "
-          "returned 0, exit 0 (entropy_avail %s -> %s)" % (avail_before, avail_after))
+        print("real kernel, credit 1 (strace): %s" % shown)
+    print("real kernel: egd-feed --once wrote 64 bytes to this machine's /dev/random (write "
+          "returned 64), then credited 64 more (ioctl returned 0); exit 0 (entropy_avail %s -> %s)"
+          % (avail_before, avail_after))
 
 
 def main():
@@ -527,11 +682,13 @@ def main():
         source = egdtest.write_random_file(src, SOURCE_BYTES)
         with egdtest.Egdd(wd, source={"kind": "file", "path": src}, wait_bytes=4096) as egd:
             test_seed_and_reseed(wd, shim, mode, egd, source)
+            test_no_credit(wd, shim, mode, egd, source)
             test_watermark(wd, shim, mode, egd, source)
             test_once(wd, shim, mode, egd, source)
             test_silent_server_and_reload(wd, shim, mode, egd, source)
             test_user(wd, shim, mode, egd, source)
-            test_systemd_like(egd)
+            test_credit_reload(wd, shim, mode, egd, source)
+            test_systemd_like(wd, egd)
             test_real_kernel(egd)
             test_reconnect(wd, shim, mode, egd, source)
     print("PASS (%.1fs)" % (time.time() - started))

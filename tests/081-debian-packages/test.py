@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The Debian packages (cmake/Packaging.cmake): built with `cpack -G DEB` from
 the build directory EGD_BUILD_DIR, inspected with dpkg-deb (files, conffiles,
-maintainer scripts, dependencies, stripped binaries) and lintian if installed,
-run from an extracted tree (--check-config on the shipped configurations), then
-installed for real with dpkg -i, reinstalled, removed and purged.
+maintainer scripts, dependencies, Maintainer, the DEP-5 copyright naming
+Apache-2.0, stripped binaries) and lintian if installed, run from an extracted
+tree (--check-config on the shipped configurations), then installed for real
+with dpkg -i, reinstalled, removed and purged. After installing, the system
+users, groups and memberships of the trust chain (ACCOUNTS, MEMBERS) must exist
+and every unit must carry LimitCORE=0; a second installation, egd-stunnel first
+and the others one by one, must end with the same memberships (each package
+creates a group it needs if another has not yet).
 
 The real installation happens in a private mount namespace whose /etc, /usr and
 /var are overlays on tmpfs and whose /run is an empty tmpfs (so no systemd or
@@ -37,7 +43,7 @@ EXPECTED = {
                    "/usr/share/man/man8/trng-httpd.8.gz"],
     "egd-feed": ["/usr/sbin/egd-feed", "/etc/egd-feed/egd-feed.toml",
                  "/lib/systemd/system/egd-feed.service", "/usr/share/doc/egd-feed/copyright",
-                 "/usr/share/man/man8/egd-feed.8.gz"],
+                 "/usr/share/doc/egd-feed/credit.conf", "/usr/share/man/man8/egd-feed.8.gz"],
     "trng-sim": ["/usr/bin/trng-sim", "/usr/share/doc/trng-sim/copyright",
                  "/usr/share/man/man1/trng-sim.1.gz"],
     "egd-stunnel": ["/lib/systemd/system/stunnel-egd@.service", "/usr/sbin/egd-pki",
@@ -57,6 +63,16 @@ USERS = {"egdd": ("/etc/egdd/egdd.toml", "dialout"),
          "egd-feed": ("/etc/egd-feed/egd-feed.toml", None)}
 CHECK_CONFIG = {"egdd": "/usr/sbin/egdd", "trng-httpd": "/usr/sbin/trng-httpd",
                 "egd-feed": "/usr/sbin/egd-feed"}
+# Every system user the packages make (each with a group of its name, no shell, no
+# home), the groups of their own, and USER:GROUP memberships (docs: issue 12's topology).
+ACCOUNTS = ["egdd", "trng-httpd", "egd-feed", "stunnel-egd-server", "stunnel-https-server",
+            "stunnel-https-operator", "stunnel-egd-client"]
+GROUPS = ["egd-proxy", "egd-https", "egd-operator"]
+MEMBERS = ["egdd:dialout", "trng-httpd:egdd", "stunnel-egd-server:egd-proxy",
+           "stunnel-https-server:egd-https", "stunnel-https-operator:egd-operator",
+           "egd-feed:stunnel-egd-client"]
+UNITS = ["egdd.service", "trng-httpd.service", "egd-feed.service", "stunnel-egd@.service"]
+MAINTAINER = "egdd maintainers <maintainers@egdd.invalid>"
 
 failures = []
 
@@ -100,6 +116,7 @@ def inspect(pkg, deb, ctrl_dir):
         check(f in files, f"{pkg}: ships {f}")
     check(not any(f.startswith("/usr/local") for f in files), f"{pkg}: nothing in /usr/local")
     check(control_field(deb, "Package") == pkg, f"{pkg}: Package field")
+    check(control_field(deb, "Maintainer") == MAINTAINER, f"{pkg}: Maintainer {MAINTAINER}")
     depends = control_field(deb, "Depends")
     for d in DEPENDS[pkg]:
         check(d in depends, f"{pkg}: Depends has {d!r} ({depends})")
@@ -126,6 +143,25 @@ def inspect(pkg, deb, ctrl_dir):
                     check("[ -d /run/systemd/system ]" in before,
                           f"{pkg}: {script}:{line_no + 1} guarded by /run/systemd/system")
     return files
+
+
+def check_copyright(root, pkg):
+    """DEP-5 (machine-readable), Apache-2.0, pointing at Debian's copy of the text."""
+    text = open(f"{root}/usr/share/doc/{pkg}/copyright").read()
+    check(text.startswith("Format: https://www.debian.org/doc/packaging-manuals/"
+                          "copyright-format/1.0/\n")
+          and "\nFiles: *\n" in text and "\nLicense: Apache-2.0\n" in text
+          and "/usr/share/common-licenses/Apache-2.0" in text,
+          f"{pkg}: copyright is DEP-5, License: Apache-2.0")
+
+
+def check_license():
+    debian = "/usr/share/common-licenses/Apache-2.0"
+    if not os.path.exists(debian):
+        print(f"note: {debian} missing: LICENSE not compared")
+        return
+    ours = open(os.path.join(HERE, "..", "..", "LICENSE")).read()
+    check(ours == open(debian).read(), "LICENSE is the Apache-2.0 text Debian ships")
 
 
 def check_stripped(root, pkg):
@@ -190,14 +226,9 @@ def extracted_tree(debs, root):
 
 # ---- inside the private mount namespace ---------------------------------------
 
-def inside(debs_json, result_path):
-    """Runs as `unshare -m`: overlays, dpkg -i / -r / -P, checks; results as JSON."""
-    debs = json.loads(debs_json)
-    res = []
-
-    def ok(cond, what):
-        res.append([bool(cond), what])
-
+def mount_overlays(result_path):
+    """/etc, /usr and /var become overlays on a tmpfs, /run an empty tmpfs: what
+    dpkg and adduser change vanishes with the namespace."""
     scratch = os.path.join(os.path.dirname(result_path), "ns")  # in the test's temp dir
     os.makedirs(scratch)
     subprocess.run(["mount", "--make-rprivate", "/"], check=True)
@@ -210,6 +241,70 @@ def inside(debs_json, result_path):
                         f"lowerdir={d},upperdir={up},workdir={wk}", d], check=True)
     subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
 
+
+def check_accounts(ok, tag):
+    """The users, groups and memberships of the trust chain, as a process started
+    for the user (runuser, like systemd's User=: groups from /etc/group) sees them."""
+    import grp
+    import pwd
+    for user in ACCOUNTS:
+        try:
+            pw = pwd.getpwnam(user)
+        except KeyError:
+            ok(False, f"{tag}: system user {user} exists")
+            continue
+        group = grp.getgrgid(pw.pw_gid).gr_name
+        ok(pw.pw_uid < 1000 and pw.pw_shell.endswith("nologin") and pw.pw_dir == "/nonexistent"
+           and not os.path.exists(pw.pw_dir) and group == user,
+           f"{tag}: {user}: system user (uid {pw.pw_uid}), group {group}, shell {pw.pw_shell}, "
+           f"home {pw.pw_dir}")
+    for group in GROUPS:
+        try:
+            ok(grp.getgrnam(group).gr_gid < 1000, f"{tag}: system group {group}")
+        except KeyError:
+            ok(False, f"{tag}: group {group} exists")
+    for m in MEMBERS:
+        user, group = m.split(":")
+        r = run(["runuser", "-u", user, "--", "id", "-Gn"])
+        ok(group in r.stdout.split(), f"{tag}: {user} is in group {group} ({r.stdout.strip()})")
+
+
+def check_units_core(ok, tag):
+    for unit in UNITS:
+        path = "/lib/systemd/system/" + unit
+        text = open(path).read() if os.path.exists(path) else ""
+        ok(re.search(r"(?m)^LimitCORE=0$", text), f"{tag}: {unit} has LimitCORE=0")
+
+
+def inside_stunnel_first(debs_json, result_path):
+    """egd-stunnel before the packages whose groups its users join, then egd-feed
+    after it: every membership still ends up in place."""
+    debs = json.loads(debs_json)
+    res = []
+
+    def ok(cond, what):
+        res.append([bool(cond), what])
+
+    mount_overlays(result_path)
+    for step in (["egd-stunnel"], ["egd-feed"], ["egdd", "trng-httpd"]):
+        r = run(["dpkg", "-i", *[debs[p] for p in step]])
+        ok(r.returncode == 0, f"stunnel first: dpkg -i {' '.join(step)}"
+           + ("" if r.returncode == 0 else f": {r.stdout[-1500:]}{r.stderr[-1500:]}"))
+    check_accounts(ok, "stunnel first")
+    with open(result_path, "w") as f:
+        json.dump(res, f)
+
+
+def inside(debs_json, result_path):
+    """Runs as `unshare -m`: overlays, dpkg -i / -r / -P, checks; results as JSON."""
+    debs = json.loads(debs_json)
+    res = []
+
+    def ok(cond, what):
+        res.append([bool(cond), what])
+
+    mount_overlays(result_path)
+
     order = ["egdd", "trng-httpd", "egd-feed", "trng-sim", "egd-stunnel"]
     r = run(["dpkg", "-i", *[debs[p] for p in order]])
     ok(r.returncode == 0, "dpkg -i all packages" + ("" if r.returncode == 0 else f": {r.stdout[-1500:]}{r.stderr[-1500:]}"))
@@ -220,6 +315,8 @@ def inside(debs_json, result_path):
     def users_and_files(tag):
         import grp
         import pwd
+        check_accounts(ok, tag)
+        check_units_core(ok, tag)
         for user, (conf, group) in USERS.items():
             try:
                 pw = pwd.getpwnam(user)
@@ -292,27 +389,36 @@ def namespace_install(debs, work):
         print(f"note: no overlayfs in a mount namespace here ({probe.stderr.strip()}): "
               "install test skipped")
         return
-    host_users = {u for u in USERS if run(["getent", "passwd", u]).returncode == 0}
-    result = os.path.join(work, "ns-result.json")
-    r = run(["unshare", "-m", sys.executable, os.path.abspath(__file__), "--inside",
-             json.dumps(debs), result], timeout=300)
-    if r.returncode != 0 or not os.path.exists(result):
-        print(r.stdout, r.stderr)
-        check(False, "install test in the mount namespace ran")
-        return
-    for good, what in json.load(open(result)):
-        check(good, "[namespace] " + what)
+    host_users = {u for u in ACCOUNTS if run(["getent", "passwd", u]).returncode == 0}
+    host_groups = {g for g in GROUPS if run(["getent", "group", g]).returncode == 0}
+    for mode in ("--inside", "--inside-stunnel-first"):
+        result = os.path.join(work, mode.strip("-"), "ns-result.json")
+        os.makedirs(os.path.dirname(result))
+        r = run(["unshare", "-m", sys.executable, os.path.abspath(__file__), mode,
+                 json.dumps(debs), result], timeout=300)
+        if r.returncode != 0 or not os.path.exists(result):
+            print(r.stdout, r.stderr)
+            check(False, f"install test {mode} in the mount namespace ran")
+            continue
+        for good, what in json.load(open(result)):
+            check(good, "[namespace] " + what)
     # The host is untouched.
     check(not os.path.exists("/etc/egdd") and not os.path.exists("/usr/sbin/egdd")
           and run(["dpkg-query", "-W", "egdd"]).returncode != 0, "host: no trace of egdd package")
-    for u in USERS:
+    for u in ACCOUNTS:
         if u not in host_users:
             check(run(["getent", "passwd", u]).returncode != 0, f"host: no user {u}")
+    for g in GROUPS:
+        if g not in host_groups:
+            check(run(["getent", "group", g]).returncode != 0, f"host: no group {g}")
 
 
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "--inside":
         inside(sys.argv[2], sys.argv[3])
+        return 0
+    if len(sys.argv) == 4 and sys.argv[1] == "--inside-stunnel-first":
+        inside_stunnel_first(sys.argv[2], sys.argv[3])
         return 0
     for tool in ("cpack", "dpkg-deb", "readelf"):
         if not shutil.which(tool):
@@ -326,6 +432,8 @@ def main():
         extracted_tree(debs, root)
         for pkg in debs:
             check_stripped(root, pkg)
+            check_copyright(root, pkg)
+        check_license()
         check_manpages(root)
         lintian(debs)
         namespace_install(debs, work)

@@ -1,6 +1,7 @@
-/* LD_PRELOAD shim for kernel entropy feeders (ekeyd-egd-linux, egd-feed): it
- * records what they feed and, for egd-linux, stands in for a modern kernel's
- * missing POLLOUT. Built and read by tests/lib/rndshim.py.
+/* SPDX-License-Identifier: Apache-2.0
+ * LD_PRELOAD shim for kernel entropy feeders (ekeyd-egd-linux, egd-feed): it
+ * records what they feed, by either path, and for egd-linux stands in for a
+ * modern kernel's missing POLLOUT. Built and read by tests/lib/rndshim.py.
  *
  *   - poll(): egd-linux asks its EGD server for entropy only when poll()
  *     reports POLLOUT on /dev/random, which Linux >= 5.18 signals only before
@@ -8,12 +9,18 @@
  *     device 1:8) and ask for POLLOUT, the shim reports POLLOUT at once, at
  *     most EGD_SHIM_POLLOUT_MAX times (default 0: never); afterwards poll()
  *     behaves as the kernel does, so a test gets an exact number of requests.
- *   - ioctl(fd, RNDADDENTROPY, info) on /dev/random: appends one line
- *     "<CLOCK_MONOTONIC ns> <entropy_count> <buf_size> <rc> <errno> <hex buf>\n"
+ *   - ioctl(fd, RNDADDENTROPY, info) on /dev/random (mixes and credits; needs
+ *     CAP_SYS_ADMIN): appends one line
+ *     "<CLOCK_MONOTONIC ns> ioctl <entropy_count> <buf_size> <rc> <errno> <hex buf>\n"
  *     to EGD_SHIM_LOG (one write(2), so readers see whole lines), after passing
  *     the call on to the real ioctl (EGD_SHIM_IOCTL=pass, the default) or
  *     instead of it (EGD_SHIM_IOCTL=fake: report success without calling the
  *     kernel, for runs without CAP_SYS_ADMIN).
+ *   - write(fd, buf, count) on /dev/random (mixes without credit; any user):
+ *     the same line with "write", entropy_count 0, buf_size = count, rc 0 (or
+ *     -1 and errno when write failed) and the bytes the call wrote (fewer than
+ *     buf_size after a short write). EGD_SHIM_IOCTL=fake fakes it too: nothing
+ *     reaches the kernel, the whole count is reported written.
  * Every other fd and request goes straight to libc untouched.
  */
 #define _GNU_SOURCE
@@ -76,29 +83,39 @@ int poll(struct pollfd* fds, nfds_t nfds, int timeout) {
   return n;
 }
 
-static void LogAddEntropy(const struct rand_pool_info* info, int rc, int err) {
+static ssize_t RealWrite(int fd, const void* buf, size_t count) {
+  static ssize_t (*real_write)(int, const void*, size_t);
+  if (!real_write) real_write = (ssize_t(*)(int, const void*, size_t))dlsym(RTLD_NEXT, "write");
+  return real_write(fd, buf, count);
+}
+
+static void LogFeed(const char* call, int entropy, int size, const unsigned char* b, int n,
+                    int rc, int err) {
   const char* path = getenv("EGD_SHIM_LOG");
   if (!path) return;
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  int n = info->buf_size > 0 ? info->buf_size : 0;
-  size_t cap = 96 + 2 * (size_t)n;
+  if (n < 0) n = 0;
+  size_t cap = 112 + 2 * (size_t)n;
   char* line = malloc(cap);
   if (!line) return;
-  int len = snprintf(line, cap, "%lld %d %d %d %d ",
-                     (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, info->entropy_count,
-                     info->buf_size, rc, err);
-  const unsigned char* b = (const unsigned char*)info->buf;
+  int len = snprintf(line, cap, "%lld %s %d %d %d %d ",
+                     (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, call, entropy, size, rc, err);
   for (int i = 0; i < n; i++) len += snprintf(line + len, cap - len, "%02x", b[i]);
   line[len++] = '\n';
   /* 0666: the feeder may run as another user than the test (egd-feed --user). */
   int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
   if (fd >= 0) {
-    ssize_t w = write(fd, line, len);
+    ssize_t w = RealWrite(fd, line, len);
     (void)w;
     close(fd);
   }
   free(line);
+}
+
+static int Faking(void) {
+  const char* mode = getenv("EGD_SHIM_IOCTL");
+  return mode && strcmp(mode, "fake") == 0;
 }
 
 int ioctl(int fd, unsigned long request, ...) {
@@ -110,11 +127,21 @@ int ioctl(int fd, unsigned long request, ...) {
   va_end(ap);
   if (request != RNDADDENTROPY || !IsDevRandom(fd)) return real_ioctl(fd, request, arg);
 
-  const char* mode = getenv("EGD_SHIM_IOCTL");
-  int fake = mode && strcmp(mode, "fake") == 0;
-  int rc = fake ? 0 : real_ioctl(fd, request, arg);
+  int rc = Faking() ? 0 : real_ioctl(fd, request, arg);
   int err = rc == 0 ? 0 : errno;
-  LogAddEntropy((const struct rand_pool_info*)arg, rc, err);
+  const struct rand_pool_info* info = (const struct rand_pool_info*)arg;
+  LogFeed("ioctl", info->entropy_count, info->buf_size, (const unsigned char*)info->buf,
+          info->buf_size, rc, err);
   errno = err;
   return rc;
+}
+
+ssize_t write(int fd, const void* buf, size_t count) {
+  if (!IsDevRandom(fd)) return RealWrite(fd, buf, count);
+  ssize_t n = Faking() ? (ssize_t)count : RealWrite(fd, buf, count);
+  int err = n < 0 ? errno : 0;
+  LogFeed("write", 0, (int)count, (const unsigned char*)buf, n < 0 ? 0 : (int)n, n < 0 ? -1 : 0,
+          err);
+  errno = err;
+  return n;
 }

@@ -1,10 +1,14 @@
-"""The RNDADDENTROPY recorder (random_shim.c beside this file) for tests of kernel
-entropy feeders: ekeyd-egd-linux (020, 061), egd-feed (070, 061, 091).
+# SPDX-License-Identifier: Apache-2.0
+"""The /dev/random recorder (random_shim.c beside this file) for tests of kernel
+entropy feeders: ekeyd-egd-linux (020, 061), egd-feed (070, 061, 091). It records
+both ways bytes reach the pool: ioctl(RNDADDENTROPY) (mix and credit, needs
+CAP_SYS_ADMIN) and write(2) (mix only, any user).
 
 build_shim() compiles it once per source version into the test cache;
 read_records(log) parses what it recorded. Run a feeder with
   LD_PRELOAD=<so> EGD_SHIM_LOG=<log> EGD_SHIM_IOCTL=pass|fake [EGD_SHIM_POLLOUT_MAX=n]
-("fake": nothing reaches the kernel; has_cap_sys_admin() says whether "pass" can work).
+("fake": nothing reaches the kernel, by either path; has_cap_sys_admin() says
+whether "pass" can work for the ioctl).
 """
 import hashlib
 import os
@@ -45,12 +49,15 @@ def has_cap_sys_admin():
 
 
 class Record:
-    """One ioctl(RNDADDENTROPY): t (CLOCK_MONOTONIC seconds, as time.monotonic),
-    entropy (entropy_count bits), size (buf_size), rc, errno, data (the bytes)."""
+    """One feed: t (CLOCK_MONOTONIC seconds, as time.monotonic), call ("ioctl" for
+    RNDADDENTROPY, "write" for write(2)), entropy (entropy_count bits; 0 for a
+    write), size (buf_size, or write's count), rc (0 ok, else -1), errno, data (the
+    bytes; for a short write only those written)."""
 
     def __init__(self, line):
-        t, ent, size, rc, err, *hexbuf = line.split()
+        t, call, ent, size, rc, err, *hexbuf = line.split()
         self.t = int(t) / 1e9
+        self.call = call
         self.entropy = int(ent)
         self.size = int(size)
         self.rc = int(rc)
