@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Debian's ekeyd-egd-linux takes entropy from egdd and feeds it to the kernel.
 
 egd-linux only asks its EGD server for bytes when /dev/random polls writable,
@@ -6,7 +7,10 @@ which kernels >= 5.18 never report once the CRNG is up. An LD_PRELOAD shim
 (tests/lib/random_shim.c) grants POLLOUT a fixed number of times and records every
 RNDADDENTROPY ioctl (then passes it on to the kernel). We check that the bytes
 egd-linux handed to the kernel are egdd's file source, in order, credited as
-egd-linux claims, and that egdd counted them as served.
+egd-linux claims, and that egdd counted them as served. ekeyd-egd-linux speaks TCP
+only (-H takes a numeric address), so egdd gets a loopback TCP listener here, as an
+operator adds one for it (docs/clients.md: the risk of a TCP port); test 061 feeds it
+through the stunnel client's TCP accept.
 """
 import os
 import platform
@@ -88,7 +92,8 @@ def main():
         src = os.path.join(wd, "random.bin")
         source = egdtest.write_random_file(src, 64 * 1024)
         log = os.path.join(wd, "shim.log")
-        with egdtest.Egdd(wd, source={"kind": "file", "path": src}, wait_bytes=EXPECTED) as egdd:
+        source_keys = {"kind": "file", "path": src, "offset_file": os.path.join(wd, "offset")}
+        with egdtest.Egdd(wd, source=source_keys, wait_bytes=EXPECTED) as egdd:
             proc = run_egd_linux(shim, log, egdd.port, mode)
             try:
                 wait_for_bytes(proc, log, EXPECTED, timeout=30)

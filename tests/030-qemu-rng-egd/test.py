@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""A QEMU guest reads /dev/hwrng backed by virtio-rng -> rng-egd -> egdd.
+# SPDX-License-Identifier: Apache-2.0
+"""A QEMU guest reads /dev/hwrng backed by virtio-rng -> rng-egd -> egdd's unix socket.
 
 QEMU (TCG, no KVM) boots Debian's cloud kernel with a busybox initramfs (built
 once by build_guest.py into EGD_TEST_CACHE). Its /init reads N bytes from
 /dev/hwrng and prints them as hex on the serial console. QEMU's rng-egd backend
 fetches them from egdd with blocking "02 40" requests, so every byte the guest
-prints must come from egdd's file source, in contiguous ranges of the file.
+prints must come from egdd's file source, in contiguous ranges of the file. The
+chardev is a unix socket (path=), as QEMU connects to the stunnel client's socket in
+production (docs/clients.md; test 061 goes through stunnel).
 """
 import os
 import subprocess
@@ -35,13 +38,13 @@ def cache_dir():
     return d
 
 
-def run_guest(kernel, initrd, port, console):
+def run_guest(kernel, initrd, path, console):
     cmd = [QEMU, "-nodefaults", "-no-user-config", "-machine", "pc", "-accel", "tcg",
            "-m", "256", "-display", "none", "-no-reboot",
            "-serial", "file:" + console,
            "-kernel", kernel, "-initrd", initrd,
            "-append", "console=ttyS0 quiet panic=-1 egdtest.bytes=%d" % GUEST_BYTES,
-           "-chardev", "socket,id=egd,host=127.0.0.1,port=%d" % port,
+           "-chardev", "socket,id=egd,path=%s" % path,
            "-object", "rng-egd,id=rng0,chardev=egd",
            "-device", "virtio-rng-pci,rng=rng0"]
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -108,8 +111,9 @@ def main():
         src = os.path.join(wd, "random.bin")
         source = egdtest.write_random_file(src, 256 * 1024)
         console = os.path.join(wd, "console.log")
-        with egdtest.Egdd(wd, source={"kind": "file", "path": src}, wait_bytes=4096) as egdd:
-            run_guest(kernel, initrd, egdd.port, console)
+        source_keys = {"kind": "file", "path": src, "offset_file": os.path.join(wd, "offset")}
+        with egdtest.Egdd(wd, source=source_keys, wait_bytes=4096) as egdd:
+            run_guest(kernel, initrd, egdd.unix_path, console)
             status = egdd.status()
         text = read_text(console)
     current, data = parse_console(text)

@@ -1,8 +1,10 @@
 """Helpers for the stunnel system tests (060, 061): a PKI made by scripts/egd-pki,
 stunnel processes run from the stunnel/*.conf.in templates (rendered by
-stunnel/render, as in production but without setuid), egdd with a PROXY listener,
-and TLS/EGD clients bound to their own loopback addresses (127.0.0.x) so that
-egdd's per-address statistics tell the actors apart.
+stunnel/render, as in production; SETUID/SETGID empty: systemd starts each instance
+as its own user, the tests as root), egdd with a proxy:unix listener in a 0750
+directory (production: /run/egdd/proxy/egd.sock), and TLS/EGD clients bound to their
+own loopback addresses (127.0.0.x) so that egdd's per-address statistics tell the
+actors apart.
 """
 import json
 import os
@@ -74,6 +76,17 @@ class Pki:
         pki("client", self.path, name)
         return self.leaf("clients", name)
 
+    def operator(self, name):
+        pki("operator", self.path, name)
+        return self.leaf("operators", name)
+
+    def revoke(self, kind, name):
+        return pki("revoke", self.path, kind, name)
+
+    @property
+    def crl(self):
+        return os.path.join(self.path, "crl.pem")
+
     def psk(self, name):
         pki("psk", self.path, name)
         return os.path.join(self.path, "psk", name + ".psk")
@@ -104,15 +117,31 @@ def listening(port):
     return False
 
 
+def unix_listening(path):
+    """True if some socket LISTENs on the unix socket `path` (from /proc/net/unix, without
+    connecting: a probe connection to a stunnel client would reach egdd)."""
+    with open("/proc/net/unix") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            # Num RefCount Protocol Flags Type St Inode Path; flag 0x10000: accepting
+            if len(fields) >= 8 and fields[7] == path and int(fields[3], 16) & 0x10000:
+                return True
+    return False
+
+
 class Stunnel(egdtest.Process):
     """stunnel4 running a rendered template. Context manager; stop() = SIGTERM.
 
+    port: the TCP port (int) or unix socket path (str) it accepts on, to wait for.
+    run_as: a user to start stunnel as (setpriv, no capabilities), as systemd's User= does.
     params: the template's parameters; SETUID/SETGID default to empty (no user switch)
     and DEBUG to info (one line per connection, with the reason for every refusal).
     """
 
-    def __init__(self, workdir, name, template, port, **params):
+    def __init__(self, workdir, name, template, port, run_as=None, **params):
         self.name = name
+        self.run_as = run_as
         self.port = port
         self.conf = os.path.join(workdir, name + ".conf")
         self.log_path = os.path.join(workdir, name + ".log")
@@ -132,20 +161,35 @@ class Stunnel(egdtest.Process):
 
     def reload(self, **changes):
         """Re-renders the configuration with `changes` and sends SIGHUP (stunnel re-reads
-        it for new connections; established ones stay)."""
+        it, and the key, certificates and CRL, for new connections; established ones
+        stay). Returns once every listener is bound again: stunnel 5.68 closes and
+        re-binds them after "Configuration successful", and a connection attempt in
+        between is refused by the kernel."""
         self.params.update(changes)
         self._render()
-        done = self.log_text().count("Configuration successful")
+        with open(self.conf) as f:
+            accepts = sum(1 for line in f if line.startswith("accept = "))
+        log = self.log_text()
+        done, bound = log.count("Configuration successful"), log.count(" bound to ")
         self.proc.send_signal(signal.SIGHUP)
-        egdtest.wait_for(lambda: self.log_text().count("Configuration successful") > done
-                         or "Failed to reload" in self.log_text(), "stunnel %s reload" % self.name)
+
+        def reloaded():
+            text = self.log_text()
+            return "Failed to reload" in text or (
+                text.count("Configuration successful") > done
+                and text.count(" bound to ") >= bound + accepts)
+        egdtest.wait_for(reloaded, "stunnel %s reload" % self.name)
         if "Failed to reload" in self.log_text():
             fail("stunnel %s failed to reload:\n%s" % (self.name, self.log_text()))
 
     def start(self):
-        self.spawn([STUNNEL, self.conf], stdin=subprocess.DEVNULL)
+        prefix = ["setpriv", "--reuid", self.run_as, "--regid", self.run_as, "--clear-groups"] \
+            if self.run_as else []
+        self.spawn(prefix + [STUNNEL, self.conf], stdin=subprocess.DEVNULL)
         deadline = time.time() + 10
-        while not ("Configuration successful" in self.log_text() and listening(self.port)):
+        ready = (lambda: unix_listening(self.port)) if isinstance(self.port, str) \
+            else (lambda: listening(self.port))
+        while not ("Configuration successful" in self.log_text() and ready()):
             if self.proc.poll() is not None:
                 fail("stunnel %s exited %d:\n%s" % (self.name, self.proc.returncode, self.log_text()))
             if time.time() > deadline:
@@ -155,18 +199,44 @@ class Stunnel(egdtest.Process):
         return self
 
 
-class ProxyEgdd(egdtest.Egdd):
-    """egdd with a plain listener (egdtest's .port) and a PROXY v1 listener (.proxy_port)."""
+def file_source(workdir, path):
+    """egdd's [source] for a test file: with an offset file, so no replay is needed."""
+    return {"kind": "file", "path": path, "offset_file": os.path.join(workdir, "offset")}
+
+
+class Egdd(egdtest.Egdd):
+    """egdtest's egdd, started only once its control socket listens."""
+
+    def _wait_listening(self):
+        """egdtest's wait (the control socket's file exists), then until it listens:
+        egdd binds it before it listens, and a connection in between is refused."""
+        super()._wait_listening()
+        egdtest.wait_for(lambda: unix_listening(self.control), "egdd's control socket")
+
+
+class ProxyEgdd(Egdd):
+    """egdd with a plain TCP listener (egdtest's .port), a unix one (.unix_path) and a
+    PROXY v1 listener on a unix socket (.proxy_path) in a 0750 directory, as the
+    production topology's /run/egdd/proxy/egd.sock."""
 
     def __init__(self, workdir, source, **kw):
         os.makedirs(workdir, exist_ok=True)
         super().__init__(workdir, source, **kw)
-        self.proxy_port = egdtest.free_port()
+        proxy_dir = os.path.join(workdir, "proxy")
+        os.makedirs(proxy_dir, mode=0o750)
+        os.chmod(proxy_dir, 0o750)
+        self.proxy_path = os.path.join(proxy_dir, "egd.sock")
         with open(self.config) as f:
             text = f.read()
-        text = text.replace("listen = [", 'listen = ["proxy:127.0.0.1:%d", ' % self.proxy_port, 1)
+        text = text.replace("listen = [", 'listen = ["proxy:unix:%s", ' % self.proxy_path, 1)
         with open(self.config, "w") as f:
             f.write(text)
+
+    def proxy_connect(self, timeout=10):
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(timeout)
+        s.connect(self.proxy_path)
+        return s
 
     def stats(self):
         return json.loads(self.ctl("stats").stdout)
@@ -177,39 +247,26 @@ class ProxyEgdd(egdtest.Egdd):
 
 
 def egdd_has_proxy_listener():
-    """True if this egdd accepts a "proxy:" listen entry (egdd --check-config)."""
+    """True if this egdd accepts a "proxy:unix:" listen entry (egdd --check-config)."""
     with egdtest.workdir("egdtest-proxycheck-") as wd:
         path = os.path.join(wd, "check.toml")
+        os.mkdir(os.path.join(wd, "proxy"), 0o750)
         with open(path, "w") as f:
-            f.write('[source]\nkind = "os"\n[egd]\nlisten = ["proxy:127.0.0.1:%d"]\n'
-                    '[control]\nsocket = "%s/c.sock"\n' % (egdtest.free_port(), wd))
+            f.write('[source]\nkind = "os"\n[egd]\nlisten = ["proxy:unix:%s/proxy/egd.sock"]\n'
+                    '[control]\nsocket = "%s/c.sock"\n' % (wd, wd))
         r = subprocess.run([egdtest.EGDD, "--check-config", path], capture_output=True, text=True)
         return r.returncode == 0
-
-
-def production_user():
-    """The templates' default user (stunnel4, made by Debian's package) if we are root and
-    it exists, so that the drop of privileges is exercised too; else "" (no switch)."""
-    import pwd
-    try:
-        pwd.getpwnam("stunnel4")
-    except KeyError:
-        return ""
-    return "stunnel4" if os.geteuid() == 0 else ""
-
-
-def process_user(pid):
-    """(real uid, effective uid) of a running process, from /proc."""
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("Uid:"):
-                return tuple(int(x) for x in line.split()[1:3])
-    return None
 
 
 # --- Clients ----------------------------------------------------------------------
 
 def egd_connect(port, source="127.0.0.1", timeout=10):
+    """A TCP connection to 127.0.0.1:port from `source`, or to the unix socket `port` (a path)."""
+    if isinstance(port, str):
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(timeout)
+        s.connect(port)
+        return s
     return socket.create_connection(("127.0.0.1", port), timeout=timeout,
                                     source_address=(source, 0))
 

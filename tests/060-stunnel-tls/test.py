@@ -1,37 +1,46 @@
 #!/usr/bin/env python3
-"""EGD over TLS with the stunnel/ templates and a PKI made by scripts/egd-pki.
+# SPDX-License-Identifier: Apache-2.0
+"""EGD (and HTTPS) over TLS with the stunnel/ templates and a PKI made by scripts/egd-pki.
 
-Two entropy hosts A and B on loopback, each egdd (file source, plain + PROXY
-listener) <- stunnel server (egd-server.conf.in); one stunnel client
-(egd-client.conf.in, hosts A then B, source address 127.0.0.2) <- Python EGD
-clients. Every actor connects from its own 127.0.0.x so egdd's per-address
-statistics (fed by the PROXY header) show who got through. Checked:
-  - egd-pki: key types, lifetimes, usages, file modes, repeat = unchanged, no overwrite;
-  - bytes arrive end to end, from A's file, and egdd A sees 127.0.0.2, not stunnel;
-  - as root the client runs as the templates' default user (stunnel4) after setuid;
-  - stunnel never times out an idle EGD connection (TIMEOUTidle = -1, via strace);
-  - refused, with egdd unaffected (no new egdd connection; an established client
-    keeps being served; stunnel logs the expected reason): no client certificate, a
-    certificate from another CA, a valid certificate whose name is not on the
-    allow-list, TLS 1.1 (the client is shown to speak TLS 1.1 to openssl s_server,
-    so the refusal is the server's);
-  - revocation: a name dropped from the allow-list + SIGHUP is refused, established
-    connections stay;
-  - egdd's PROXY listener closes connections without a valid header;
+Two entropy hosts A and B on loopback, each egdd (file source; a proxy:unix listener
+in a 0750 directory, as /run/egdd/proxy/egd.sock) <- stunnel server
+(egd-server.conf.in, CRL, handshake limit); one stunnel client (egd-client.conf.in,
+hosts A then B, source address 127.0.0.2, a unix socket for local clients, running as
+an unprivileged user from the start as under systemd) <- Python EGD clients. Every
+actor connects from its own 127.0.0.x so egdd's per-address statistics (fed by the
+PROXY header) show who got through. Checked:
+  - egd-pki (pkicheck.py): key types, lifetimes, usages, modes, repeats unchanged,
+    wildcards and clashing names refused, the CRL made by init, revoke and crl;
+  - bytes arrive end to end through the client's unix socket, from A's file, and egdd
+    A counts them for 127.0.0.2 (PROXY header over the unix socket), not for stunnel;
+  - the client runs as its own user (no root phase), reading its own 0400 key;
+  - time limits (timeouts.py): idle connection threads poll without a timeout (strace);
+    a stalled handshake is reset after HANDSHAKE_TIMEOUT while idle EGD sessions stay;
+  - refused, with egdd unaffected: no client certificate, another CA, a name not on
+    the allow-list, a host (serverAuth) certificate under an allowed name, TLS 1.1;
+  - revocation: egd-pki revoke + SIGHUP: the revoked client's new connections and
+    resumed sessions are refused (stunnel logs "certificate revoked"); its established
+    connection and other clients' stay up; other clients connect anew;
+  - egdd's proxy:unix listener closes connections without a valid header;
   - PSK variant end to end; a wrong key is refused;
-  - HTTPS (https-server.conf.in) in front of trng-httpd, if it is built;
-  - failover: A stopped, the client is fed by B.
+  - HTTPS (httpscheck.py): public service (403 for control) and operator service
+    (mutual TLS) in front of trng-httpd's roles, with curl;
+  - failover: A stopped, the client is fed by B; B's host certificate revoked: the
+    client (its own CRL copy, SIGHUP) refuses B.
 """
 import contextlib
 import os
+import pwd
 import shutil
 import ssl
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import httpscheck  # noqa: E402
+import pkicheck  # noqa: E402
 import stunneltest as st  # noqa: E402
+import timeouts  # noqa: E402
 from stunneltest import egdtest, fail  # noqa: E402
 
 CHAIN_SRC = "127.0.0.2"      # the stunnel client's source address towards the hosts
@@ -39,6 +48,8 @@ CONTROL_SRC = "127.0.0.3"    # direct TLS clients that must be accepted
 REJECT_SRC = "127.0.0.4"     # direct TLS clients that must be refused
 PSK_SRC = "127.0.0.5"        # the PSK stunnel client's source address
 SOURCE_SIZE = 256 * 1024
+HANDSHAKE_TIMEOUT = 2        # the servers' limit here (production default: 15 s)
+CLIENT_USER = "stunnel4"     # Debian's stunnel4 package makes it; production: stunnel-egd-client
 
 
 class Host:
@@ -51,71 +62,66 @@ class Host:
         src = os.path.join(path, "random.bin")
         self.source = egdtest.write_random_file(src, SOURCE_SIZE)
         self.egdd = stack.enter_context(
-            st.ProxyEgdd(path, {"kind": "file", "path": src}, wait_bytes=SOURCE_SIZE // 2))
+            st.ProxyEgdd(path, st.file_source(path, src), wait_bytes=SOURCE_SIZE // 2))
         cert, key = pki.host(name)
         self.port = egdtest.free_port()
         self.stunnel = stack.enter_context(st.Stunnel(
             path, "stunnel-server", "egd-server.conf.in", self.port,
-            ACCEPT="127.0.0.1:%d" % self.port, CONNECT="127.0.0.1:%d" % self.egdd.proxy_port,
-            CERT=cert, KEY=key, CAFILE=pki.ca, ALLOWED_CLIENTS=",".join(allowed)))
+            ACCEPT="127.0.0.1:%d" % self.port, CONNECT=self.egdd.proxy_path, CERT=cert, KEY=key,
+            CAFILE=pki.ca, CRLFILE=pki.crl, ALLOWED_CLIENTS=",".join(allowed),
+            HANDSHAKE_TIMEOUT=str(HANDSHAKE_TIMEOUT)))
 
     def stop(self):
         self.stunnel.stop()
         self.egdd.stop()
 
 
-def openssl_text(cert):
-    return subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-text"],
-                          capture_output=True, text=True, check=True).stdout
+class Client:
+    """The stunnel client as under systemd: started as its own user (no root phase, no
+    setuid lines), reading its own copies of key (0400), certificate, CA and CRL, its
+    unix socket in a directory of its own. As root when that user is missing."""
 
+    def __init__(self, wd, pki, hosts, stack):
+        try:
+            pw = pwd.getpwnam(CLIENT_USER)
+            self.user = CLIENT_USER if os.geteuid() == 0 else None
+        except KeyError:
+            self.user = None
+        uid, gid = (pw.pw_uid, pw.pw_gid) if self.user else (os.getuid(), os.getgid())
+        os.chmod(wd, 0o711)    # let the user reach its directories below
+        self.etc, run = os.path.join(wd, "client-etc"), os.path.join(wd, "client-run")
+        for d, mode in ((self.etc, 0o700), (run, 0o750)):
+            os.mkdir(d, mode)
+            os.chown(d, uid, gid)
+        self.pki, self.uid, self.gid = pki, uid, gid
+        cert, key = pki.leaf("clients", "hv1")
+        for src, mode in ((cert, 0o444), (key, 0o400), (pki.ca, 0o444)):
+            self.install(src, mode)
+        self.update_crl()
+        self.socket = os.path.join(run, "egd.sock")
+        self.stunnel = stack.enter_context(st.Stunnel(
+            wd, "stunnel-client", "egd-client.conf.in", self.socket, run_as=self.user,
+            ACCEPT=self.socket, CONNECT=",".join("127.0.0.1:%d" % h.port for h in hosts),
+            HOST_NAMES=",".join(h.name for h in hosts), CERT=self.path(cert),
+            KEY=self.path(key), CAFILE=self.path(pki.ca), CRLFILE=self.path(pki.crl),
+            SOURCE_ADDRESS=CHAIN_SRC))
 
-def days_valid(cert):
-    import datetime
-    out = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-startdate", "-enddate"],
-                         capture_output=True, text=True, check=True).stdout
-    start, end = (datetime.datetime.strptime(l.split("=", 1)[1].strip(), "%b %d %H:%M:%S %Y %Z")
-                  for l in out.splitlines())
-    return (end - start).days
+    def path(self, src):
+        return os.path.join(self.etc, os.path.basename(src))
 
+    def install(self, src, mode):
+        shutil.copyfile(src, self.path(src) + ".tmp")
+        os.chmod(self.path(src) + ".tmp", mode)
+        os.chown(self.path(src) + ".tmp", self.uid, self.gid)
+        os.rename(self.path(src) + ".tmp", self.path(src))
 
-def check_pki(pki):
-    """egd-pki: key types, lifetimes, usages, file modes, idempotence, no overwriting."""
-    host_crt, host_key = pki.leaf("hosts", "entropy1")
-    hv1_crt, hv1_key = pki.leaf("clients", "hv1")
-    modes = {pki.path: 0o700, os.path.join(pki.path, "ca.key"): 0o600, pki.ca: 0o644,
-             host_key: 0o600, host_crt: 0o644, hv1_key: 0o600, hv1_crt: 0o644,
-             os.path.join(pki.path, "psk", "hv1.psk"): 0o600, pki.psk_server: 0o600}
-    for path, mode in modes.items():
-        if os.stat(path).st_mode & 0o777 != mode:
-            fail("%s has mode %o, expected %o" % (path, os.stat(path).st_mode & 0o777, mode))
-    ca, host, client = openssl_text(pki.ca), openssl_text(host_crt), openssl_text(hv1_crt)
-    for name, text in (("CA", ca), ("host", host), ("client", client)):
-        if "NIST CURVE: P-256" not in text or "ecdsa-with-SHA256" not in text:
-            fail("%s certificate is not ECDSA P-256 / SHA-256" % name)
-    if "CA:TRUE, pathlen:0" not in ca or not 3649 <= days_valid(pki.ca) <= 3651:
-        fail("CA: want CA:TRUE, pathlen:0 and 10 years")
-    if "TLS Web Server Authentication" not in host or "DNS:entropy1" not in host:
-        fail("host certificate lacks serverAuth or DNS:entropy1")
-    if "TLS Web Client Authentication" not in client or "Server Authentication" in client:
-        fail("client certificate must have clientAuth only")
-    if days_valid(host_crt) > 825 or days_valid(hv1_crt) > 825:
-        fail("leaf certificates valid longer than 825 days")
-    with open(hv1_crt, "rb") as f:
-        before = f.read()
-    if not all("unchanged" in st.pki(*args) for args in (("client", pki.path, "hv1"),
-                                                          ("init", pki.path))):
-        fail("repeating egd-pki client/init did not report 'unchanged'")
-    r = subprocess.run([st.EGD_PKI, "client", pki.path, "hv1", "--san", "DNS:other"],
-                       capture_output=True, text=True)
-    with open(hv1_crt, "rb") as f:
-        if r.returncode != 1 or f.read() != before:
-            fail("egd-pki reissued hv1 with other names (exit %d) instead of refusing" % r.returncode)
-    print("pki: ECDSA P-256; CA 10 years, pathlen 0; leaves <= 825 days, serverAuth/clientAuth; "
-          "keys 0600, certificates 0644, dir 0700; repeats unchanged, conflicting reissue refused")
+    def update_crl(self):
+        """Copies the CA's current crl.pem (as Puppet distributes it)."""
+        self.install(self.pki.crl, 0o444)
 
 
 def read_via(port, n, src=CHAIN_SRC):
-    """One EGD client on a local stunnel port: (egdd pid that answered, n bytes)."""
+    """One EGD client on a local stunnel endpoint: (egdd pid that answered, n bytes)."""
     with st.egd_connect(port, src) as s:
         pid = egdtest.egd_pid(s)
         return pid, egdtest.egd_read_blocking(s, n)
@@ -130,94 +136,44 @@ def new_connections(before, after):
     return {a: n - before.get(a, 0) for a, n in after.items() if n != before.get(a, 0)}
 
 
-def check_end_to_end(a, client_port):
+def check_end_to_end(a, client_sock):
     before = totals(a.egdd)
-    pid, data = read_via(client_port, 200)
+    pid, data = read_via(client_sock, 200)
     if pid != str(a.egdd.proc.pid):
         fail("EGD 04 through the tunnel answered pid %s, not host A's egdd %d" % (pid, a.egdd.proc.pid))
     off = st.assert_in_source(data, a.source, "bytes through stunnel client -> server -> egdd")
     new = new_connections(before, totals(a.egdd))
     if new != {CHAIN_SRC: 1}:
-        fail("egdd A should count one connection from the client's address %s (PROXY header), "
-             "not from stunnel's 127.0.0.1; new connections by address: %s" % (CHAIN_SRC, new))
-    print("end to end: 200 bytes = A's source[%d:%d]; egdd A counts the connection for %s"
-          % (off, off + 200, CHAIN_SRC))
+        fail("egdd A should count one connection from the client's address %s (PROXY header "
+             "over its proxy:unix listener), not from stunnel; new connections by address: %s"
+             % (CHAIN_SRC, new))
+    print("end to end: the client's unix socket -> TLS -> egdd's proxy:unix listener: 200 bytes "
+          "= A's source[%d:%d]; egdd A counts the connection for %s" % (off, off + 200, CHAIN_SRC))
 
 
 def check_unprivileged(client):
-    """The stunnel client ran with the templates' default setuid/setgid (as root only)."""
-    user = st.production_user()
-    if not user:
-        print("SKIP setuid check: not root or no stunnel4 user; stunnel ran as %d" % os.geteuid())
+    """The client runs as its own user from the start, with no capabilities."""
+    if not client.user:
+        print("SKIP unprivileged client: not root or no %s user; it ran as uid %d"
+              % (CLIENT_USER, os.geteuid()))
         return
-    import pwd
-    uid = pwd.getpwnam(user).pw_uid
-    if st.process_user(client.proc.pid) != (uid, uid):
-        fail("stunnel client runs as uid %s, not %s (%d) after setuid"
-             % (st.process_user(client.proc.pid), user, uid))
-    print("unprivileged: stunnel client started as root, read its root-only key, runs as %s" % user)
-
-
-def check_idle_never_times_out(stunnels, client_port):
-    """Every connection thread of stunnel sits in poll() without a timeout while idle."""
-    if not shutil.which("strace"):
-        print("SKIP idle check: strace missing")
-        return
-    traces = []
-    try:
-        for s in stunnels:
-            out = os.path.join(os.path.dirname(s.conf), "strace-%s.txt" % s.name)
-            p = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=poll,ppoll", "-o", out,
-                                  "-p", str(s.proc.pid)], stderr=subprocess.PIPE, text=True)
-            traces.append((s, p, out))
-        time.sleep(0.5)   # attached
-        for s, p, _ in traces:
-            if p.poll() is not None:
-                print("SKIP idle check: strace cannot attach (%s)" % p.stderr.read().strip())
-                return
-        with st.egd_connect(client_port, CHAIN_SRC) as conn:
-            egdtest.egd_read_blocking(conn, 16)
-            time.sleep(1.0)   # idle: every thread is now blocked in its poll
-            for _, p, _ in traces:   # detach while the connection is still open
-                p.terminate()
-                p.wait()
-    finally:
-        for _, p, _ in traces:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-    for s, p, out in traces:
-        blocked = blocked_polls(out, s.proc.pid)
-        if not blocked or any(t not in ("-1", "NULL") for t in blocked):
-            fail("stunnel %s: idle connection threads wait in poll with timeouts %s (ms), not -1 "
-                 "(TIMEOUTidle would drop idle clients); trace in %s" % (s.name, blocked or "(none seen)", out))
-    print("idle: connection threads of %s wait in poll() without a timeout"
-          % ", ".join(s.name for s in stunnels))
-
-
-def blocked_polls(trace, pid):
-    """Timeouts of the poll calls that connection threads were blocked in when strace
-    detached. Lines: "TID poll([fds], NFDS, TIMEOUT) = N", "TID poll(... <unfinished ...>",
-    "TID <... poll resumed>...", "TID poll(... <detached ...>". A connection thread polls
-    two or three fds; the main thread (TID = pid) and stunnel's cron thread (one fd) are
-    not connections. ppoll shows "no timeout" as NULL."""
-    last = {}
-    with open(trace) as f:
+    status = {}
+    with open("/proc/%d/status" % client.stunnel.proc.pid) as f:
         for line in f:
-            tid, rest = line.split(None, 1)
-            if rest.startswith("<..."):
-                if tid in last:
-                    last[tid] = (last[tid][0], last[tid][1], False)
-            elif rest.startswith(("poll(", "ppoll(")) and tid != str(pid):
-                nfds, timeout = rest.split("], ", 1)[1].replace(",", " ").split()[:2]
-                pending = "<unfinished" in rest or "<detached" in rest
-                last[tid] = (int(nfds), timeout, pending)
-    return [t for nfds, t, pending in last.values() if pending and nfds >= 2]
+            key, _, value = line.partition(":")
+            status[key] = value.split()
+    if set(status["Uid"]) != {str(client.uid)} or int(status["CapEff"][0], 16) != 0:
+        fail("stunnel client: Uid %s CapEff %s, expected only uid %d and no capabilities"
+             % (status["Uid"], status["CapEff"], client.uid))
+    if "setuid" in open(client.stunnel.conf).read():
+        fail("the client's configuration switches user (setuid): SETUID should be empty")
+    print("unprivileged: the stunnel client runs as %s from the start (no setuid, no "
+          "capabilities), reading its own 0400 key and making its unix socket" % client.user)
 
 
 def check_rejections(a, pki, other, client_port):
     """Each refused attempt differs from an accepted control in one thing only."""
-    chain = st.egd_connect(client_port, CHAIN_SRC)
+    chain = st.egd_connect(client_port)
     egdtest.egd_read_blocking(chain, 32)
     before = a.egdd.stats()["egd"]["connections"]
     hv1 = pki.leaf("clients", "hv1")
@@ -234,6 +190,9 @@ def check_rejections(a, pki, other, client_port):
         ("valid certificate, name 'intruder' not on the allow-list",
          st.tls_context(pki.ca, pki.leaf("clients", "intruder")),
          ["Subject checks failed", "Rejected by CERT at depth=0: CN=intruder"]),
+        ("a host certificate (serverAuth only) named hv2, on the allow-list",
+         st.tls_context(pki.ca, pki.leaf("hosts", "hv2")),
+         ["unsuitable certificate purpose", "Rejected by CERT at depth=0: CN=hv2"]),
         ("TLS 1.1 (valid certificate)", old, ["unsupported protocol"]),
     ]
     for what, ctx, reasons in cases:
@@ -280,37 +239,83 @@ def check_client_speaks_tls11(ctx, pki):
         server.wait()
 
 
-def check_revocation(a, pki, client_port):
-    """Dropping a name from the allow-list and reloading (SIGHUP) locks that client out
-    while established connections, of any client, stay up."""
+
+def check_client_speaks_tls11(ctx, pki):
+    """The TLS 1.1 client context completes a TLS 1.1 handshake with openssl s_server."""
+    cert, key = pki.leaf("hosts", "entropy1")
+    port = egdtest.free_port()
+    server = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port,
+                               "-cert", cert, "-key", key, "-tls1_1", "-cipher",
+                               "DEFAULT@SECLEVEL=0", "-naccept", "1", "-quiet"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        egdtest.wait_for(lambda: st.listening(port), "openssl s_server")
+        with ctx.wrap_socket(st.egd_connect(port), server_hostname="entropy1") as s:
+            if s.version() != "TLSv1.1":
+                fail("the TLS 1.1 client negotiated %s with openssl s_server" % s.version())
+    finally:
+        server.kill()
+        server.wait()
+
+
+def check_revocation(a, pki, client_sock):
+    """egd-pki revoke + SIGHUP: hv2's new connections are refused, and so is a session
+    it resumed before (after the reload stunnel 5.68 does not resume it: the full
+    handshake checks the new CRL);
+    established connections (hv2's own, as stunnel 5.68 keeps them, and the tunnel's)
+    stay up; other clients connect anew."""
     hv2 = st.tls_context(pki.ca, pki.leaf("clients", "hv2"))
-    chain = st.egd_connect(client_port, CHAIN_SRC)
+    chain = st.egd_connect(client_sock)
     egdtest.egd_read_blocking(chain, 16)
-    raw = st.egd_connect(a.port, CONTROL_SRC)
-    established = hv2.wrap_socket(raw, server_hostname="entropy1")
-    st.assert_in_source(egdtest.egd_read_blocking(established, 16), a.source, "hv2 before reload")
-    a.stunnel.reload(ALLOWED_CLIENTS="hv1")
+    established = hv2.wrap_socket(st.egd_connect(a.port, CONTROL_SRC), server_hostname="entropy1")
+    st.assert_in_source(egdtest.egd_read_blocking(established, 16), a.source, "hv2 before revoke")
+    session = established.session
+    with hv2.wrap_socket(st.egd_connect(a.port, CONTROL_SRC), server_hostname="entropy1",
+                         session=session) as s:
+        egdtest.egd_read_blocking(s, 16)
+        if not s.session_reused:
+            fail("hv2 could not resume its TLS session before the revocation")
+    serial = pkicheck.cert_serial(pki.leaf("clients", "hv2")[0])
+    out = pki.revoke("client", "hv2")
+    if serial not in pkicheck.crl_serials(pki.crl):
+        fail("egd-pki revoke did not put hv2's serial %s on the CRL: %s" % (serial, out))
+    a.stunnel.reload()
+    mark = len(a.stunnel.log_text())
     why = st.refused(lambda: st.tls_egd_read(a.port, hv2, "entropy1", REJECT_SRC))
+    egdtest.wait_for(lambda: "certificate revoked" in a.stunnel.log_text()[mark:],
+                     "stunnel to log 'certificate revoked'")
+
+    def resume():
+        with hv2.wrap_socket(st.egd_connect(a.port, REJECT_SRC), server_hostname="entropy1",
+                             session=session) as s:
+            return egdtest.egd_read_blocking(s, 16)
+    resumed = st.refused(resume)
+    egdtest.wait_for(lambda: a.stunnel.log_text()[mark:].count("certificate revoked") == 2,
+                     "stunnel to log 'certificate revoked' for the resumption too")
     for what, sock in (("hv2's established connection", established), ("the tunnel", chain)):
         st.assert_in_source(egdtest.egd_read_blocking(sock, 16), a.source, what + " after reload")
     established.close()
     chain.close()
-    pid, _ = read_via(client_port, 16)   # hv1 still connects anew
+    pid, _ = read_via(client_sock, 16)   # hv1 connects anew
     if pid != str(a.egdd.proc.pid):
         fail("after the reload a new tunnel connection was not served by A")
-    print("revocation: hv2 dropped from the allow-list + SIGHUP: new hv2 connections refused (%s); "
-          "established ones (hv2's, the tunnel's) still served; hv1 connects anew" % why)
+    if REJECT_SRC in a.egdd.by_address():
+        fail("a revoked connection reached egdd A")
+    print("revocation: egd-pki revoke client hv2 + SIGHUP: new hv2 connections refused (%s; "
+          "stunnel: certificate revoked), resuming its pre-reload session too (%s); established "
+          "ones (hv2's own, the tunnel's) still served; hv1 connects anew" % (why, resumed))
 
 
 def check_proxy_listener(a):
     before = a.egdd.stats()["egd"]
     for what, first in (("no header", b"\x02\x10"), ("malformed header", b"PROXY TCP4 x\r\n\x02\x10")):
-        with st.egd_connect(a.egdd.proxy_port) as s:
+        with a.egdd.proxy_connect() as s:
             s.sendall(first)
             if not egdtest.closed_within(s, 5):
-                fail("egdd's PROXY listener kept a connection with %s open" % what)
-    # The header is trusted as sent: the listener must stay on loopback.
-    with st.egd_connect(a.egdd.proxy_port) as s:
+                fail("egdd's proxy:unix listener kept a connection with %s open" % what)
+    # The header is trusted as sent: only the TLS front end's group may enter the directory.
+    with a.egdd.proxy_connect() as s:
         s.sendall(b"PROXY TCP4 192.0.2.9 127.0.0.1 40000 7776\r\n")
         st.assert_in_source(egdtest.egd_read_blocking(s, 16), a.source, "valid PROXY header")
     after = a.egdd.stats()
@@ -319,10 +324,10 @@ def check_proxy_listener(a):
              % (before["proxy_rejected"], after["egd"]["proxy_rejected"]))
     if "192.0.2.9" not in {c["address"] for c in after["clients_by_address"]}:
         fail("egdd did not take the client address from the PROXY header")
-    with st.egd_connect(a.egdd.port) as s:      # the plain listener still serves local clients
+    with a.egdd.connect(unix=True) as s:      # the plain unix listener still serves local clients
         st.assert_in_source(egdtest.egd_read_blocking(s, 16), a.source, "plain listener")
-    print("PROXY listener: no header and a malformed header closed (proxy_rejected +2); "
-          "a valid header's address is used; the plain listener serves")
+    print("proxy:unix listener: no header and a malformed header closed (proxy_rejected +2); "
+          "a valid header's address is used; the plain unix listener serves")
 
 
 def check_psk(wd, b, pki):
@@ -335,14 +340,14 @@ def check_psk(wd, b, pki):
     with contextlib.ExitStack() as stack:
         stack.enter_context(st.Stunnel(
             wd, "psk-server", "egd-server-psk.conf.in", port, ACCEPT="127.0.0.1:%d" % port,
-            CONNECT="127.0.0.1:%d" % b.egdd.proxy_port, PSK_SECRETS=pki.psk_server))
+            CONNECT=b.egdd.proxy_path, PSK_SECRETS=pki.psk_server))
         clients = {}
         for name, path in (("psk-client", secrets), ("psk-client-wrong", wrong)):
-            cport = egdtest.free_port()
+            sock = os.path.join(wd, name + ".sock")
             stack.enter_context(st.Stunnel(
-                wd, name, "egd-client-psk.conf.in", cport, ACCEPT="127.0.0.1:%d" % cport,
+                wd, name, "egd-client-psk.conf.in", sock, ACCEPT=sock,
                 CONNECT="127.0.0.1:%d" % port, PSK_SECRETS=path, SOURCE_ADDRESS=PSK_SRC))
-            clients[name] = cport
+            clients[name] = sock
         pid, data = read_via(clients["psk-client"], 128)
         if pid != str(b.egdd.proc.pid):
             fail("PSK tunnel answered pid %s, not host B's egdd" % pid)
@@ -357,36 +362,12 @@ def check_psk(wd, b, pki):
             fail("a client with a wrong PSK reached egdd B")
         if PSK_SRC not in b.egdd.by_address():
             fail("egdd B does not see the PSK client's address %s" % PSK_SRC)
-    print("PSK: 128 bytes from B through the PSK tunnel; a wrong key is refused (%s)" % why)
+    print("PSK: 128 bytes from B through the PSK tunnel (unix sockets at both ends); a wrong "
+          "key is refused (%s)" % why)
 
 
-def check_https(wd, a, pki):
-    sys.path.insert(0, os.path.join(st.REPO, "tests", "050-httpd-api"))
-    import httpdtest
-    if not os.path.exists(httpdtest.TRNG_HTTPD):
-        print("SKIP https: %s not built" % httpdtest.TRNG_HTTPD)
-        return
-    import http.client
-    path = os.path.join(wd, "https")
-    os.makedirs(path)
-    cert, key = pki.leaf("hosts", "entropy1")
-    port = egdtest.free_port()
-    with httpdtest.TrngHttpd(path, a.egdd) as httpd, st.Stunnel(
-            path, "https", "https-server.conf.in", port, ACCEPT="127.0.0.1:%d" % port,
-            CONNECT="127.0.0.1:%d" % httpd.port, CERT=cert, KEY=key):
-        ctx = ssl.create_default_context(cafile=pki.ca)
-        conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
-        conn.sock = ctx.wrap_socket(st.egd_connect(port), server_hostname="entropy1")
-        conn.request("GET", "/healthz")
-        r = conn.getresponse()
-        body = r.read()
-        if r.status != 200:
-            fail("GET /healthz over HTTPS: %d %r" % (r.status, body[:200]))
-        print("https: GET /healthz through stunnel -> trng-httpd: 200 (%s)" % conn.sock.version())
-
-
-def check_failover(a, b, client_port):
-    chain = st.egd_connect(client_port, CHAIN_SRC)
+def check_failover(a, b, client_sock):
+    chain = st.egd_connect(client_sock)
     if egdtest.egd_pid(chain) != str(a.egdd.proc.pid):
         fail("with both hosts up the client was not served by A (the first connect line)")
     a.stop()
@@ -394,7 +375,7 @@ def check_failover(a, b, client_port):
         fail("the client's connection through stopped host A stayed open")
     chain.close()
     for i in range(3):
-        pid, data = read_via(client_port, 100)
+        pid, data = read_via(client_sock, 100)
         if pid != str(b.egdd.proc.pid):
             fail("after A stopped, reconnect %d was answered by pid %s, not host B" % (i, pid))
         st.assert_in_source(data, b.source, "after failover")
@@ -403,40 +384,55 @@ def check_failover(a, b, client_port):
     print("failover: A stopped (its client got EOF); 3 reconnects fed by B")
 
 
+def check_host_revocation(b, pki, client):
+    """B's host certificate revoked, the client's CRL copy updated + SIGHUP: the client
+    refuses B, and nothing reaches B's egdd."""
+    pki.revoke("host", "entropy2")
+    client.update_crl()
+    client.stunnel.reload()
+    mark = len(client.stunnel.log_text())
+    before = b.egdd.stats()["egd"]["connections"]
+    why = st.refused(lambda: read_via(client.socket, 16))
+    egdtest.wait_for(lambda: "certificate revoked" in client.stunnel.log_text()[mark:],
+                     "the stunnel client to log 'certificate revoked'")
+    if b.egdd.stats()["egd"]["connections"] != before:
+        fail("a connection reached egdd B after its host certificate was revoked")
+    print("host revocation: entropy2 revoked, the client's CRL updated + SIGHUP: the client "
+          "refuses B (certificate revoked; local client: %s)" % why)
+
+
 def main():
     if not st.STUNNEL:
         print("SKIP: stunnel4 missing (apt-get install stunnel4)")
         sys.exit(st.SKIP)
     if not st.egdd_has_proxy_listener():
-        fail("egdd does not accept a proxy: listener (egdd --check-config)")
+        fail("egdd does not accept a proxy:unix: listener (egdd --check-config)")
     with egdtest.workdir("egdtest-060-") as wd, contextlib.ExitStack() as stack:
         pki = st.Pki(os.path.join(wd, "pki"))
         for name in ("hv1", "hv2", "intruder"):
             pki.client(name)
+        pki.operator("alice")
         other = st.Pki(os.path.join(wd, "other-ca"))
         other_hv1 = other.client("hv1")
         pki.host("entropy1")
+        pki.host("hv2")     # a server certificate under a client's name: refused as a client
         pki.psk("hv1")
-        check_pki(pki)
+        pkicheck.check_pki(pki, os.path.join(wd, "scratch-ca"))
         a = Host(wd, "entropy1", pki, ["hv1", "hv2"], stack)
         b = Host(wd, "entropy2", pki, ["hv1", "hv2"], stack)
-        cert, key = pki.leaf("clients", "hv1")
-        client_port = egdtest.free_port()
-        client = stack.enter_context(st.Stunnel(
-            wd, "stunnel-client", "egd-client.conf.in", client_port,
-            ACCEPT="127.0.0.1:%d" % client_port,
-            CONNECT="127.0.0.1:%d,127.0.0.1:%d" % (a.port, b.port),
-            HOST_NAMES="entropy1,entropy2", CERT=cert, KEY=key, CAFILE=pki.ca,
-            SOURCE_ADDRESS=CHAIN_SRC, SETUID=st.production_user(), SETGID=st.production_user()))
-        check_end_to_end(a, client_port)
+        client = Client(wd, pki, [a, b], stack)
+        check_end_to_end(a, client.socket)
         check_unprivileged(client)
-        check_idle_never_times_out([client, a.stunnel], client_port)
-        check_rejections(a, pki, other_hv1, client_port)
-        check_revocation(a, pki, client_port)
+        timeouts.check_idle_never_times_out([client.stunnel, a.stunnel], client.socket)
+        timeouts.check_handshake_timeout(a, st.tls_context(pki.ca, pki.leaf("clients", "hv1")),
+                                         HANDSHAKE_TIMEOUT, client.socket, CONTROL_SRC)
+        check_rejections(a, pki, other_hv1, client.socket)
+        check_revocation(a, pki, client.socket)
         check_proxy_listener(a)
         check_psk(wd, b, pki)
-        check_https(wd, a, pki)
-        check_failover(a, b, client_port)
+        httpscheck.check_https(wd, pki, stack)
+        check_failover(a, b, client.socket)
+        check_host_revocation(b, pki, client)
 
 
 if __name__ == "__main__":

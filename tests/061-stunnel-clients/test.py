@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The three EGD client kinds of docs/clients.md, fed through the TLS tunnel:
 
-  egdd (file source, PROXY listener) <- stunnel server (egd-server.conf.in)
-    <- stunnel client (egd-client.conf.in, source address 127.0.0.2) on 127.0.0.1:P
-    <- ekeyd-egd-linux | a QEMU guest's virtio-rng (rng-egd) | egd-feed
+  egdd (file source, proxy:unix listener) <- stunnel server (egd-server.conf.in, CRL)
+    <- stunnel client (egd-client.conf.in, source address 127.0.0.2), accepting on a
+       unix socket and, for ekeyd-egd-linux only, on 127.0.0.1:P
+    <- a QEMU guest's virtio-rng (rng-egd, unix chardev) | egd-feed (unix:) over the
+       socket; ekeyd-egd-linux (TCP only) over the port
 
 Each client must receive bytes of egdd's source file (contiguous ranges: raw mode
 serves the file in order) and egdd must count its connections for 127.0.0.2 (the
@@ -11,7 +14,8 @@ PROXY header), proving the bytes came through both stunnels. The client-side
 tooling is reused by importing the other tests' modules (not modified):
 020 (egd-linux and its POLLOUT/RNDADDENTROPY shim), 030 (guest build, console
 parsing), 070 (egd-feed and its RNDADDENTROPY recorder). QEMU runs with the exact
--chardev/-object/-device options docs/clients.md gives.
+-chardev/-object/-device options docs/clients.md gives (the socket's path replaced),
+and the documented libvirt <rng> XML (a unix backend) validates.
 """
 import contextlib
 import importlib.util
@@ -33,6 +37,7 @@ from rndshim import build_shim, has_cap_sys_admin, read_records  # noqa: E402
 CHAIN_SRC = "127.0.0.2"
 SOURCE_SIZE = 512 * 1024
 DOC = os.path.join(TESTS, "..", "docs", "clients.md")
+DOC_SOCKET = "/run/stunnel-egd-client/egd.sock"   # the production path in the document
 EGD_FEED = os.environ.get("EGD_FEED", os.path.join(st.REPO, "build", "feed", "egd-feed"))
 
 
@@ -45,7 +50,8 @@ def load(name, path):
 
 
 class Tunnel:
-    """egdd <- stunnel server <- stunnel client; .port is the local EGD port."""
+    """egdd <- stunnel server <- stunnel client; .socket is the client's unix socket,
+    .port its TCP accept (for ekeyd-egd-linux)."""
 
     def __init__(self, wd, stack):
         pki = st.Pki(os.path.join(wd, "pki"))
@@ -53,19 +59,24 @@ class Tunnel:
         cert, key = pki.client("hv1")
         src = os.path.join(wd, "random.bin")
         self.source = egdtest.write_random_file(src, SOURCE_SIZE)
-        self.egdd = stack.enter_context(st.ProxyEgdd(os.path.join(wd, "egdd"),
-                                                     {"kind": "file", "path": src},
+        egdd_dir = os.path.join(wd, "egdd")
+        self.egdd = stack.enter_context(st.ProxyEgdd(egdd_dir, st.file_source(egdd_dir, src),
                                                      wait_bytes=SOURCE_SIZE // 2))
         server_port = egdtest.free_port()
         stack.enter_context(st.Stunnel(
             wd, "stunnel-server", "egd-server.conf.in", server_port,
-            ACCEPT="127.0.0.1:%d" % server_port, CONNECT="127.0.0.1:%d" % self.egdd.proxy_port,
-            CERT=host_cert, KEY=host_key, CAFILE=pki.ca, ALLOWED_CLIENTS="hv1"))
+            ACCEPT="127.0.0.1:%d" % server_port, CONNECT=self.egdd.proxy_path,
+            CERT=host_cert, KEY=host_key, CAFILE=pki.ca, CRLFILE=pki.crl, ALLOWED_CLIENTS="hv1"))
+        run = os.path.join(wd, "stunnel-egd-client")
+        os.mkdir(run, 0o750)
+        self.socket = os.path.join(run, "egd.sock")
         self.port = egdtest.free_port()
         stack.enter_context(st.Stunnel(
-            wd, "stunnel-client", "egd-client.conf.in", self.port, ACCEPT="127.0.0.1:%d" % self.port,
+            wd, "stunnel-client", "egd-client.conf.in", self.socket,
+            ACCEPT="%s,127.0.0.1:%d" % (self.socket, self.port),
             CONNECT="127.0.0.1:%d" % server_port, HOST_NAMES="entropy1", CERT=cert, KEY=key,
-            CAFILE=pki.ca, SOURCE_ADDRESS=CHAIN_SRC))
+            CAFILE=pki.ca, CRLFILE=pki.crl, SOURCE_ADDRESS=CHAIN_SRC))
+        egdtest.wait_for(lambda: st.listening(self.port), "the stunnel client's TCP accept")
 
     @contextlib.contextmanager
     def through(self, what):
@@ -110,12 +121,12 @@ def check_egd_linux(wd, tunnel):
         fail("RNDADDENTROPY failed: rc %d errno %d" % (bad[0].rc, bad[0].errno))
     if seen["served"] != fed:
         fail("egdd served %d bytes while ekeyd-egd-linux fed %d" % (seen["served"], fed))
-    print("ekeyd-egd-linux: %d bytes through stunnel = source[%d:%d], credited %d bits/byte, "
+    print("ekeyd-egd-linux: %d bytes through the TCP accept = source[%d:%d], credited %d bits/byte, "
           "ioctl %s" % (fed, offset, offset + fed, m.SHANNONS, mode))
 
 
-def documented_qemu_options(port):
-    """The -chardev/-object/-device options of docs/clients.md, with the test's port."""
+def documented_qemu_options(path):
+    """The -chardev/-object/-device options of docs/clients.md, with the test's socket."""
     with open(DOC) as f:
         text = f.read()
     opts = []
@@ -123,9 +134,9 @@ def documented_qemu_options(port):
         m = re.search(r"^\s*%s (%s\S+)" % (flag, re.escape(prefix)), text, re.M)
         if not m:
             fail("docs/clients.md has no '%s %s...' line" % (flag, prefix))
-        opts += [flag, m.group(1).replace("port=7777", "port=%d" % port)]
-    if "port=%d" % port not in opts[1]:
-        fail("the documented -chardev does not name port=7777: %s" % opts[1])
+        opts += [flag, m.group(1).replace("path=" + DOC_SOCKET, "path=" + path)]
+    if "path=%s," % path not in opts[1] + ",":
+        fail("the documented -chardev does not name path=%s: %s" % (DOC_SOCKET, opts[1]))
     return opts
 
 
@@ -135,6 +146,8 @@ def check_documented_libvirt_xml(wd):
         m = re.search(r"```xml\n(<rng model='virtio'>.*?</rng>)\n```", f.read(), re.S)
     if not m:
         fail("docs/clients.md has no <rng model='virtio'> XML block")
+    if "type='unix'" not in m.group(1) or "path='%s'" % DOC_SOCKET not in m.group(1):
+        fail("the documented <rng> backend does not connect to the unix socket %s" % DOC_SOCKET)
     if not shutil.which("virt-xml-validate"):
         print("SKIP libvirt XML: virt-xml-validate missing (apt-get install libvirt-clients)")
         return
@@ -149,12 +162,12 @@ def check_documented_libvirt_xml(wd):
     print("libvirt: the documented <rng> XML validates against libvirt's domain schema")
 
 
-def qemu_command(kernel, initrd, console, port, nbytes):
+def qemu_command(kernel, initrd, console, path, nbytes):
     return ["qemu-system-x86_64", "-nodefaults", "-no-user-config", "-machine", "pc",
             "-accel", "tcg", "-m", "256", "-display", "none", "-no-reboot",
             "-serial", "file:" + console, "-kernel", kernel, "-initrd", initrd,
             "-append", "console=ttyS0 quiet panic=-1 egdtest.bytes=%d" % nbytes] \
-        + documented_qemu_options(port)
+        + documented_qemu_options(path)
 
 
 def check_qemu(wd, tunnel):
@@ -164,7 +177,7 @@ def check_qemu(wd, tunnel):
     kernel, initrd, desc = m.build_guest.build(m.cache_dir())
     console = os.path.join(wd, "console.log")
     with tunnel.through("QEMU rng-egd") as seen:
-        r = subprocess.run(qemu_command(kernel, initrd, console, tunnel.port, m.GUEST_BYTES),
+        r = subprocess.run(qemu_command(kernel, initrd, console, tunnel.socket, m.GUEST_BYTES),
                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
                            timeout=m.BOOT_TIMEOUT)
         if r.returncode != 0:
@@ -179,7 +192,7 @@ def check_qemu(wd, tunnel):
     if seen["served"] < len(data):
         fail("egdd served %d bytes, fewer than the %d the guest read" % (seen["served"], len(data)))
     print("QEMU guest (%s), options from docs/clients.md: /dev/hwrng = virtio_rng, %d bytes = %s, "
-          "via stunnel (%d connection)" % (desc.split(",")[0], len(data), " + ".join(
+          "via the stunnel client's unix socket (%d connection)" % (desc.split(",")[0], len(data), " + ".join(
               "source[%d:%d]" % (o, o + n) for _, o, n in runs), seen["connections"]))
 
 
@@ -193,7 +206,7 @@ def check_egd_feed(wd, tunnel):
     mode = "pass" if has_cap_sys_admin() else "fake"
     log = os.path.join(wd, "egd-feed-shim.log")
     with tunnel.through("egd-feed") as seen:
-        feed = m.Feed(["--connect", "127.0.0.1:%d" % tunnel.port, "--seed-bytes", "64",
+        feed = m.Feed(["--connect", "unix:" + tunnel.socket, "--seed-bytes", "64",
                        "--reseed-bytes", "32", "--interval", "0.2", "--bits-per-byte", "4"],
                       shim, log, mode)
         try:
@@ -205,7 +218,7 @@ def check_egd_feed(wd, tunnel):
     fed = sum(r.size for r in records)
     if seen["served"] != fed:
         fail("egdd served %d bytes while egd-feed fed %d" % (seen["served"], fed))
-    print("egd-feed: %d feeds, %d bytes through stunnel = source[%d:%d], 4 bits/byte credited, "
+    print("egd-feed: %d feeds, %d bytes through the unix socket = source[%d:%d], 4 bits/byte credited, "
           "ioctl %s" % (len(records), fed, offset, offset + fed, mode))
 
 
