@@ -125,7 +125,7 @@ Response JsonResponse(unsigned status, const std::string& message, json extra) {
   extra["message"] = message;
   Response r;
   r.status = status;
-  r.body = extra.dump(-1, ' ', false, json::error_handler_t::replace);  // paths may be any bytes
+  r.SetText(extra.dump(-1, ' ', false, json::error_handler_t::replace));  // paths may be any bytes
   return r;
 }
 
@@ -133,15 +133,22 @@ const char* ReasonPhrase(unsigned status) {
   switch (status) {
     case 200: return "OK";
     case 400: return "Bad Request";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 421: return "Misdirected Request";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
     case 432: return "Not Initialized";
     case 503: return "Service Unavailable";
     case 555: return "TRNG Error";
     default: return "Error";
   }
 }
+
+const char* RoleName(Role role) { return role == Role::kOperator ? "operator" : "public"; }
 
 Action Route(const Request& r, const LimitsConfig& limits, bool pollen_enabled) {
   Target t;
@@ -268,7 +275,7 @@ Response Healthz(const DeviceStatus& s) {
   if (!s.reachable) j["error"] = s.error;
   Response r;
   r.status = ok ? 200 : 503;
-  r.body = j.dump();
+  r.SetText(j.dump());
   return r;
 }
 

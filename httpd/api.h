@@ -2,6 +2,7 @@
 // (with its parameters checked), and turning egdd's answers (device state,
 // control replies, timeouts) into the manual's status codes and JSON bodies:
 //   200 success · 400 bad parameter (extension) · 404 unknown path ·
+//   403/421 refused by the access policy (httpd/access.h) · 429 rate limit ·
 //   409 already in that state · 432 not initialised (standby) ·
 //   503 entropy did not arrive in time (extension) ·
 //   555 device lost, health alarm, egdd unreachable, or init timed out.
@@ -12,21 +13,28 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/secure_memory.h"
 #include "httpd/config.h"
 #include "httpd/random_format.h"
 
 namespace httpd {
 
+// The body may carry entropy (numbers, test data, pollen answers): it lives in
+// locked, dont-dump memory that is wiped when released (common/secure_memory.h).
 struct Response {
   unsigned status = 200;
   std::string content_type = "application/json";
-  std::string body;
+  egd::SecureChars body;
   std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type
+
+  std::string_view text() const { return {body.data(), body.size()}; }
+  void SetText(std::string_view text) { body.assign(text.begin(), text.end()); }
 };
 
 // {"message": message, ...extra}, with the given status.
@@ -36,12 +44,23 @@ Response JsonResponse(unsigned status, const std::string& message,
 // Reason phrases, including the manual's own codes 432 and 555.
 const char* ReasonPhrase(unsigned status);
 
+// Which listener a request came through (httpd/config.h: listen, public_listen).
+enum class Role { kOperator, kPublic };
+const char* RoleName(Role role);  // "operator" | "public"
+
 struct Request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // as received: path and query
   std::string cookie;  // Cookie header
   std::string body;
-  std::string peer;    // remote address, for the parameterless downloadFile
+  std::string client = "?";  // egd::ClientKey of the client: limits and test data owner
+  Role role = Role::kPublic;  // fail closed: the session sets the listener's role
+  unsigned version = 11;     // HTTP/1.1 = 11
+  // Headers the access policy reads (httpd/access.h); nullopt when absent.
+  std::optional<std::string> host;
+  std::optional<std::string> origin;
+  std::optional<std::string> sec_fetch_site;
+  bool repeated_host = false;  // more than one Host header
 };
 
 enum class Op {
@@ -55,7 +74,7 @@ struct Action {
   uint64_t num_bits = 0;  // getRandom, generateTestdata
   uint64_t quantity = 0;  // getRandom
   FileType filetype = FileType::kBin;
-  std::string token;      // downloadFile: ?token= or the trng_file cookie; "" = latest
+  std::string token;      // downloadFile: ?token= or the trng_file cookie; "" = none given
   std::string challenge;  // pollen
   std::string page;       // kPage: embedded file name
   Response error;         // kError: the complete answer (400, 404, 405)

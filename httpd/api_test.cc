@@ -8,12 +8,21 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-Action Get(const std::string& target, const std::string& cookie = "") {
-  Request r{"GET", target, cookie, "", "127.0.0.1"};
-  return Route(r, LimitsConfig{}, true);
+Request Make(const std::string& method, const std::string& target, const std::string& cookie = "",
+             const std::string& body = "") {
+  Request r;
+  r.method = method;
+  r.target = target;
+  r.cookie = cookie;
+  r.body = body;
+  return r;
 }
 
-json Body(const Response& r) { return json::parse(r.body); }
+Action Get(const std::string& target, const std::string& cookie = "") {
+  return Route(Make("GET", target, cookie), LimitsConfig{}, true);
+}
+
+json Body(const Response& r) { return json::parse(r.text()); }
 
 TEST_CASE("the manual's endpoints and their defaults") {
   Action a = Get("/trng/randomNum/getRandom");
@@ -44,9 +53,9 @@ TEST_CASE("defaults stay within limits set below them (found by fuzz/http_route_
   LimitsConfig lim;
   lim.max_testdata_bits = 1000;
   lim.max_total_bits = 64;
-  Request testdata{"GET", "/trng/randomNum/generateTestdata", "", "", "127.0.0.1"};
+  Request testdata = Make("GET", "/trng/randomNum/generateTestdata");
   CHECK(Route(testdata, lim, true).num_bits == 1000);
-  Request random{"GET", "/trng/randomNum/getRandom?numBits=65", "", "", "127.0.0.1"};
+  Request random = Make("GET", "/trng/randomNum/getRandom?numBits=65");
   Action a = Route(random, lim, true);
   REQUIRE(a.op == Op::kError);
   CHECK(Body(a.error)["maximum"] == 64);
@@ -56,6 +65,15 @@ TEST_CASE("downloadFile takes the token from the query, else the cookie") {
   CHECK(Get("/trng/randomNum/downloadFile?token=abc", "trng_file=def").token == "abc");
   CHECK(Get("/trng/randomNum/downloadFile", "x=1; trng_file=def").token == "def");
   CHECK(Get("/trng/randomNum/downloadFile").token.empty());
+}
+
+TEST_CASE("reason phrases include the manual's codes and the refusals") {
+  CHECK(std::string(ReasonPhrase(432)) == "Not Initialized");
+  CHECK(std::string(ReasonPhrase(555)) == "TRNG Error");
+  CHECK(std::string(ReasonPhrase(421)) == "Misdirected Request");
+  CHECK(std::string(ReasonPhrase(429)) == "Too Many Requests");
+  CHECK(std::string(ReasonPhrase(403)) == "Forbidden");
+  CHECK(std::string(RoleName(Role::kPublic)) == "public");
 }
 
 TEST_CASE("bad parameters get 400 naming the parameter and the limit") {
@@ -85,21 +103,21 @@ TEST_CASE("bad parameters get 400 naming the parameter and the limit") {
 TEST_CASE("unknown paths are 404, wrong methods 405") {
   CHECK(Get("/trng/randomNum/nothing").error.status == 404);
   CHECK(Get("/nothing").error.status == 404);
-  Action a = Route(Request{"POST", "/trng/randomNum/init", "", "", ""}, LimitsConfig{}, true);
+  Action a = Route(Make("POST", "/trng/randomNum/init"), LimitsConfig{}, true);
   CHECK(a.error.status == 405);
   CHECK(a.label == "init");
   CHECK(Get("/%ff").error.status == 404);  // invalid UTF-8 in the message is replaced, not thrown
 }
 
 TEST_CASE("pollen: POST / or /pollen with challenge=") {
-  Action a = Route(Request{"POST", "/", "", "challenge=abc123", ""}, LimitsConfig{}, true);
+  Action a = Route(Make("POST", "/", "", "challenge=abc123"), LimitsConfig{}, true);
   CHECK(a.op == Op::kPollen);
   CHECK(a.challenge == "abc123");
   CHECK(Get("/pollen?challenge=x").challenge == "x");
   CHECK(Get("/?challenge=x").op == Op::kPollen);
-  a = Route(Request{"POST", "/pollen", "", "", ""}, LimitsConfig{}, true);
+  a = Route(Make("POST", "/pollen"), LimitsConfig{}, true);
   CHECK(a.error.status == 400);
-  CHECK(Route(Request{"POST", "/", "", "challenge=1", ""}, LimitsConfig{}, false).error.status == 405);
+  CHECK(Route(Make("POST", "/", "", "challenge=1"), LimitsConfig{}, false).error.status == 405);
 }
 
 TEST_CASE("state gate: 432 in standby, 555 when failed, lost or unreachable") {

@@ -2,7 +2,10 @@
 
 #include <sodium.h>
 
+#include <cmath>
+
 #include "common/log.h"
+#include "httpd/access.h"
 #include "httpd/embedded.h"
 #include "httpd/pollen.h"
 #include "httpd/random_format.h"
@@ -15,10 +18,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kInitPoll = std::chrono::milliseconds(100);
-
-void Wipe(egd::SecureBytes& v) {
-  if (!v.empty()) sodium_memzero(v.data(), v.size());
-}
 
 Response NoStore(Response r) {
   r.headers.emplace_back("Cache-Control", "no-store");
@@ -33,7 +32,10 @@ App::App(asio::io_context& io, const Config& config)
       egd_(io, config.egdd.egd, config.egdd.connections),
       control_(io, config.egdd.control, config.egdd.control_timeout),
       status_(control_, config.egdd.status_max_age),
-      store_(config.files) {}
+      store_(config.files),
+      expiry_(io) {
+  clients_.Configure(config.limits.client_rate_limit, config.limits.client_burst);
+}
 
 egd::Status App::Start() {
   if (sodium_init() < 0) return egd::Status::Error("libsodium failed to initialise");
@@ -47,15 +49,29 @@ void App::Reconfigure(const Config& config) {
   control_.set_timeout(config.egdd.control_timeout);
   status_.set_max_age(config.egdd.status_max_age);
   store_.SetRetention(config.files.max_files, config.files.max_age);
+  clients_.Configure(config.limits.client_rate_limit, config.limits.client_burst);
+  ScheduleExpiry();
 }
 
 void App::Stop() {
   stopped_ = true;
   for (const auto& t : timers_) t->cancel();
   timers_.clear();
+  expiry_.cancel();
   egd_.Stop();
   control_.Stop();
 }
+
+bool App::OpenClient(const std::string& client) {
+  if (clients_.Connections(client) >= config_.http.PerAddressLimit()) {
+    metrics_.ConnectionRefused("per_address");
+    return false;
+  }
+  clients_.Connect(client, Clock::now());
+  return true;
+}
+
+void App::CloseClient(const std::string& client) { clients_.Disconnect(client, Clock::now()); }
 
 void App::Handle(const Request& request, Reply reply) {
   Action action = Route(request, config_.limits, config_.pollen.enabled);
@@ -65,6 +81,12 @@ void App::Handle(const Request& request, Reply reply) {
     reply(std::move(r));
   };
   if (stopped_) return counted(JsonResponse(503, "trng-httpd is stopping"));
+  if (std::optional<Refusal> no = CheckAccess(request, action, config_.http.allowed_hosts)) {
+    metrics_.RequestRefused(no->reason);
+    egd::Log(egd::LogLevel::kInfo, "refused ", label, " from ", request.client, " (",
+             RoleName(request.role), "): ", no->reason, " ", no->response.status);
+    return counted(std::move(no->response));
+  }
   Dispatch(action, request, std::move(counted));
 }
 
@@ -73,10 +95,14 @@ void App::Dispatch(const Action& a, const Request& request, Reply reply) {
     case Op::kInit:
     case Op::kShutdown:
     case Op::kRestart: return Control(a, std::move(reply));
-    case Op::kGetRandom: return GetRandom(a, std::move(reply));
-    case Op::kGenerateTestdata: return GenerateTestdata(a, request.peer, std::move(reply));
-    case Op::kDownloadFile: return reply(store_.Download(a.token, request.peer));
-    case Op::kPollen: return Pollen(a, std::move(reply));
+    case Op::kGetRandom: return GetRandom(a, request.client, std::move(reply));
+    case Op::kGenerateTestdata: return GenerateTestdata(a, request.client, std::move(reply));
+    case Op::kDownloadFile: {
+      Response r = store_.Download(a.token, request.client);
+      ScheduleExpiry();
+      return reply(NoStore(std::move(r)));
+    }
+    case Op::kPollen: return Pollen(a, request.client, std::move(reply));
     case Op::kPage: return reply(Page(a));
     case Op::kError: return reply(a.error);
     case Op::kHealthz: return WithStatus(Healthz, std::move(reply));
@@ -84,19 +110,25 @@ void App::Dispatch(const Action& a, const Request& request, Reply reply) {
       return WithStatus([this](const DeviceStatus& s) {
         Response r;
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        r.body = metrics_.Render(s);
+        r.SetText(metrics_.Render(s));
         return r;
       }, std::move(reply));
     case Op::kStatus:
-      return WithStatus([](const DeviceStatus& s) {
-        Response r;
-        nlohmann::json j = {{"egdd_reachable", s.reachable}, {"state", s.state}};
-        if (s.reachable) j["egdd"] = s.raw;
-        else j["error"] = s.error;
-        r.body = j.dump();
-        return NoStore(r);
+      return WithStatus([this, role = request.role](const DeviceStatus& s) {
+        return Status(s, role);
       }, std::move(reply));
   }
+}
+
+// The page's System tab reads "role" to say whether control is possible here.
+Response App::Status(const DeviceStatus& s, Role role) const {
+  Response r;
+  nlohmann::json j = {{"egdd_reachable", s.reachable}, {"state", s.state},
+                      {"role", RoleName(role)}};
+  if (s.reachable) j["egdd"] = s.raw;
+  else j["error"] = s.error;
+  r.SetText(j.dump());
+  return NoStore(r);
 }
 
 // Monitoring asks egdd every time (no cached state in /metrics or /healthz).
@@ -106,48 +138,74 @@ void App::WithStatus(std::function<Response(const DeviceStatus&)> make, Reply re
   });
 }
 
-// Checks egdd's state, reads `bytes` random bytes and answers use(bytes); on
-// a timeout the state is asked again to pick the right error.
-void App::WithRandom(uint64_t bytes, Reply reply, Use use) {
-  status_.Get([this, bytes, reply = std::move(reply), use = std::move(use)](const DeviceStatus& s) {
+// 429 when `client` may not take `bytes` now; else spends them.
+std::optional<Response> App::RateLimit(const std::string& client, uint64_t bytes) {
+  auto now = Clock::now();
+  if (clients_.Allowance(client, now) >= bytes) {
+    clients_.Served(client, bytes);
+    return std::nullopt;
+  }
+  metrics_.RequestRefused("rate_limit");
+  double wait = std::chrono::duration<double>(clients_.WaitFor(client, bytes, now)).count();
+  uint64_t seconds = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(wait)));
+  const LimitsConfig& lim = config_.limits;
+  Response r = JsonResponse(
+      429,
+      "rate limit: each client may take " + std::to_string(lim.client_rate_limit) +
+          " random bytes per second (bursts up to " + std::to_string(lim.client_burst) +
+          "); this request needs " + std::to_string(bytes) + ": retry in " +
+          std::to_string(seconds) + " s",
+      {{"bytes_wanted", bytes}, {"retry_after_s", seconds}});
+  r.headers.emplace_back("Retry-After", std::to_string(seconds));
+  return r;
+}
+
+// Checks egdd's state and the client's rate limit, reads `bytes` random bytes
+// and answers use(bytes); on a timeout the state is asked again to pick the
+// right error.
+void App::WithRandom(const std::string& client, uint64_t bytes, Reply reply, Use use) {
+  status_.Get([this, client, bytes, reply = std::move(reply),
+               use = std::move(use)](const DeviceStatus& s) {
     if (std::optional<Response> gate = RandomGate(s)) return reply(*gate);
+    if (std::optional<Response> limited = RateLimit(client, bytes)) return reply(*limited);
     auto timeout = config_.egdd.random_timeout;
     egd_.Read(bytes, timeout, [this, bytes, timeout, reply, use](egd::EgdClient::Result r) {
       if (r.ok) {
         metrics_.AddRandomBytes(bytes);
         Response response = use(r.bytes);
-        Wipe(r.bytes);
+        egd::WipeContents(r.bytes);
         return reply(NoStore(std::move(response)));
       }
       if (!r.timed_out) {
         egd::Log(egd::LogLevel::kWarning, "EGD read failed: ", r.error);
         return reply(EgdFailure(r.error));
       }
-      status_.Refresh([reply, r, bytes, timeout](const DeviceStatus& now) {
-        reply(RandomTimeout(now, r.received, bytes, timeout));
+      status_.Refresh([reply, received = r.received, bytes, timeout](const DeviceStatus& now) {
+        reply(RandomTimeout(now, received, bytes, timeout));
       });
     });
   });
 }
 
-void App::GetRandom(const Action& a, Reply reply) {
+void App::GetRandom(const Action& a, const std::string& client, Reply reply) {
   uint64_t bits = a.num_bits, quantity = a.quantity;
-  WithRandom(BytesForBits(bits * quantity), std::move(reply),
+  WithRandom(client, BytesForBits(bits * quantity), std::move(reply),
              [bits, quantity](egd::SecureBytes& bytes) {
                Response r;
-               r.body = NumbersJson(FormatNumbers(bytes, bits, quantity));
+               r.body = NumbersJson(bytes, bits, quantity);
                return r;
              });
 }
 
-void App::GenerateTestdata(const Action& a, const std::string& peer, Reply reply) {
+void App::GenerateTestdata(const Action& a, const std::string& client, Reply reply) {
   uint64_t bits = a.num_bits;
   FileType type = a.filetype;
-  WithRandom(BytesForBits(bits), std::move(reply), [this, bits, type, peer](egd::SecureBytes& bytes) {
-    std::string content = TestdataContent(bytes, bits, type);
+  WithRandom(client, BytesForBits(bits), std::move(reply),
+             [this, bits, type, client](egd::SecureBytes& bytes) {
+    egd::SecureChars content = TestdataContent(bytes, bits, type);
     std::string token;
-    egd::Status st = store_.Write(content, bits, type, peer, &token);
-    sodium_memzero(content.data(), content.size());
+    egd::Status st = store_.Write(content, bits, type, client, &token);
+    ScheduleExpiry();
     if (!st.ok()) {
       egd::Log(egd::LogLevel::kError, "test data file: ", st.message());
       return JsonResponse(555, "cannot write the test data file: " + st.message());
@@ -158,6 +216,7 @@ void App::GenerateTestdata(const Action& a, const std::string& peer, Reply reply
                                {"numBits", bits},
                                {"filetype", ext},
                                {"bytes", type == FileType::kBin ? BytesForBits(bits) : bits + 1},
+                               {"expires_in_s", config_.files.max_age.count()},
                                {"download", std::string(kApiPrefix) + "downloadFile?token=" + token}});
     r.headers.emplace_back("Set-Cookie", std::string(kTokenCookie) + "=" + token +
                                              "; Path=/trng/randomNum; HttpOnly; SameSite=Strict");
@@ -165,13 +224,25 @@ void App::GenerateTestdata(const Action& a, const std::string& peer, Reply reply
   });
 }
 
-void App::Pollen(const Action& a, Reply reply) {
+void App::Pollen(const Action& a, const std::string& client, Reply reply) {
   std::string challenge = a.challenge;
-  WithRandom(config_.pollen.bytes, std::move(reply), [challenge](egd::SecureBytes& bytes) {
+  WithRandom(client, config_.pollen.bytes, std::move(reply), [challenge](egd::SecureBytes& bytes) {
     Response r;
     r.content_type = "text/plain; charset=utf-8";
     r.body = PollenAnswer(challenge, bytes);
     return r;
+  });
+}
+
+// Keeps one timer at the next test data file's expiry.
+void App::ScheduleExpiry() {
+  if (stopped_) return;
+  std::optional<Clock::time_point> next = store_.Expire(Clock::now());
+  expiry_.cancel();
+  if (!next) return;
+  expiry_.expires_at(*next);
+  expiry_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) ScheduleExpiry();
   });
 }
 
@@ -209,10 +280,11 @@ Response App::Page(const Action& a) const {
   if (!f) return JsonResponse(404, "not found: /" + a.page);
   Response r;
   r.content_type = std::string(f->content_type);
-  r.body = std::string(f->data);
+  r.SetText(f->data);
   r.headers.emplace_back("Cache-Control", "no-cache");
   r.headers.emplace_back("Content-Security-Policy",
                          "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
   return r;
 }
 

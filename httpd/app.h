@@ -1,9 +1,16 @@
 // App: what trng-httpd does with a request, independent of HTTP framing. It
-// routes the request (api.h), asks egdd for state and random bytes, and hands
-// a Response to the caller's callback, possibly much later (reads wait for
+// routes the request (api.h), applies the access policy (access.h) and the
+// per-client rate limit, asks egdd for state and random bytes, and hands a
+// Response to the caller's callback, possibly much later (reads wait for
 // entropy; init waits for egdd's startup test). Nothing here blocks: reads,
 // control exchanges and waits are asynchronous on the one io_context; only the
 // small test data files are written with ordinary blocking calls.
+//
+// Clients are counted per egd::ClientKey (the HTTP session resolves it): the
+// connections of one key are capped (OpenClient), and getRandom,
+// generateTestdata and pollen draw from one token bucket per key
+// ([limits] client_rate_limit, client_burst): beyond it, 429 with Retry-After.
+// Tokens are spent when the read is sent to egdd (after the state check).
 //
 // Lifetime: create, Start(), use and destroy on the io_context's thread. After
 // Stop() no new work starts and pending callbacks may never run (the HTTP
@@ -12,12 +19,15 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
+#include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "common/client_table.h"
 #include "common/egd_client.h"
 #include "common/status.h"
 #include "httpd/api.h"
@@ -38,6 +48,10 @@ class App {
 
   void Handle(const Request& request, Reply reply);
   Metrics& metrics() { return metrics_; }
+  // A connection of `client` opens: false (counted, logged by the caller) when
+  // the key already has max_clients_per_address; else CloseClient must follow.
+  bool OpenClient(const std::string& client);
+  void CloseClient(const std::string& client);
   // Applies a reloaded configuration (httpd/reload.h: restart-only settings
   // already kept as running) to requests from now on.
   void Reconfigure(const Config& config);
@@ -46,10 +60,13 @@ class App {
   using Use = std::function<Response(egd::SecureBytes& bytes)>;
 
   void Dispatch(const Action& action, const Request& request, Reply reply);
-  void WithRandom(uint64_t bytes, Reply reply, Use use);
-  void GetRandom(const Action& action, Reply reply);
-  void GenerateTestdata(const Action& action, const std::string& peer, Reply reply);
-  void Pollen(const Action& action, Reply reply);
+  void WithRandom(const std::string& client, uint64_t bytes, Reply reply, Use use);
+  std::optional<Response> RateLimit(const std::string& client, uint64_t bytes);
+  void GetRandom(const Action& action, const std::string& client, Reply reply);
+  void GenerateTestdata(const Action& action, const std::string& client, Reply reply);
+  void Pollen(const Action& action, const std::string& client, Reply reply);
+  Response Status(const DeviceStatus& status, Role role) const;
+  void ScheduleExpiry();
   void Control(const Action& action, Reply reply);
   void WaitRunning(Op op, std::chrono::steady_clock::time_point deadline, Reply reply);
   void WithStatus(std::function<Response(const DeviceStatus&)> make, Reply reply);
@@ -57,11 +74,15 @@ class App {
 
   boost::asio::io_context& io_;
   Config config_;
-  Metrics metrics_;  // first: destroyed last, after whatever holds HTTP sessions
+  // Destroyed after the members below, whose pending callbacks may hold the
+  // last reference to an HTTP session (whose destructor uses these two).
+  Metrics metrics_;
+  egd::ClientTable clients_;
   egd::EgdClient egd_;
   ControlChannel control_;
   StatusCache status_;
   TestdataStore store_;
+  boost::asio::steady_timer expiry_;  // deletes expired test data files
   std::set<std::shared_ptr<boost::asio::steady_timer>> timers_;
   bool stopped_ = false;
 };

@@ -1,13 +1,17 @@
 // Loading trng-httpd's TOML configuration: the table of known keys, each with a
 // setter that checks type and range and writes one Config field, run by the
-// shared loader in common/toml_config.h; the first error stops loading.
+// shared loader in common/toml_config.h; the first error stops loading. Rules
+// across keys run afterwards (Check).
 #include "httpd/config.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <set>
 #include <vector>
 
 #include "common/net_address.h"
 #include "common/toml_config.h"
+#include "httpd/host.h"
 
 namespace httpd {
 namespace {
@@ -18,6 +22,7 @@ namespace toml_config = egd::toml_config;
 using std::chrono::milliseconds;
 
 constexpr int64_t kDay = 86400;
+constexpr int64_t kGiB = int64_t{1} << 30;
 
 bool SetAbsolutePath(Field& f, size_t max_len, std::string* out) {
   return f.Parsed(out, [max_len](const std::string& text, std::string* path) {
@@ -36,45 +41,168 @@ bool SetAddress(Field& f, bool allow_unix, Address* out) {
   });
 }
 
+// A string, or an array of strings, each passed to `each`.
+bool StringOrArray(Field& f, const std::function<Status(const std::string&)>& each) {
+  std::string one;
+  if (f.String(&one)) {
+    Status st = each(one);
+    return st.ok() || f.Fail(st.message());
+  }
+  if (f.error().find("NUL byte") != std::string::npos) return false;
+  if (f.StringArray(each)) return true;
+  constexpr std::string_view kNotArray = ": expected an array, got ";
+  size_t at = f.error().find(kNotArray);
+  if (at == std::string::npos) return false;  // an element's error
+  return f.Fail("expected a string or an array of strings, got " +
+                f.error().substr(at + kNotArray.size()));
+}
+
+std::string AddressKey(const ListenAddress& a) {
+  return a.is_unix ? "unix:" + a.path : a.host + "\n" + std::to_string(a.port);
+}
+
+bool SetListen(Field& f, bool allow_empty, std::vector<ListenAddress>* out) {
+  std::vector<ListenAddress> list;
+  std::set<std::string> seen;
+  bool ok = StringOrArray(f, [&](const std::string& text) {
+    ListenAddress address;
+    if (Status st = egd::ParseListenAddress(text, &address); !st.ok()) return st;
+    if (!seen.insert(AddressKey(address)).second) {
+      return Status::Error("'" + address.text + "' is listed twice");
+    }
+    list.push_back(std::move(address));
+    return Status::Ok();
+  });
+  if (!ok) return false;
+  if (list.empty() && !allow_empty) return f.Fail("must list at least one address");
+  *out = std::move(list);
+  return true;
+}
+
+bool SetTrustedPeers(Field& f, Config& c) {
+  std::vector<egd::IpPrefix> list;
+  if (!f.StringArray([&](const std::string& text) {
+        egd::IpPrefix prefix;
+        if (Status st = egd::ParseIpPrefix(text, &prefix); !st.ok()) return st;
+        list.push_back(std::move(prefix));
+        return Status::Ok();
+      })) {
+    return false;
+  }
+  c.http.proxy_trusted_peers = std::move(list);
+  return true;
+}
+
+bool SetAllowedHosts(Field& f, Config& c) {
+  std::vector<std::string> list;
+  if (!f.StringArray([&](const std::string& text) {
+        bool bare_v6 = !text.starts_with("[") && text.find(':') != text.rfind(':');
+        std::optional<HostPort> h = ParseHost(bare_v6 ? "[" + text + "]" : text);
+        if (!h || h->port) {
+          return Status::Error("'" + text + "' is not a host name or address (without a port)");
+        }
+        list.push_back(h->name);
+        return Status::Ok();
+      })) {
+    return false;
+  }
+  c.http.allowed_hosts = std::move(list);
+  return true;
+}
+
+// Cross-key rules: every listener address once; a TCP proxy listener needs
+// trusted peers; a rate limit needs a bucket that holds the largest request.
+std::string Check(const Config& c, const toml_config::KeyLines& lines, uint32_t* line) {
+  std::set<std::string> operator_keys;
+  for (const ListenAddress& a : c.http.listen) operator_keys.insert(AddressKey(a));
+  for (const ListenAddress& a : c.http.public_listen) {
+    if (operator_keys.count(AddressKey(a))) {
+      *line = toml_config::FirstLine(lines, {"http.public_listen"});
+      return "http.public_listen: '" + a.text + "' is also in http.listen (one role per listener)";
+    }
+  }
+  for (const auto* list : {&c.http.listen, &c.http.public_listen}) {
+    for (const ListenAddress& a : *list) {
+      if (!a.proxy || a.is_unix || !c.http.proxy_trusted_peers.empty()) continue;
+      const char* key = list == &c.http.listen ? "http.listen" : "http.public_listen";
+      *line = toml_config::FirstLine(lines, {key});
+      return std::string(key) + ": '" + a.text + "' takes PROXY headers over TCP: list the TLS "
+             "front end's address in http.proxy_trusted_peers (else any peer could claim any "
+             "client address)";
+    }
+  }
+  uint64_t largest = LargestRequestBytes(c);
+  if (c.limits.client_rate_limit > 0 && c.limits.client_burst < largest) {
+    *line = toml_config::FirstLine(lines, {"limits.client_burst", "limits.client_rate_limit"});
+    return "limits.client_burst: " + std::to_string(c.limits.client_burst) +
+           " is below the largest single request (" + std::to_string(largest) +
+           " random bytes); raise it or lower limits.max_total_bits, max_testdata_bits or "
+           "pollen.bytes";
+  }
+  return "";
+}
+
+std::vector<toml_config::Key<Config>> HttpKeys() {
+  return {
+      {"listen", [](Field& f, Config& c) { return SetListen(f, false, &c.http.listen); }},
+      {"public_listen",
+       [](Field& f, Config& c) { return SetListen(f, true, &c.http.public_listen); }},
+      {"proxy_trusted_peers", SetTrustedPeers},
+      {"allowed_hosts", SetAllowedHosts},
+      {"max_clients", [](Field& f, Config& c) { return f.Int(1, 100000, &c.http.max_clients); }},
+      {"max_clients_per_address",
+       [](Field& f, Config& c) { return f.Int(0, 100000, &c.http.max_clients_per_address); }},
+      {"ipv4_prefix",
+       [](Field& f, Config& c) { return f.Int(8, 32, &c.http.client_key.ipv4_prefix); }},
+      {"ipv6_prefix",
+       [](Field& f, Config& c) { return f.Int(16, 128, &c.http.client_key.ipv6_prefix); }},
+      {"header_limit_bytes",
+       [](Field& f, Config& c) { return f.Int(1024, 1 << 20, &c.http.header_limit); }},
+      {"body_limit_bytes", [](Field& f, Config& c) { return f.Int(0, 1 << 20, &c.http.body_limit); }},
+      {"idle_timeout_ms",
+       [](Field& f, Config& c) { return f.Duration(100, 3600000, &c.http.idle_timeout); }},
+      {"request_timeout_ms",
+       [](Field& f, Config& c) { return f.Duration(100, 3600000, &c.http.request_timeout); }},
+      {"write_timeout_ms",
+       [](Field& f, Config& c) { return f.Duration(100, 3600000, &c.http.write_timeout); }}};
+}
+
+std::vector<toml_config::Key<Config>> EgddKeys() {
+  return {
+      {"egd", [](Field& f, Config& c) { return SetAddress(f, true, &c.egdd.egd); }},
+      {"control",
+       [](Field& f, Config& c) { return SetAbsolutePath(f, egd::kSunPathMax, &c.egdd.control); }},
+      {"connections", [](Field& f, Config& c) { return f.Int(1, 64, &c.egdd.connections); }},
+      {"random_timeout_ms",
+       [](Field& f, Config& c) { return f.Duration(10, 3600000, &c.egdd.random_timeout); }},
+      {"init_timeout_ms",
+       [](Field& f, Config& c) { return f.Duration(10, 3600000, &c.egdd.init_timeout); }},
+      {"control_timeout_ms",
+       [](Field& f, Config& c) { return f.Duration(10, 600000, &c.egdd.control_timeout); }},
+      {"status_max_age_ms",
+       [](Field& f, Config& c) { return f.Duration(0, 60000, &c.egdd.status_max_age); }}};
+}
+
+std::vector<toml_config::Key<Config>> LimitsKeys() {
+  return {
+      {"max_num_bits", [](Field& f, Config& c) { return f.Int(1, 1 << 24, &c.limits.max_num_bits); }},
+      {"max_quantity", [](Field& f, Config& c) { return f.Int(1, 1 << 24, &c.limits.max_quantity); }},
+      {"max_total_bits",
+       [](Field& f, Config& c) { return f.Int(1, 1 << 27, &c.limits.max_total_bits); }},
+      {"max_testdata_bits",
+       [](Field& f, Config& c) { return f.Int(1, 1 << 28, &c.limits.max_testdata_bits); }},
+      {"client_rate_limit",
+       [](Field& f, Config& c) { return f.Int(0, kGiB, &c.limits.client_rate_limit); }},
+      {"client_burst", [](Field& f, Config& c) { return f.Int(1, kGiB, &c.limits.client_burst); }}};
+}
+
 const toml_config::Schema<Config>& TheSchema() {
   static const toml_config::Schema<Config> schema(
       {.detailed_dates = false, .nested_table_names = false},
       {
-      {"http",
-       {{"listen", [](Field& f, Config& c) { return SetAddress(f, false, &c.http.listen); }},
-        {"max_clients", [](Field& f, Config& c) { return f.Int(1, 100000, &c.http.max_clients); }},
-        {"header_limit_bytes",
-         [](Field& f, Config& c) { return f.Int(1024, 1 << 20, &c.http.header_limit); }},
-        {"body_limit_bytes",
-         [](Field& f, Config& c) { return f.Int(0, 1 << 20, &c.http.body_limit); }},
-        {"idle_timeout_ms",
-         [](Field& f, Config& c) { return f.Duration(100, 3600000, &c.http.idle_timeout); }},
-        {"request_timeout_ms",
-         [](Field& f, Config& c) { return f.Duration(100, 3600000, &c.http.request_timeout); }},
-        {"write_timeout_ms",
-         [](Field& f, Config& c) { return f.Duration(100, 3600000, &c.http.write_timeout); }}}},
-      {"egdd",
-       {{"egd", [](Field& f, Config& c) { return SetAddress(f, true, &c.egdd.egd); }},
-        {"control",
-         [](Field& f, Config& c) { return SetAbsolutePath(f, egd::kSunPathMax, &c.egdd.control); }},
-        {"connections", [](Field& f, Config& c) { return f.Int(1, 64, &c.egdd.connections); }},
-        {"random_timeout_ms",
-         [](Field& f, Config& c) { return f.Duration(10, 3600000, &c.egdd.random_timeout); }},
-        {"init_timeout_ms",
-         [](Field& f, Config& c) { return f.Duration(10, 3600000, &c.egdd.init_timeout); }},
-        {"control_timeout_ms",
-         [](Field& f, Config& c) { return f.Duration(10, 600000, &c.egdd.control_timeout); }},
-        {"status_max_age_ms",
-         [](Field& f, Config& c) { return f.Duration(0, 60000, &c.egdd.status_max_age); }}}},
-      {"limits",
-       {{"max_num_bits",
-         [](Field& f, Config& c) { return f.Int(1, 1 << 24, &c.limits.max_num_bits); }},
-        {"max_quantity",
-         [](Field& f, Config& c) { return f.Int(1, 1 << 24, &c.limits.max_quantity); }},
-        {"max_total_bits",
-         [](Field& f, Config& c) { return f.Int(1, 1 << 27, &c.limits.max_total_bits); }},
-        {"max_testdata_bits",
-         [](Field& f, Config& c) { return f.Int(1, 1 << 28, &c.limits.max_testdata_bits); }}}},
+      {"http", HttpKeys()},
+      {"egdd", EgddKeys()},
+      {"limits", LimitsKeys()},
       {"files",
        {{"dir", [](Field& f, Config& c) { return SetAbsolutePath(f, 4096, &c.files.dir); }},
         {"max_files", [](Field& f, Config& c) { return f.Int(1, 100000, &c.files.max_files); }},
@@ -86,15 +214,29 @@ const toml_config::Schema<Config>& TheSchema() {
        {{"level", [](Field& f, Config& c) {
           return f.OneOf({"error", "warning", "notice", "info", "debug"}, &c.log.level);
         }}}},
-      });
+      },
+      Check);
   return schema;
 }
 
 }  // namespace
 
+size_t HttpConfig::PerAddressLimit() const {
+  if (max_clients_per_address > 0) return max_clients_per_address;
+  return std::max<size_t>(1, max_clients / 4);
+}
+
+uint64_t LargestRequestBytes(const Config& c) {
+  auto bytes = [](uint64_t bits) { return (bits + 7) / 8; };
+  return std::max({bytes(c.limits.max_total_bits), bytes(c.limits.max_testdata_bits),
+                   static_cast<uint64_t>(c.pollen.bytes)});
+}
+
 Config::Config() {
-  egd::ParseNetAddress("127.0.0.1:8000", false, &http.listen);
-  egd::ParseNetAddress("127.0.0.1:8888", true, &egdd.egd);
+  ListenAddress listen;
+  egd::ParseListenAddress("127.0.0.1:8000", &listen);
+  http.listen.push_back(std::move(listen));
+  egd::ParseNetAddress("unix:/run/egdd/egd.sock", true, &egdd.egd);
 }
 
 Status ParseConfig(std::string_view text, const std::string& name, Config* out) {

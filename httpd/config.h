@@ -1,7 +1,9 @@
 // trng-httpd's configuration: one Config struct with defaults, loaded from TOML
 // by LoadConfig. Every field has a matching, commented key in
 // httpd/trng-httpd.example.toml. Loading never throws: errors come back as
-// "file:line: section.key: message" (the line of the offending key).
+// "file:line: section.key: message" (the line of the offending key); rules
+// across keys (a TCP proxy listener needs trusted peers, client_burst must hold
+// the largest request) are checked after all keys are read.
 #pragma once
 
 #include <chrono>
@@ -9,27 +11,41 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/client_address.h"
+#include "common/listen_address.h"
 #include "common/net_address.h"
 #include "common/status.h"
 
 namespace httpd {
 
-// "HOST:PORT" (numeric IPv4, or [IPv6]:PORT) or, where allowed, "unix:/path".
+// "HOST:PORT" (numeric IPv4, or [IPv6]:PORT) or "unix:/path".
 using Address = egd::NetAddress;
+using ListenAddress = egd::ListenAddress;
 
 struct HttpConfig {
-  Address listen;                 // default 127.0.0.1:8000 (loopback only)
+  // OPERATOR role: the manual's whole API, control (init/shutdown/restart) included.
+  std::vector<ListenAddress> listen;         // default ["127.0.0.1:8000"]
+  // PUBLIC role: everything but control, which answers 403.
+  std::vector<ListenAddress> public_listen;  // default []
+  std::vector<egd::IpPrefix> proxy_trusted_peers;  // who may send PROXY headers to proxy:HOST:PORT
+  std::vector<std::string> allowed_hosts;    // Host header names besides loopback (lowercase)
   size_t max_clients = 512;       // open HTTP connections; more are closed at once
+  size_t max_clients_per_address = 0;  // per client key; 0 = max_clients / 4, at least 1
+  egd::ClientKeyPolicy client_key;      // ipv4_prefix / ipv6_prefix of a client key
   size_t header_limit = 8192;     // bytes of request line + headers
   size_t body_limit = 16384;      // bytes of request body (pollen challenges are ~140)
   std::chrono::milliseconds idle_timeout{30000};     // keep-alive wait for the next request's headers
-  std::chrono::milliseconds request_timeout{10000};  // a request body must arrive within this
+  std::chrono::milliseconds request_timeout{10000};  // a PROXY header or a request body must arrive within this
   std::chrono::milliseconds write_timeout{30000};    // a response must be taken within this
+
+  // max_clients_per_address with 0 resolved.
+  size_t PerAddressLimit() const;
 };
 
 struct EgddConfig {
-  Address egd;                                    // egdd's EGD listener, TCP or unix
+  Address egd;                                    // egdd's EGD listener, unix or TCP
   std::string control = "/run/egdd/control.sock"; // egdd's control socket
   size_t connections = 4;                         // EGD connections; a request uses one
   std::chrono::milliseconds random_timeout{30000};   // wait for entropy, then 503
@@ -43,12 +59,14 @@ struct LimitsConfig {
   uint64_t max_quantity = 10000;          // getRandom quantity
   uint64_t max_total_bits = 1048576;      // getRandom numBits * quantity
   uint64_t max_testdata_bits = 8388608;   // generateTestdata numBits (1 MiB .bin)
+  uint64_t client_rate_limit = 0;         // random bytes/s per client key; 0 = unlimited
+  uint64_t client_burst = 1048576;        // token bucket size; must hold the largest request
 };
 
 struct FilesConfig {
-  std::string dir = "/run/trng-httpd";   // generated test data; tmpfs keeps it off disk
+  std::string dir = "/run/trng-httpd/files";  // generated test data; tmpfs keeps it off disk
   size_t max_files = 32;                 // oldest files are deleted beyond this
-  std::chrono::seconds max_age{3600};    // files older than this are deleted
+  std::chrono::seconds max_age{600};     // files older than this are deleted (a timer)
 };
 
 struct PollenConfig {
@@ -71,6 +89,10 @@ struct Config {
 
   Config();  // fills the default addresses
 };
+
+// The most random bytes one request can take (getRandom, generateTestdata or
+// pollen at their limits): client_burst must hold it when a rate is set.
+uint64_t LargestRequestBytes(const Config& config);
 
 // Loads and validates `path`. Unknown tables or keys, wrong types and
 // out-of-range values are errors. On error *out is untouched.

@@ -11,37 +11,69 @@ std::string Error(const std::string& text) {
   return st.ok() ? "" : st.message();
 }
 
-TEST_CASE("defaults: loopback, egdd on 127.0.0.1:8888, files on tmpfs") {
+Config Parse(const std::string& text) {
   Config c;
-  REQUIRE(ParseConfig("", "t.toml", &c).ok());
-  CHECK(c.http.listen.text == "127.0.0.1:8000");
-  CHECK(c.http.listen.port == 8000);
-  CHECK(c.egdd.egd.host == "127.0.0.1");
-  CHECK(c.egdd.egd.port == 8888);
+  egd::Status st = ParseConfig(text, "t.toml", &c);
+  INFO(st.message());
+  REQUIRE(st.ok());
+  return c;
+}
+
+TEST_CASE("defaults: operator API on loopback, egdd over its unix socket, files on tmpfs") {
+  Config c = Parse("");
+  REQUIRE(c.http.listen.size() == 1);
+  CHECK(c.http.listen[0].text == "127.0.0.1:8000");
+  CHECK(c.http.listen[0].port == 8000);
+  CHECK_FALSE(c.http.listen[0].proxy);
+  CHECK(c.http.public_listen.empty());
+  CHECK(c.http.proxy_trusted_peers.empty());
+  CHECK(c.http.allowed_hosts.empty());
+  CHECK(c.http.max_clients_per_address == 0);
+  CHECK(c.http.PerAddressLimit() == 128);  // a quarter of max_clients
+  CHECK(c.http.client_key.ipv4_prefix == 32);
+  CHECK(c.http.client_key.ipv6_prefix == 64);
+  CHECK(c.egdd.egd.is_unix);
+  CHECK(c.egdd.egd.path == "/run/egdd/egd.sock");
   CHECK(c.egdd.control == "/run/egdd/control.sock");
-  CHECK(c.files.dir == "/run/trng-httpd");
+  CHECK(c.files.dir == "/run/trng-httpd/files");
+  CHECK(c.files.max_age == std::chrono::seconds(600));
+  CHECK(c.limits.client_rate_limit == 0);
+  CHECK(c.limits.client_burst == LargestRequestBytes(c));
   CHECK(c.egdd.init_timeout == std::chrono::milliseconds(60000));
 }
 
 TEST_CASE("the example file loads and states every default") {
   Config example, defaults;
   REQUIRE(LoadConfig(HTTPD_EXAMPLE_CONFIG, &example).ok());
-  CHECK(example.http.listen.text == defaults.http.listen.text);
+  CHECK(example.http.listen == defaults.http.listen);
+  CHECK(example.http.public_listen == defaults.http.public_listen);
+  CHECK(example.http.allowed_hosts == defaults.http.allowed_hosts);
   CHECK(example.http.max_clients == defaults.http.max_clients);
+  CHECK(example.http.max_clients_per_address == defaults.http.max_clients_per_address);
+  CHECK(example.http.client_key == defaults.http.client_key);
+  CHECK(example.egdd.egd == defaults.egdd.egd);
   CHECK(example.egdd.connections == defaults.egdd.connections);
   CHECK(example.egdd.random_timeout == defaults.egdd.random_timeout);
   CHECK(example.limits.max_testdata_bits == defaults.limits.max_testdata_bits);
+  CHECK(example.limits.client_rate_limit == defaults.limits.client_rate_limit);
+  CHECK(example.limits.client_burst == defaults.limits.client_burst);
+  CHECK(example.files.dir == defaults.files.dir);
   CHECK(example.files.max_age == defaults.files.max_age);
   CHECK(example.pollen.bytes == defaults.pollen.bytes);
 }
 
 TEST_CASE("keys are applied") {
-  Config c;
-  REQUIRE(ParseConfig("[http]\nlisten = \"[::1]:9000\"\n[egdd]\negd = \"unix:/tmp/egd.sock\"\n"
-                      "random_timeout_ms = 500\n[files]\ndir = \"/tmp/x\"\n[pollen]\nenabled = false\n",
-                      "t.toml", &c).ok());
-  CHECK(c.http.listen.host == "::1");
-  CHECK(c.http.listen.port == 9000);
+  Config c = Parse(
+      "[http]\nlisten = \"[::1]:9000\"\nallowed_hosts = [\"TRNG.example\", \"2001:db8::1\"]\n"
+      "max_clients_per_address = 3\nipv6_prefix = 48\n"
+      "[egdd]\negd = \"unix:/tmp/egd.sock\"\n"
+      "random_timeout_ms = 500\n[files]\ndir = \"/tmp/x\"\n[pollen]\nenabled = false\n");
+  REQUIRE(c.http.listen.size() == 1);
+  CHECK(c.http.listen[0].host == "::1");
+  CHECK(c.http.listen[0].port == 9000);
+  CHECK(c.http.allowed_hosts == std::vector<std::string>{"trng.example", "[2001:db8::1]"});
+  CHECK(c.http.PerAddressLimit() == 3);
+  CHECK(c.http.client_key.ipv6_prefix == 48);
   CHECK(c.egdd.egd.is_unix);
   CHECK(c.egdd.egd.path == "/tmp/egd.sock");
   CHECK(c.egdd.random_timeout == std::chrono::milliseconds(500));
@@ -49,9 +81,58 @@ TEST_CASE("keys are applied") {
   CHECK_FALSE(c.pollen.enabled);
 }
 
+TEST_CASE("listeners: a string or an array, every kind of address, two roles") {
+  Config c = Parse(
+      "[http]\nlisten = [\"127.0.0.1:8000\", \"unix:/run/x/op.sock\", "
+      "\"proxy:unix:/run/x/operator/http.sock\"]\n"
+      "public_listen = [\"proxy:127.0.0.1:9000\", \"proxy:unix:/run/x/public/http.sock\"]\n"
+      "proxy_trusted_peers = [\"127.0.0.1\", \"10.0.0.0/8\"]\n");
+  REQUIRE(c.http.listen.size() == 3);
+  CHECK(c.http.listen[1].is_unix);
+  CHECK(c.http.listen[2].proxy);
+  REQUIRE(c.http.public_listen.size() == 2);
+  CHECK(c.http.public_listen[0].proxy);
+  CHECK_FALSE(c.http.public_listen[0].is_unix);
+  CHECK(c.http.proxy_trusted_peers.size() == 2);
+  CHECK(Parse("[http]\npublic_listen = []\n").http.public_listen.empty());
+}
+
+TEST_CASE("listener rules are checked with file:line") {
+  CHECK(Error("[http]\nlisten = []\n") == "t.toml:2: http.listen: must list at least one address");
+  CHECK(Error("[http]\nlisten = 8000\n") ==
+        "t.toml:2: http.listen: expected a string or an array of strings, got an integer");
+  CHECK(Error("[http]\nlisten = [\"127.0.0.1:1\",\n  \"127.0.0.1:1\"]\n") ==
+        "t.toml:3: http.listen: '127.0.0.1:1' is listed twice");
+  CHECK(Error("[http]\n\npublic_listen = [\"proxy:0.0.0.0:9000\"]\n") ==
+        "t.toml:3: http.public_listen: 'proxy:0.0.0.0:9000' takes PROXY headers over TCP: list "
+        "the TLS front end's address in http.proxy_trusted_peers (else any peer could claim any "
+        "client address)");
+  CHECK(Error("[http]\nlisten = \"proxy:127.0.0.1:9000\"\n").starts_with("t.toml:2: http.listen: "));
+  CHECK(Error("[http]\npublic_listen = [\"127.0.0.1:8000\"]\n") ==
+        "t.toml:2: http.public_listen: '127.0.0.1:8000' is also in http.listen (one role per "
+        "listener)");
+  CHECK(Error("[http]\nproxy_trusted_peers = [\"10.0.0.1/8\"]\n").starts_with(
+      "t.toml:2: http.proxy_trusted_peers: "));
+  CHECK(Error("[http]\nallowed_hosts = [\"a.example:80\"]\n") ==
+        "t.toml:2: http.allowed_hosts: 'a.example:80' is not a host name or address (without a "
+        "port)");
+  CHECK(Error("[http]\nallowed_hosts = [\"*.example\"]\n").starts_with("t.toml:2: "));
+  CHECK(Error("[http]\nipv6_prefix = 8\n") == "t.toml:2: http.ipv6_prefix: 8 is out of range [16, 128]");
+}
+
+TEST_CASE("a rate limit needs a burst that holds the largest request") {
+  CHECK(Parse("[limits]\nclient_rate_limit = 100\n").limits.client_rate_limit == 100);
+  CHECK(Error("[limits]\nclient_rate_limit = 100\n\nclient_burst = 4096\n") ==
+        "t.toml:4: limits.client_burst: 4096 is below the largest single request (1048576 random "
+        "bytes); raise it or lower limits.max_total_bits, max_testdata_bits or pollen.bytes");
+  Config c = Parse("[limits]\nclient_rate_limit = 100\nclient_burst = 4096\nmax_total_bits = 8192\n"
+                   "max_testdata_bits = 32768\n");
+  CHECK(LargestRequestBytes(c) == 4096);
+  CHECK(Parse("[limits]\nclient_burst = 1\n").limits.client_burst == 1);  // no limit: not checked
+}
+
 TEST_CASE("errors name the file, the line and the key") {
   CHECK(Error("[http]\n\nlisten = \"localhost:80\"\n").starts_with("t.toml:3: http.listen: "));
-  CHECK(Error("[http]\nlisten = \"unix:/x\"\n") == "t.toml:2: http.listen: 'unix:/x': expected HOST:PORT (no unix sockets here)");
   CHECK(Error("[http]\nlisten = \"127.0.0.1:0\"\n").find("port must be") != std::string::npos);
   CHECK(Error("[egdd]\nconnections = 0\n") ==
         "t.toml:2: egdd.connections: 0 is out of range [1, 64]");
@@ -71,7 +152,6 @@ TEST_CASE("a missing file is an error") {
   egd::Status st = LoadConfig("/nonexistent/x.toml", &c);
   CHECK(st.message().starts_with("/nonexistent/x.toml: cannot open"));
 }
-
 
 TEST_CASE("a directory given as the configuration file is an error naming it") {
   Config c;

@@ -1,187 +1,127 @@
 #include "httpd/http_server.h"
 
-#include <optional>
+#include <unistd.h>
 
-#include <boost/asio/ip/address.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "common/log.h"
 
 namespace httpd {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using boost::system::error_code;
 using egd::Log;
 using egd::LogLevel;
 
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(asio::ip::tcp::socket socket, const HttpConfig& config, App& app,
-          std::shared_ptr<HttpServer::Registry> registry, uint64_t id)
-      : stream_(std::move(socket)), config_(config), app_(app), registry_(std::move(registry)),
-        id_(id) {
-    error_code ec;
-    auto remote = stream_.socket().remote_endpoint(ec);
-    peer_ = ec ? "?" : remote.address().to_string();
-    app_.metrics().ClientOpened();
-  }
-  // May run after the server is gone (a session can wait in App's queues), so
-  // it touches only App, which outlives the server, and the shared registry.
-  ~Session() {
-    app_.metrics().ClientClosed();
-    registry_->erase(id_);
-  }
+namespace {
+constexpr unsigned kUnixMode = 0660;  // the owner and its group: others cannot connect
+constexpr auto kAcceptRetry = std::chrono::milliseconds(200);
+}  // namespace
 
-  void Start() { DoReadHeader(); }
-
-  void Close() {
-    closed_ = true;
-    error_code ignored;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    stream_.close();
-  }
-
- private:
-  void DoReadHeader() {
-    parser_.emplace();
-    parser_->header_limit(static_cast<uint32_t>(config_.header_limit));
-    parser_->body_limit(config_.body_limit);
-    stream_.expires_after(config_.idle_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](const error_code& ec, size_t) {
-                              self->OnHeader(ec);
-                            });
-  }
-
-  void OnHeader(const error_code& ec) {
-    if (ec) return OnReadError(ec);
-    if (parser_->is_done()) return OnRead({});  // no body (every GET): skip a read and a timer
-    stream_.expires_after(config_.request_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](const error_code& e, size_t) { self->OnRead(e); });
-  }
-
-  void OnReadError(const error_code& ec) {
-    if (ec == http::error::header_limit) return SendError(431, "request headers too large");
-    if (ec == http::error::body_limit) return SendError(413, "request body too large");
-    if (ec.category() == make_error_code(http::error::bad_target).category() &&
-        ec != http::error::end_of_stream &&
-        ec != http::error::partial_message) {
-      return SendError(400, "malformed HTTP request: " + ec.message());
-    }
-    if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted) {
-      Log(LogLevel::kDebug, "http ", peer_, ": ", ec.message());
-    }
-    Close();
-  }
-
-  void SendError(unsigned status, const std::string& message) {
-    keep_alive_ = false;
-    Send(JsonResponse(status, message));
-  }
-
-  void OnRead(const error_code& ec) {
-    if (ec) return OnReadError(ec);
-    const auto& req = parser_->get();
-    keep_alive_ = req.keep_alive();
-    Request r;
-    r.method = std::string(req.method_string());
-    r.target = std::string(req.target());
-    r.cookie = std::string(req[http::field::cookie]);
-    r.body = req.body();
-    r.peer = peer_;
-    stream_.expires_never();  // App has its own timeouts
-    app_.Handle(r, [self = shared_from_this()](Response response) {
-      self->Send(std::move(response));
-    });
-  }
-
-  void Send(Response r) {
-    if (closed_) return;
-    res_ = {};
-    res_.version(11);
-    res_.result(r.status);
-    res_.reason(ReasonPhrase(r.status));
-    res_.set(http::field::server, "trng-httpd");
-    res_.set(http::field::content_type, r.content_type);
-    res_.set("X-Content-Type-Options", "nosniff");
-    for (const auto& [name, value] : r.headers) res_.insert(name, value);
-    res_.body() = std::move(r.body);
-    res_.keep_alive(keep_alive_);
-    res_.prepare_payload();
-    stream_.expires_after(config_.write_timeout);
-    http::async_write(stream_, res_, [self = shared_from_this()](const error_code& ec, size_t) {
-      self->OnWrite(ec);
-    });
-  }
-
-  void OnWrite(const error_code& ec) {
-    res_.body().clear();
-    if (ec || !keep_alive_ || closed_) return Close();
-    DoReadHeader();
-  }
-
-  beast::tcp_stream stream_;
-  const HttpConfig& config_;
-  App& app_;
-  std::shared_ptr<HttpServer::Registry> registry_;
-  const uint64_t id_;
-  std::string peer_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
-  bool keep_alive_ = false;
-  bool closed_ = false;
+struct HttpServer::Listener {
+  Listener(asio::io_context& io, ListenAddress a, Role r)
+      : address(std::move(a)), role(r), acceptor(io), retry(io) {}
+  ListenAddress address;
+  Role role;
+  egd::StreamAcceptor acceptor;
+  asio::steady_timer retry;  // backs off when accept fails (e.g. out of fds)
+  bool closed = false;
 };
 
 HttpServer::HttpServer(asio::io_context& io, const HttpConfig& config, App& app)
-    : config_(config), app_(app), acceptor_(io), sessions_(std::make_shared<Registry>()) {}
+    : io_(io), config_(config), app_(app), sessions_(std::make_shared<SessionRegistry>()) {}
+
+HttpServer::~HttpServer() { Stop(); }
 
 egd::Status HttpServer::Listen() {
-  error_code ec;
-  asio::ip::address address = asio::ip::make_address(config_.listen.host, ec);
-  asio::ip::tcp::endpoint endpoint(address, config_.listen.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return egd::Status::Error("cannot listen on " + config_.listen.text + ": " + ec.message());
-  port_ = acceptor_.local_endpoint().port();
-  Log(LogLevel::kNotice, "listening on http://", config_.listen.text);
-  Accept();
+  for (const egd::IpPrefix& p : config_.proxy_trusted_peers) {
+    bool loopback = egd::IsLoopbackAddress(p.text.substr(0, p.text.find('/'))) ||
+                    p.Contains("127.0.0.1") || p.Contains("::1");
+    if (loopback) {
+      Log(LogLevel::kWarning, "http.proxy_trusted_peers lists ", p.text,
+          ": any local process can then claim any client address in a PROXY header; prefer a "
+          "proxy:unix: listener");
+    }
+  }
+  for (const auto& [list, role] : {std::pair{&config_.listen, Role::kOperator},
+                                   std::pair{&config_.public_listen, Role::kPublic}}) {
+    for (const ListenAddress& address : *list) {
+      if (egd::Status st = Open(address, role); !st.ok()) {
+        Stop();
+        return st;
+      }
+    }
+  }
   return egd::Status::Ok();
 }
 
-void HttpServer::Accept() {
-  acceptor_.async_accept([this](const error_code& ec, asio::ip::tcp::socket socket) {
-    OnAccept(ec, std::move(socket));
+egd::Status HttpServer::Open(const ListenAddress& address, Role role) {
+  auto l = std::make_shared<Listener>(io_, address, role);
+  if (egd::Status st = egd::OpenListener(address, kUnixMode, &l->acceptor); !st.ok()) return st;
+  bool plain_tcp = !address.is_unix && !address.proxy;
+  Log(LogLevel::kNotice, "listening on ", plain_tcp ? "http://" : "", address.text, " (",
+      RoleName(role), " role", address.proxy ? ", PROXY headers" : "", ")");
+  listeners_.push_back(l);
+  Accept(l);
+  return egd::Status::Ok();
+}
+
+void HttpServer::Accept(const std::shared_ptr<Listener>& l) {
+  l->acceptor.async_accept([this, l](const error_code& ec, Session::Socket socket) {
+    OnAccept(l, ec, std::move(socket));
   });
 }
 
-void HttpServer::OnAccept(const error_code& ec, asio::ip::tcp::socket socket) {
-  if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+// Why a new connection is closed at once (a metrics reason), or nullptr.
+const char* HttpServer::Refusal(const Listener& l, const egd::Peer& peer) const {
+  if (app_.metrics().clients() >= config_.max_clients) return "max_clients";
+  if (l.address.proxy && !l.address.is_unix &&
+      !egd::TrustedProxyPeer(config_.proxy_trusted_peers, peer.address)) {
+    return "untrusted_proxy_peer";
+  }
+  return nullptr;
+}
+
+void HttpServer::OnAccept(const std::shared_ptr<Listener>& l, const error_code& ec,
+                          Session::Socket socket) {
+  if (l->closed || ec == asio::error::operation_aborted) return;
   if (ec) {
-    Log(LogLevel::kWarning, "accept: ", ec.message());  // e.g. EMFILE: try again
-  } else if (app_.metrics().clients() >= config_.max_clients) {
-    app_.metrics().ClientRejected();
+    Log(LogLevel::kWarning, "accept on ", l->address.text, ": ", ec.message());  // e.g. EMFILE
+    l->retry.expires_after(kAcceptRetry);
+    l->retry.async_wait([this, l](const error_code& e) {
+      if (!e && !l->closed) Accept(l);
+    });
+    return;
+  }
+  egd::Peer peer = egd::PeerOf(socket.native_handle(), l->address);
+  if (const char* reason = Refusal(*l, peer)) {
+    app_.metrics().ConnectionRefused(reason);
+    Log(LogLevel::kNotice, "http client ", peer.name, " on ", l->address.text, " closed: ", reason);
     error_code ignored;
     socket.close(ignored);
   } else {
+    error_code ignored;
+    if (!l->address.is_unix) socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     uint64_t id = next_id_++;
-    auto session = std::make_shared<Session>(std::move(socket), config_, app_, sessions_, id);
+    auto session = std::make_shared<Session>(std::move(socket), SessionContext{config_, app_, sessions_},
+                                             l->role, l->address.proxy, std::move(peer), id);
     (*sessions_)[id] = session;
     session->Start();
   }
-  Accept();
+  Accept(l);
 }
 
 void HttpServer::Stop() {
-  error_code ignored;
-  acceptor_.close(ignored);
-  auto sessions = *sessions_;
+  for (const auto& l : listeners_) {
+    l->closed = true;
+    error_code ignored;
+    l->acceptor.close(ignored);
+    l->retry.cancel();
+    if (l->address.is_unix) ::unlink(l->address.path.c_str());
+  }
+  listeners_.clear();
+  auto sessions = *sessions_;  // Close() may unregister
   for (auto& [id, weak] : sessions) {
     if (auto s = weak.lock()) s->Close();
   }

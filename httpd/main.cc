@@ -1,6 +1,7 @@
 // trng-httpd: the TRNG manual's HTTP API and web page, backed by egdd.
 #include <csignal>
 #include <functional>
+#include <iostream>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -8,31 +9,13 @@
 
 #include "common/config_main.h"
 #include "common/log.h"
+#include "common/process_hardening.h"
 #include "httpd/app.h"
 #include "httpd/config.h"
 #include "httpd/http_server.h"
 #include "httpd/reload.h"
 
 namespace {
-
-// SIGHUP: a configuration that does not load is logged and changes nothing.
-void Reload(httpd::Config* live, httpd::App& app) {
-  httpd::Config loaded;
-  egd::Status st = httpd::LoadConfig(live->file, &loaded);
-  if (!st.ok()) {
-    egd::Log(egd::LogLevel::kError, "reload: ", st.message(), "; the running configuration stays");
-    return;
-  }
-  httpd::ReloadPlan plan = httpd::PlanReload(*live, loaded);
-  for (const std::string& key : plan.needs_restart) {
-    egd::Log(egd::LogLevel::kWarning, "reload: ", key, " changed; it takes effect at the next restart");
-  }
-  *live = plan.next;
-  app.Reconfigure(*live);
-  // Said at the old level: a reload to a quieter level is still confirmed.
-  egd::Log(egd::LogLevel::kNotice, "reload: configuration ", live->file, " applied");
-  egd::SetLogLevel(*egd::ParseLogLevel(live->log.level));
-}
 
 int Run(const httpd::Config& config) {
   httpd::Config live = config;  // the server and its sessions read live.http
@@ -50,7 +33,7 @@ int Run(const httpd::Config& config) {
   std::function<void()> wait_hup = [&] {
     hup.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
-      Reload(&live, app);
+      httpd::Reload(&live, [&app](const httpd::Config& c) { app.Reconfigure(c); });
       wait_hup();
     });
   };
@@ -70,6 +53,11 @@ int Run(const httpd::Config& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First of all: the process will hold entropy (common/process_hardening.h).
+  if (egd::Status st = egd::HardenProcess(); !st.ok()) {
+    std::cerr << "trng-httpd: " << st.message() << "\n";
+    return 1;
+  }
   return egd::ConfigMain<httpd::Config>(
       argc, argv, "usage: trng-httpd --config FILE | --check-config FILE", httpd::LoadConfig,
       [](const httpd::Config& config) {

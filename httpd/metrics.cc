@@ -40,7 +40,24 @@ void EgddMetrics(std::ostream& out, const DeviceStatus& s) {
          Field(s, "clients"));
 }
 
+// A counter with one label, every value listed in `always` shown (0 if never counted).
+void Labelled(std::ostream& out, const char* name, const char* help, const char* label,
+              std::initializer_list<const char*> always,
+              const std::map<std::string, uint64_t>& counts) {
+  Header(out, name, "counter", help);
+  std::map<std::string, uint64_t> all(counts);
+  for (const char* value : always) all.try_emplace(value, 0);
+  for (const auto& [value, n] : all) {
+    out << name << "{" << label << "=\"" << value << "\"} " << n << "\n";
+  }
+}
+
 }  // namespace
+
+uint64_t Metrics::connections_refused(const std::string& reason) const {
+  auto it = connections_refused_.find(reason);
+  return it == connections_refused_.end() ? 0 : it->second;
+}
 
 uint64_t Metrics::requests(const std::string& endpoint, unsigned code) const {
   auto it = requests_.find({endpoint, code});
@@ -53,8 +70,14 @@ std::string Metrics::Render(const DeviceStatus& status) const {
   Metric(out, "trng_httpd_random_bytes_total", "counter",
          "Random bytes trng-httpd took from egdd for its answers.", random_bytes_);
   Metric(out, "trng_httpd_clients", "gauge", "Open HTTP connections.", clients_);
-  Metric(out, "trng_httpd_rejected_connections_total", "counter",
-         "HTTP connections closed at once because max_clients were open.", rejected_);
+  Labelled(out, "trng_httpd_connections_refused_total",
+           "HTTP connections closed at once, by reason.", "reason",
+           {"max_clients", "per_address", "untrusted_proxy_peer", "bad_proxy_header",
+            "proxy_header_not_expected"},
+           connections_refused_);
+  Labelled(out, "trng_httpd_requests_refused_total",
+           "Requests refused by the access policy or the rate limit, by reason.", "reason",
+           {"host", "cross_site", "role", "rate_limit"}, requests_refused_);
   Header(out, "trng_httpd_requests_total", "counter", "HTTP requests by endpoint and status code.");
   for (const auto& [key, n] : requests_) {
     out << "trng_httpd_requests_total{endpoint=\"" << key.first << "\",code=\"" << key.second

@@ -17,10 +17,15 @@ class Metrics {
   void AddRandomBytes(uint64_t n) { random_bytes_ += n; }
   void ClientOpened() { ++clients_; }
   void ClientClosed() { --clients_; }
-  void ClientRejected() { ++rejected_; }
+  // A connection closed at once: "max_clients", "per_address",
+  // "untrusted_proxy_peer", "bad_proxy_header", "proxy_header_not_expected".
+  void ConnectionRefused(const std::string& reason) { ++connections_refused_[reason]; }
+  // A request refused before any work: "host", "cross_site", "role", "rate_limit".
+  void RequestRefused(const std::string& reason) { ++requests_refused_[reason]; }
 
   uint64_t clients() const { return clients_; }
   uint64_t requests(const std::string& endpoint, unsigned code) const;
+  uint64_t connections_refused(const std::string& reason) const;
 
   // The exposition text, with egdd's last known status.
   std::string Render(const DeviceStatus& status) const;
@@ -29,7 +34,8 @@ class Metrics {
   std::map<std::pair<std::string, unsigned>, uint64_t> requests_;
   uint64_t random_bytes_ = 0;
   uint64_t clients_ = 0;
-  uint64_t rejected_ = 0;
+  std::map<std::string, uint64_t> connections_refused_;
+  std::map<std::string, uint64_t> requests_refused_;
 };
 
 }  // namespace httpd

@@ -16,6 +16,9 @@ TEST_CASE("metrics render egdd's state and request counts") {
   m.CountRequest("init", 409);
   m.AddRandomBytes(30);
   m.ClientOpened();
+  m.ConnectionRefused("per_address");
+  m.ConnectionRefused("per_address");
+  m.RequestRefused("rate_limit");
   DeviceStatus s = ParseStatus(true, "", R"({"state":"running","pool_bytes":5,"bytes_served":77,"alarms":2,"clients":3})");
   std::string text = "\n" + m.Render(s);
   CHECK(Has(text, "trng_egdd_up 1"));
@@ -29,6 +32,11 @@ TEST_CASE("metrics render egdd's state and request counts") {
   CHECK(Has(text, "trng_httpd_requests_total{endpoint=\"getRandom\",code=\"200\"} 2"));
   CHECK(Has(text, "trng_httpd_requests_total{endpoint=\"init\",code=\"409\"} 1"));
   CHECK(Has(text, "# TYPE trng_httpd_requests_total counter"));
+  CHECK(Has(text, "trng_httpd_connections_refused_total{reason=\"per_address\"} 2"));
+  CHECK(Has(text, "trng_httpd_connections_refused_total{reason=\"max_clients\"} 0"));
+  CHECK(Has(text, "trng_httpd_requests_refused_total{reason=\"rate_limit\"} 1"));
+  CHECK(Has(text, "trng_httpd_requests_refused_total{reason=\"cross_site\"} 0"));
+  CHECK(m.connections_refused("per_address") == 2);
 }
 
 TEST_CASE("metrics when egdd is down") {

@@ -4,7 +4,9 @@
 // answer is two lines of lowercase hex,
 //   sha512(challenge)                 - pollinate verifies this line
 //   sha512(challenge || random)       - the seed pollinate mixes into its pool
-// where `challenge` is hashed as the ASCII text received. Pure.
+// where `challenge` is hashed as the ASCII text received. Pure. The answer is
+// a seed derived from entropy: it is written into secure memory only, and the
+// hash state and digests are wiped.
 #pragma once
 
 #include <cstdint>
@@ -12,9 +14,11 @@
 #include <string>
 #include <string_view>
 
+#include "common/secure_memory.h"
+
 namespace httpd {
 
-std::string PollenAnswer(std::string_view challenge, std::span<const uint8_t> random);
+egd::SecureChars PollenAnswer(std::string_view challenge, std::span<const uint8_t> random);
 
 // Lowercase hex of SHA-512(data).
 std::string Sha512Hex(std::string_view data);

@@ -12,7 +12,8 @@ TEST_CASE("pollen's answer: sha512(challenge) and sha512(challenge || random)") 
       "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f";
   CHECK(Sha512Hex("abc") == abc);
   std::vector<uint8_t> random = {'d', 'e', 'f'};
-  std::string answer = PollenAnswer("abc", random);
+  egd::SecureChars secure = PollenAnswer("abc", random);
+  std::string answer(secure.begin(), secure.end());
   CHECK(answer == abc + "\n" + Sha512Hex("abcdef") + "\n");
 }
 

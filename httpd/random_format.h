@@ -1,4 +1,6 @@
 // Turning random bytes into what the manual's endpoints return. Pure functions.
+// Results carry entropy, so they are written straight into secure memory
+// (egd::SecureChars, common/secure_memory.h); no std::string ever holds them.
 //
 // Bits are taken from the byte stream most significant bit first, each number
 // consuming exactly numBits consecutive bits (so no entropy is thrown away
@@ -10,21 +12,18 @@
 
 #include <cstdint>
 #include <span>
-#include <string>
-#include <vector>
+
+#include "common/secure_memory.h"
 
 namespace httpd {
 
 // Bytes needed for `bits` bits: ceil(bits / 8).
 uint64_t BytesForBits(uint64_t bits);
 
-// `quantity` numbers of `num_bits` bits each from `bytes`, which must hold at
-// least BytesForBits(num_bits * quantity) bytes.
-std::vector<std::string> FormatNumbers(std::span<const uint8_t> bytes, uint64_t num_bits,
-                                       uint64_t quantity);
-
-// The getRandom body: a JSON array of the numbers, e.g. ["08c1f27b","12d45f38"].
-std::string NumbersJson(const std::vector<std::string>& numbers);
+// The getRandom body: a JSON array of `quantity` numbers of `num_bits` bits
+// each, e.g. ["08c1f27b","12d45f38"], from `bytes`, which must hold at least
+// BytesForBits(num_bits * quantity) bytes. Allocated once, at its exact size.
+egd::SecureChars NumbersJson(std::span<const uint8_t> bytes, uint64_t num_bits, uint64_t quantity);
 
 enum class FileType { kBin, kTxt };
 
@@ -34,6 +33,6 @@ enum class FileType { kBin, kTxt };
 //        random, the rest are zero;
 //   txt: num_bits characters '0'/'1' (the format of NIST SP 800-22's ASCII
 //        input), then a newline.
-std::string TestdataContent(std::span<const uint8_t> bytes, uint64_t num_bits, FileType type);
+egd::SecureChars TestdataContent(std::span<const uint8_t> bytes, uint64_t num_bits, FileType type);
 
 }  // namespace httpd

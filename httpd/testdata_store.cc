@@ -6,10 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "common/log.h"
@@ -38,14 +37,34 @@ bool ValidToken(const std::string& token) {
 
 const char* Extension(FileType t) { return t == FileType::kBin ? "bin" : "txt"; }
 
-Status WriteAll(int fd, std::string_view content, const std::string& what) {
+Status WriteAll(int fd, std::span<const char> content, const std::string& what) {
   while (!content.empty()) {
     ssize_t n = ::write(fd, content.data(), content.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Errno(what);
-    content.remove_prefix(static_cast<size_t>(n));
+    content = content.subspan(static_cast<size_t>(n));
   }
   return Status::Ok();
+}
+
+// The whole file, read straight into secure memory (no stream buffers).
+Status ReadAll(const std::string& path, egd::SecureChars* out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return Errno("cannot open the test data file");
+  struct stat st {};
+  Status result = Status::Ok();
+  if (::fstat(fd, &st) != 0) result = Errno("cannot read the test data file");
+  if (result.ok()) out->resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (result.ok() && got < out->size()) {
+    ssize_t n = ::read(fd, out->data() + got, out->size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) result = Errno("cannot read the test data file");
+    if (n == 0) result = Status::Error("cannot read the test data file: it was truncated");
+    if (n > 0) got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return result;
 }
 
 }  // namespace
@@ -85,15 +104,15 @@ Status TestdataStore::CreateTemp(std::string* temp, int* fd) {
   }
 }
 
-Status TestdataStore::Write(std::string_view content, uint64_t num_bits, FileType type,
-                            const std::string& peer, std::string* token) {
+Status TestdataStore::Write(std::span<const char> content, uint64_t num_bits, FileType type,
+                            const std::string& client, std::string* token) {
   std::string temp;
   int fd = -1;
   Status st = CreateTemp(&temp, &fd);
   if (!st.ok()) return st;
   st = WriteAll(fd, content, "cannot write a file in " + config_.dir);
   if (::close(fd) != 0 && st.ok()) st = Errno("cannot close a file in " + config_.dir);
-  File f{NewToken(), "", peer, num_bits, type, std::chrono::steady_clock::now()};
+  File f{NewToken(), "", client, num_bits, type, Clock::now()};
   f.path = config_.dir + "/" + std::string(kPrefix) + f.token + "." + Extension(type);
   if (st.ok() && ::rename(temp.c_str(), f.path.c_str()) != 0) {
     st = Errno("cannot rename a file in " + config_.dir);
@@ -104,18 +123,19 @@ Status TestdataStore::Write(std::string_view content, uint64_t num_bits, FileTyp
   }
   *token = f.token;
   files_.push_back(std::move(f));
-  Prune();
+  Prune(Clock::now());
   return Status::Ok();
 }
 
-void TestdataStore::Remove(const File& f) {
-  if (::unlink(f.path.c_str()) != 0 && errno != ENOENT) {
-    egd::Log(egd::LogLevel::kWarning, "cannot delete ", f.path, ": ", std::strerror(errno));
-  }
+// True when the file is gone.
+bool TestdataStore::Remove(const File& f) {
+  if (::unlink(f.path.c_str()) == 0 || errno == ENOENT) return true;
+  egd::Log(egd::LogLevel::kWarning, "cannot delete ", f.path, ": ", std::strerror(errno));
+  return false;
 }
 
-void TestdataStore::Prune() {
-  auto now = std::chrono::steady_clock::now();
+void TestdataStore::Prune(Clock::time_point now) {
+  std::erase_if(files_, [this](const File& f) { return f.served && Remove(f); });
   while (!files_.empty() &&
          (files_.size() > config_.max_files || now - files_.front().created > config_.max_age)) {
     Remove(files_.front());
@@ -123,36 +143,52 @@ void TestdataStore::Prune() {
   }
 }
 
-const TestdataStore::File* TestdataStore::Find(const std::string& token,
-                                               const std::string& peer) const {
-  for (auto it = files_.rbegin(); it != files_.rend(); ++it) {
-    if (token.empty() ? it->peer == peer : it->token == token) return &*it;
+std::optional<TestdataStore::Clock::time_point> TestdataStore::Expire(Clock::time_point now) {
+  Prune(now);
+  if (files_.empty()) return std::nullopt;
+  // A served file whose deletion failed is retried a second later.
+  auto next = files_.front().created + config_.max_age + std::chrono::milliseconds(1);
+  for (const File& f : files_) {
+    if (f.served) next = std::min(next, now + std::chrono::seconds(1));
+  }
+  return next;
+}
+
+TestdataStore::File* TestdataStore::Find(const std::string& token, const std::string& client) {
+  for (File& f : files_) {
+    if (!f.served && sodium_memcmp(f.token.data(), token.data(), token.size()) == 0 &&
+        f.client == client) {
+      return &f;
+    }
   }
   return nullptr;
 }
 
-Response TestdataStore::Download(const std::string& token, const std::string& peer) {
-  if (!token.empty() && !ValidToken(token)) {
+Response TestdataStore::Download(const std::string& token, const std::string& client) {
+  if (token.empty()) {
+    return JsonResponse(555, "no test data file named: downloadFile needs the token that "
+                             "generateTestdata returned, as ?token= or in the trng_file cookie",
+                        {{"parameter", "token"}});
+  }
+  if (!ValidToken(token)) {
     return JsonResponse(400, "token must be the 32 hex digits returned by generateTestdata",
                         {{"parameter", "token"}});
   }
-  Prune();
-  const File* f = Find(token, peer);
+  Prune(Clock::now());
+  File* f = Find(token, client);
   if (!f) {
-    return JsonResponse(555, token.empty() ? "no test data file: call generateTestdata first"
-                                           : "no such test data file (expired or deleted); "
-                                             "call generateTestdata again");
+    return JsonResponse(555, "no such test data file for this client: it expired, was already "
+                             "downloaded (a file is served once), or the token belongs to another "
+                             "client; call generateTestdata again");
   }
-  std::ifstream in(f->path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (!in) return JsonResponse(555, "cannot read the test data file: " + std::string(std::strerror(errno)));
   Response r;
+  if (Status st = ReadAll(f->path, &r.body); !st.ok()) return JsonResponse(555, st.message());
   r.content_type = f->type == FileType::kBin ? "application/octet-stream" : "text/plain";
-  r.body = content.str();
   std::string name = "testdata_" + std::to_string(f->num_bits) + "bits." + Extension(f->type);
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + "\"");
   r.headers.emplace_back("Cache-Control", "no-store");
+  f->served = true;  // served once: deleted now, or at the next Expire if that fails
+  Prune(Clock::now());
   return r;
 }
 

@@ -38,8 +38,22 @@ function selectTab(name) {
   }
 }
 
+// The listener's role (status.role): "public" listeners refuse control (403),
+// so the System tab says so instead of offering buttons that cannot work.
+let role = "unknown";
+
+function showRole(newRole) {
+  if (newRole === role) return;
+  role = newRole;
+  const controlOff = role === "public";
+  document.getElementById("system-note").hidden = !controlOff;
+  document.getElementById("system").classList.toggle("control-off", controlOff);
+  for (const b of document.querySelectorAll("#system button")) b.disabled = controlOff;
+}
+
 async function refreshDevice() {
   const result = await call("status");
+  if (result.ok && result.body.role) showRole(result.body.role);
   const device = document.getElementById("device");
   if (!result.ok || !result.body.egdd_reachable) {
     device.textContent = "Device: egdd not reachable";
@@ -53,10 +67,14 @@ async function refreshDevice() {
 }
 
 async function control(endpoint, busyText) {
+  if (role === "public") {
+    return showStatus("system-status", "Not done: control needs the operator service " +
+      "(mutual TLS with an operator certificate).", "error");
+  }
   showStatus("system-status", busyText, "busy");
   for (const b of document.querySelectorAll("#system button")) b.disabled = true;
   const result = await call(endpoint);
-  for (const b of document.querySelectorAll("#system button")) b.disabled = false;
+  for (const b of document.querySelectorAll("#system button")) b.disabled = role === "public";
   showStatus("system-status", message(result), result.ok ? "ok" : "error");
   refreshDevice();
 }

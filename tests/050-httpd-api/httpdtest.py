@@ -34,6 +34,8 @@ class TrngHttpd(egdtest.Process):
     """A running trng-httpd connected to `egd` (an egdtest.Egdd). Context manager.
 
     settings: {"section": {"key": value}} added to (or replacing) the generated config.
+    The operator listener is always 127.0.0.1:self.port (listed first when the settings
+    give more listeners); requests go there unless told otherwise.
     """
 
     def __init__(self, workdir, egd, settings=None, unix_egd=False):
@@ -51,6 +53,9 @@ class TrngHttpd(egdtest.Process):
         }
         for name, keys in (settings or {}).items():
             sections.setdefault(name, {}).update(keys)
+        listen = sections["http"]["listen"]
+        if isinstance(listen, list) and "127.0.0.1:%d" % self.port not in listen:
+            sections["http"]["listen"] = ["127.0.0.1:%d" % self.port] + listen
         with open(self.config, "w") as f:
             for name, keys in sections.items():
                 f.write("[%s]\n" % name)
@@ -78,15 +83,16 @@ class TrngHttpd(egdtest.Process):
     def url(self):
         return "http://127.0.0.1:%d" % self.port
 
-    def request(self, path, method="GET", body=None, headers=None, timeout=30, conn=None):
-        """One HTTP request (on `conn` if given, else a new connection)."""
+    def request(self, path, method="GET", body=None, headers=None, timeout=30, conn=None,
+                port=None, source=None):
+        """One HTTP request (on `conn` if given, else a new connection to `port`, by default
+        the operator listener, from the local address `source`, e.g. "127.0.0.2")."""
         own = conn is None
-        c = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        c = conn or http.client.HTTPConnection(
+            "127.0.0.1", port or self.port, timeout=timeout,
+            source_address=(source, 0) if source else None)
         try:
-            c.request(method, path, body=body, headers=headers or {})
-            r = c.getresponse()
-            data = r.read()
-            return Reply(r.status, {k.lower(): v for k, v in r.getheaders()}, data)
+            return exchange(c, path, method, body, headers)
         finally:
             if own:
                 c.close()
@@ -94,14 +100,82 @@ class TrngHttpd(egdtest.Process):
     def api(self, endpoint, **kw):
         return self.request("/trng/randomNum/" + endpoint, **kw)
 
-    def metrics(self):
+    def metrics(self, **kw):
         """{'name{labels}': value} from /metrics."""
         out = {}
-        for line in self.request("/metrics").body.decode().splitlines():
+        for line in self.request("/metrics", **kw).body.decode().splitlines():
             if line and not line.startswith("#"):
                 name, value = line.rsplit(" ", 1)
                 out[name] = float(value)
         return out
+
+
+def exchange(conn, path, method="GET", body=None, headers=None):
+    """One request on an http.client connection (which may wrap a prepared socket)."""
+    conn.request(method, path, body=body, headers=headers or {})
+    r = conn.getresponse()
+    data = r.read()
+    return Reply(r.status, {k.lower(): v for k, v in r.getheaders()}, data)
+
+
+class SocketConnection(http.client.HTTPConnection):
+    """HTTP over a socket the test opened itself (a unix socket, or one whose first bytes,
+    e.g. a PROXY header, were already sent). Host header: `host`."""
+
+    def __init__(self, sock, host="127.0.0.1", timeout=10):
+        super().__init__(host, timeout=timeout)
+        sock.settimeout(timeout)
+        self.sock = sock
+
+    def connect(self):
+        raise ConnectionError("this connection's socket is closed")
+
+
+def proxy_line(source, port=40000, dport=8443):
+    """A PROXY v1 header naming `source` as the client."""
+    family = "TCP6" if ":" in source else "TCP4"
+    dest = "2001:db8::1" if family == "TCP6" else "192.0.2.1"
+    return ("PROXY %s %s %s %d %d\r\n" % (family, source, dest, port, dport)).encode()
+
+
+def unix_socket(path, timeout=10):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(timeout)
+    s.connect(path)
+    return s
+
+
+def via_proxy(path, source, target, method="GET", headers=None, split=False):
+    """One request over the proxy:unix: listener at `path`, as client `source`. With
+    `split` the PROXY header arrives in two pieces and the request in the same write as
+    its end (the session must keep the bytes after the header)."""
+    s = unix_socket(path)
+    line = proxy_line(source)
+    head = ("%s %s HTTP/1.1\r\nHost: localhost\r\n" % (method, target)).encode()
+    for k, v in (headers or {}).items():
+        head += ("%s: %s\r\n" % (k, v)).encode()
+    head += b"Connection: close\r\n\r\n"
+    if split:
+        s.sendall(line[:9])
+        time.sleep(0.05)
+        s.sendall(line[9:] + head)
+    else:
+        s.sendall(line + head)
+    with s:
+        r = http.client.HTTPResponse(s)
+        r.begin()
+        return Reply(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+
+
+def closed_at_once(sock, timeout=2):
+    """True if the server closes `sock` without answering within `timeout` s."""
+    sock.settimeout(timeout)
+    try:
+        return sock.recv(100) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
 
 
 def bits_of(data):

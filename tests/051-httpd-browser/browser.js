@@ -1,6 +1,10 @@
 // Drives Debian's chromium through trng-httpd's web page, as the manual's
 // "Step by step instructions" do: System -> Initialize, Generate 3 numbers of
-// 24 bits, Download a 400-bit .bin file. Usage: node browser.js BASE_URL OUT_DIR
+// 24 bits, Download a 400-bit .bin file (on the operator listener, BASE_URL).
+// Then the same page on a public listener (PUBLIC_URL): the System tab says
+// control needs the operator service and a control call is refused. Then a
+// foreign page (EVIL_URL, another site) makes the browser call the API.
+// Usage: node browser.js BASE_URL PUBLIC_URL EVIL_URL OUT_DIR
 // Prints a JSON summary on stdout; exits non-zero on any failed check.
 "use strict";
 const assert = require("node:assert/strict");
@@ -8,7 +12,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 const { chromium } = require("playwright-core");
 
-const [base, outDir] = process.argv.slice(2);
+const [base, publicBase, evilUrl, outDir] = process.argv.slice(2);
 const TIMEOUT = 20000;
 
 async function statusText(page, id, expected) {
@@ -58,6 +62,34 @@ async function downloadTab(page, summary) {
   summary.file_size = fs.statSync(summary.file_path).size;
 }
 
+// The System tab of a public listener: a note instead of working buttons, and a
+// control call made anyway (same-origin, as the page would) is refused.
+async function publicSystemTab(context, summary) {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => summary.console_errors.push(String(e)));
+  await page.goto(publicBase + "/", { timeout: TIMEOUT });
+  await page.click("#tab-system");
+  await page.locator("#system-note").waitFor({ state: "visible", timeout: TIMEOUT });
+  summary.public_note = (await page.textContent("#system-note")).replace(/\s+/g, " ").trim();
+  summary.public_buttons_disabled = await page.$$eval("#system button", (bs) => bs.map((b) => b.disabled));
+  await page.screenshot({ path: path.join(outDir, "4-public-system.png"), fullPage: true });
+  summary.public_shutdown = await page.evaluate(async () => {
+    const r = await fetch("trng/randomNum/shutdown", { cache: "no-store" });
+    return { status: r.status, body: await r.json() };
+  });
+  await page.close();
+}
+
+// A page of another site that makes the browser call the API (CSRF): it sets
+// its title to "done" once its requests have settled.
+async function foreignPage(context, summary) {
+  const page = await context.newPage();
+  await page.goto(evilUrl, { timeout: TIMEOUT });
+  await page.waitForFunction(() => document.title === "done", null, { timeout: TIMEOUT });
+  summary.foreign = await page.evaluate(() => window.results);
+  await page.close();
+}
+
 async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const browser = await chromium.launch({
@@ -80,6 +112,8 @@ async function main() {
     await systemTab(page, summary);
     await generateTab(page, summary);
     await downloadTab(page, summary);
+    await publicSystemTab(context, summary);
+    await foreignPage(context, summary);
   } finally {
     await browser.close();
     process.stdout.write(JSON.stringify(summary) + "\n");

@@ -2,10 +2,12 @@
 """053-httpd-reload: SIGHUP makes trng-httpd re-read its configuration.
 
   * A valid new file applies at once: a getRandom limit raised from 64 to 256 bits
-    turns a 400 into a 200, and a log level raised to "warning" drops info lines
-    (those of control commands).
-  * Settings bound to sockets (http.listen here) are kept until a restart, with a
-    warning naming them: trng-httpd still answers on the old port, not the new one.
+    turns a 400 into a 200, a name added to allowed_hosts turns its 421 into a 200, a
+    per-client rate limit turns a second large request into a 429, and a log level
+    raised to "warning" drops info lines (those of control commands).
+  * Settings bound to sockets (http.listen and http.public_listen here) are kept until
+    a restart, with a warning naming them: trng-httpd still answers on the old port,
+    not the new ones.
   * A broken file is reported as file:line and changes nothing: the running limits
     stay, the process keeps serving.
 """
@@ -39,8 +41,10 @@ class ReloadTest(unittest.TestCase):
         with egdtest.workdir("egdtest-053-") as wd:
             src = os.path.join(wd, "random.bin")
             egdtest.write_random_file(src, 256 * 1024)
-            with egdtest.Egdd(wd, source={"kind": "file", "path": src}, wait_bytes=4096) as egd:
-                settings = {"limits": {"max_num_bits": 64}, "log": {"level": "info"}}
+            with egdtest.Egdd(wd, source={"kind": "file", "path": src, "replay": True},
+                              wait_bytes=4096) as egd:
+                settings = {"limits": {"max_num_bits": 64}, "log": {"level": "info"},
+                            "http": {"allowed_hosts": []}}
                 with httpdtest.TrngHttpd(wd, egd, settings) as httpd:
                     self.assertEqual(random_status(httpd, 64), 200)
                     self.assertEqual(random_status(httpd, 256), 400)
@@ -57,17 +61,29 @@ class ReloadTest(unittest.TestCase):
 
     def reload_valid(self, httpd):
         old_port = httpd.port
-        new_port = egdtest.free_port()
-        rewrite(httpd.config, "max_num_bits = 64", "max_num_bits = 256")
+        new_port, public_port = egdtest.free_port(), egdtest.free_port()
+        host = {"Host": "trng.example"}
+        self.assertEqual(httpd.api("getRandom", headers=host).status, 421)
+        # A rate limit needs a bucket that holds the largest request (here 131072 bytes).
+        rewrite(httpd.config, "max_num_bits = 64", "max_num_bits = 256\nclient_rate_limit = 100000\n"
+                "client_burst = 131072\nmax_testdata_bits = 1048576")
         rewrite(httpd.config, "127.0.0.1:%d" % old_port, "127.0.0.1:%d" % new_port)
+        rewrite(httpd.config, "allowed_hosts = []",
+                'allowed_hosts = ["trng.example"]\npublic_listen = ["127.0.0.1:%d"]' % public_port)
         rewrite(httpd.config, 'level = "info"', 'level = "warning"')
         self.hup_and_wait(httpd, "reload: configuration")
-        self.assertIn("reload: http.listen changed; it takes effect at the next restart",
-                      httpd.log_text())
+        for key in ("http.listen", "http.public_listen"):
+            self.assertIn("reload: %s changed; it takes effect at the next restart" % key,
+                          httpd.log_text())
         self.assertEqual(random_status(httpd, 256), 200, "the raised limit applies")
         self.assertEqual(random_status(httpd, 257), 400)
-        with self.assertRaises(OSError, msg="nothing may listen on the new port yet"):
-            socket.create_connection(("127.0.0.1", new_port), timeout=1).close()
+        self.assertEqual(httpd.api("getRandom", headers=host).status, 200, "allowed_hosts applies")
+        big = "getRandom?numBits=256&quantity=4096"  # 131072 bytes: the whole burst
+        self.assertEqual(httpd.api(big).status, 200)
+        self.assertEqual(httpd.api(big).status, 429, "the rate limit applies")
+        for port in (new_port, public_port):
+            with self.assertRaises(OSError, msg="nothing may listen on the new ports yet"):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
         httpd.api("init")
         self.assertNotIn("control: init", httpd.log_text().split("reload: configuration")[-1],
                          "an info line after the log level became warning")

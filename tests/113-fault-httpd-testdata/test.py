@@ -5,6 +5,9 @@ message naming the directory and the cause, leaves no partial file behind, and
 trng-httpd keeps running: getRandom, downloadFile of earlier files and, once the fault
 is gone, generateTestdata work again.
 
+A file is deleted once downloaded; when that deletion fails (a read-only directory) it
+is retried until it succeeds, and the file is never served again.
+
 Faults: the files directory is a 64 KiB tmpfs (a file larger than that; then the disk
 filled by another file), a read-only bind mount of itself, a regular file in its place,
 and missing altogether (removed while trng-httpd runs: it is made again, 0700). Startup
@@ -120,6 +123,7 @@ class TestdataFaultTest(unittest.TestCase):
         self.assertEqual(self.names(), before, "a partial file was left")
         r = self.httpd.api("downloadFile?token=" + token)   # earlier files are still served
         self.assertEqual((r.status, len(r.body)), (200, 1000))
+        self.assertEqual(self.names(), ["filler"], "the downloaded file was not deleted")
         self.assert_still_serving()
         os.unlink(filler)
         new = self.generate(8000)["token"]
@@ -135,8 +139,12 @@ class TestdataFaultTest(unittest.TestCase):
         self.generate(8000, "bin", 555, "Read-only file system")
         self.assertEqual(self.names(), before)
         self.assertEqual(self.httpd.api("downloadFile?token=" + token).status, 200)
+        self.assertEqual(self.names(), before, "deleted on a read-only file system?")
+        self.assertEqual(self.httpd.api("downloadFile?token=" + token).status, 555)  # served once
+        self.assertIn("cannot delete", self.httpd.log_text())
         self.assert_still_serving()
         umount(self.files)
+        egdtest.wait_for(lambda: self.names() == [], "the deletion to be retried", timeout=4)
         self.generate(8000)
 
     def test_directory_replaced_by_a_file(self):

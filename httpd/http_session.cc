@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "httpd/http_session.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "common/client_address.h"
+#include "common/log.h"
+
+namespace httpd {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+using egd::Log;
+using egd::LogLevel;
+
+namespace {
+constexpr size_t kPrefaceRead = 1024;  // a PROXY header is at most 107 bytes
+constexpr std::string_view kProxySignature = "PROXY ";
+
+std::string_view Buffered(const beast::flat_buffer& b) {
+  return {static_cast<const char*>(b.data().data()), b.data().size()};
+}
+}  // namespace
+
+Session::Session(Socket socket, const SessionContext& context, Role role, bool proxy,
+                 egd::Peer peer, uint64_t id)
+    : stream_(std::move(socket)), context_(context), role_(role), proxy_(proxy),
+      peer_(std::move(peer)), id_(id), name_(peer_.name) {
+  context_.app.metrics().ClientOpened();
+}
+
+Session::~Session() {
+  if (admitted_) context_.app.CloseClient(key_);
+  context_.app.metrics().ClientClosed();
+  context_.registry->erase(id_);
+}
+
+void Session::Start() {
+  if (!proxy_ && !Admit(peer_.address)) return Close();
+  DoPreface();
+}
+
+void Session::Close() {
+  closed_ = true;
+  error_code ignored;
+  stream_.socket().shutdown(asio::socket_base::shutdown_both, ignored);
+  stream_.close();
+}
+
+// Reads the first bytes: the PROXY header on a proxy listener, else enough to
+// see that no PROXY header comes where none is expected.
+void Session::DoPreface() {
+  stream_.expires_after(proxy_ ? context_.config.request_timeout : context_.config.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kPrefaceRead),
+                          [self = shared_from_this()](const error_code& ec, size_t n) {
+                            self->OnPreface(ec, n);
+                          });
+}
+
+void Session::OnPreface(const error_code& ec, size_t n) {
+  if (ec) {
+    if (proxy_ && ec == beast::error::timeout) Refuse("bad_proxy_header", "no PROXY header in time");
+    else Close();
+    return;
+  }
+  buffer_.commit(n);
+  if (proxy_) return OnProxyBytes();
+  CheckNoProxyHeader();
+}
+
+void Session::OnProxyBytes() {
+  std::string_view in = Buffered(buffer_);
+  size_t used = 0;
+  egd::ProxyHeader header;
+  auto result = proxy_parser_.Parse(
+      {reinterpret_cast<const uint8_t*>(in.data()), in.size()}, &used, &header);
+  buffer_.consume(used);
+  if (result == egd::ProxyHeaderParser::Result::kNeedMore) return DoPreface();
+  if (result == egd::ProxyHeaderParser::Result::kBad) {
+    return Refuse("bad_proxy_header", "bad PROXY header: " + proxy_parser_.error());
+  }
+  std::string client = header.known ? header.source_address : peer_.address;
+  if (header.known) name_ += " for " + client;
+  if (!Admit(client)) return Close();
+  DoReadHeader();  // bytes after the header are already in buffer_
+}
+
+void Session::CheckNoProxyHeader() {
+  std::string_view in = Buffered(buffer_);
+  size_t k = std::min(in.size(), kProxySignature.size());
+  if (in.substr(0, k) != kProxySignature.substr(0, k)) return DoReadHeader();
+  if (k < kProxySignature.size()) return DoPreface();
+  Refuse("proxy_header_not_expected", "sent a PROXY header to a listener that takes none");
+}
+
+void Session::Refuse(const char* reason, const std::string& why) {
+  context_.app.metrics().ConnectionRefused(reason);
+  Log(LogLevel::kNotice, "http client ", name_, " closed: ", why);
+  Close();
+}
+
+bool Session::Admit(const std::string& client) {
+  key_ = egd::ClientKey(client, context_.config.client_key);
+  if (!context_.app.OpenClient(key_)) {
+    Log(LogLevel::kNotice, "http client ", name_, " refused: ", key_, " already has ",
+        context_.config.PerAddressLimit(), " connections (max_clients_per_address)");
+    return false;
+  }
+  admitted_ = true;
+  return true;
+}
+
+void Session::DoReadHeader() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(context_.config.header_limit));
+  parser_->body_limit(context_.config.body_limit);
+  stream_.expires_after(context_.config.idle_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](const error_code& ec, size_t) {
+                            self->OnHeader(ec);
+                          });
+}
+
+void Session::OnHeader(const error_code& ec) {
+  if (ec) return OnReadError(ec);
+  if (parser_->is_done()) return OnRead({});  // no body (every GET): skip a read and a timer
+  stream_.expires_after(context_.config.request_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](const error_code& e, size_t) { self->OnRead(e); });
+}
+
+void Session::OnReadError(const error_code& ec) {
+  if (ec == http::error::header_limit) return SendError(431, "request headers too large");
+  if (ec == http::error::body_limit) return SendError(413, "request body too large");
+  if (ec.category() == make_error_code(http::error::bad_target).category() &&
+      ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    return SendError(400, "malformed HTTP request: " + ec.message());
+  }
+  if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted) {
+    Log(LogLevel::kDebug, "http ", name_, ": ", ec.message());
+  }
+  Close();
+}
+
+void Session::SendError(unsigned status, const std::string& message) {
+  keep_alive_ = false;
+  Send(JsonResponse(status, message));
+}
+
+Request Session::MakeRequest() const {
+  const auto& req = parser_->get();
+  Request r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  r.cookie = std::string(req[http::field::cookie]);
+  r.body = req.body();
+  r.client = key_;
+  r.role = role_;
+  r.version = req.version();
+  auto hosts = req.equal_range(http::field::host);
+  if (hosts.first != hosts.second) r.host = std::string(hosts.first->value());
+  r.repeated_host = hosts.first != hosts.second && std::next(hosts.first) != hosts.second;
+  if (auto it = req.find(http::field::origin); it != req.end()) r.origin = std::string(it->value());
+  if (auto it = req.find("Sec-Fetch-Site"); it != req.end()) {
+    r.sec_fetch_site = std::string(it->value());
+  }
+  return r;
+}
+
+void Session::OnRead(const error_code& ec) {
+  if (ec) return OnReadError(ec);
+  keep_alive_ = parser_->get().keep_alive();
+  stream_.expires_never();  // App has its own timeouts
+  context_.app.Handle(MakeRequest(), [self = shared_from_this()](Response response) {
+    self->Send(std::move(response));
+  });
+}
+
+void Session::Send(Response r) {
+  if (closed_) return;
+  res_ = {};
+  res_.version(11);
+  res_.result(r.status);
+  res_.reason(ReasonPhrase(r.status));
+  res_.set(http::field::server, "trng-httpd");
+  res_.set(http::field::content_type, r.content_type);
+  res_.set("X-Content-Type-Options", "nosniff");
+  for (const auto& [name, value] : r.headers) res_.insert(name, value);
+  res_.body() = std::move(r.body);
+  res_.keep_alive(keep_alive_);
+  res_.prepare_payload();
+  stream_.expires_after(context_.config.write_timeout);
+  http::async_write(stream_, res_, [self = shared_from_this()](const error_code& ec, size_t) {
+    self->OnWrite(ec);
+  });
+}
+
+void Session::OnWrite(const error_code& ec) {
+  res_ = {};  // the body's secure memory is wiped as it is released
+  if (ec || !keep_alive_ || closed_) return Close();
+  DoReadHeader();
+}
+
+}  // namespace httpd
