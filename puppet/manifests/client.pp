@@ -1,11 +1,19 @@
 # @summary A client machine: stunnel to the entropy hosts (with failover) and egd-feed.
 #
-# stunnel offers plain EGD on 127.0.0.1:7777 to local clients and carries it over
-# TLS to a list of entropy hosts, tried in order; egd-feed keeps the kernel's
-# entropy pool fed from it.
+# stunnel (the instance egd-client, under its own user stunnel-egd-client) offers
+# plain EGD on a unix socket, /run/stunnel-egd-client/egd.sock, to local clients and
+# carries it over TLS to a list of entropy hosts, tried in order; egd-feed keeps the
+# kernel's entropy pool fed from it. Other local EGD clients use the socket as well:
+# QEMU (`-chardev socket,path=`; libvirt-qemu joins group stunnel-egd-client),
+# ekeyd-egd-linux through a TCP `accept` (see there).
 #
-# install -> config ~> service: a configuration change restarts stunnel and egd-feed.
-# Other local EGD clients (QEMU rng-egd, ekeyd-egd-linux) use `accept` as well.
+# egd-feed mixes what it reads into the pool with write(2), without any capability.
+# Only with `feed_credit_bits_per_byte` > 0 does it credit entropy, which needs
+# CAP_SYS_ADMIN: the module then installs the systemd drop-in that grants it, and
+# removes it otherwise.
+#
+# install -> config ~> service: a configuration change restarts stunnel and egd-feed;
+# a CRL change only reloads stunnel (egd::crl_file).
 #
 # @example Two entropy hosts, the first preferred
 #   class { 'egd::client':
@@ -13,6 +21,7 @@
 #     cert  => '/etc/stunnel/egd/hv1.example.org.crt',
 #     key   => '/etc/stunnel/egd/hv1.example.org.key',
 #     ca    => '/etc/stunnel/egd/ca.crt',
+#     crl   => file('/srv/egd-pki/crl.pem'),
 #   }
 #
 # @example Hosts by address, certificates naming them otherwise
@@ -28,8 +37,16 @@
 #   Debian packages of a client (with egd::manage_package).
 # @param auth
 #   cert (mutual TLS: `cert`, `key`, `ca`) or psk (`psk_secret`).
+# @param run_dir
+#   The stunnel instance's run directory (RuntimeDirectory of stunnel-egd@egd-client,
+#   0750, group stunnel-egd-client; made by the module with egd::manage_run_dirs).
 # @param accept
-#   The local plain EGD port. Keep it on loopback: it has no authentication.
+#   Where stunnel offers plain EGD: socket paths or TCP endpoints, one or several
+#   (undef: [`run_dir`/egd.sock]). It has no authentication: a socket in `run_dir` is
+#   reachable only by the members of the instance's group. A TCP endpoint (for
+#   ekeyd-egd-linux, which speaks TCP only: "127.0.0.1:7777") is open to every local
+#   user, and any of them who binds the port while stunnel restarts serves chosen
+#   bytes to its clients.
 # @param hosts
 #   Entropy hosts as "HOST:PORT", most preferred first (stunnel failover = prio: each
 #   new connection takes the first host that answers).
@@ -41,22 +58,34 @@
 # @param cert
 #   This client's certificate: a path, or PEM text written to `tls_dir`/egd-client.crt.
 # @param key
-#   Its private key: a path, or Sensitive PEM text written to `tls_dir`/egd-client.key.
+#   Its private key: a path, or Sensitive PEM text written to `tls_dir`/egd-client.key;
+#   owned by the egd-client instance's user, 0400.
 # @param ca
 #   The private CA that signed the hosts' certificates: a path, or PEM text.
+# @param crl
+#   The CA's revocation list (`egd-pki crl`: DIR/crl.pem), checked for the hosts'
+#   certificates: a path, or PEM text written to `tls_dir`/egd-client.crl, whose
+#   change reloads stunnel without dropping the connections.
+# @param handshake_timeout
+#   Seconds a TLS handshake with a host may stall (stunnel's TIMEOUTbusy).
 # @param psk_secret
 #   With auth psk: this client's IDENTITY:HEXKEY line (a path, or Sensitive content
-#   written to `tls_dir`/egd-client.psk).
+#   written to `tls_dir`/egd-client.psk); owned like `key`.
 # @param manage_feed
 #   Configure and run egd-feed.
 # @param feed_config_dir
 #   Directory of egd-feed.toml.
 # @param feed_connect
-#   The EGD server egd-feed reads from; undef = `accept`.
+#   The EGD server egd-feed reads from ("unix:/PATH" or "HOST:PORT"); undef = the first
+#   of `accept`.
 # @param feed_device
-#   Where egd-feed adds the entropy (RNDADDENTROPY).
+#   Where egd-feed adds the entropy (write(2), or RNDADDENTROPY when crediting).
 # @param feed_credit_bits_per_byte
-#   Entropy credited to the kernel per byte, [0, 8]; 0 mixes without credit.
+#   Entropy credited to the kernel per byte, [0, 8]; 0 mixes without credit and
+#   without any capability. Above 0 egd-feed needs CAP_SYS_ADMIN: the module writes
+#   `feed_dropin_dir`/credit.conf, which grants it (and restarts egd-feed).
+# @param feed_dropin_dir
+#   The drop-in directory of egd-feed.service.
 # @param feed_interval_ms
 #   Time between reseeds.
 # @param feed_user
@@ -68,19 +97,23 @@
 class egd::client (
   Array[String[1]]                                     $packages,
   Enum['cert', 'psk']                                  $auth,
-  Egd::Endpoint                                        $accept,
+  Stdlib::Absolutepath                                 $run_dir,
+  Optional[Variant[Egd::StunnelAddress, Array[Egd::StunnelAddress, 1]]] $accept,
   Array[Egd::Endpoint, 1]                              $hosts,
   Array[String[1]]                                     $host_names,
   Optional[String[1]]                                  $source_address,
   Optional[Egd::Certificate]                           $cert,
   Optional[Egd::Secret]                                $key,
   Optional[Egd::Certificate]                           $ca,
+  Optional[Egd::Crl]                                   $crl,
+  Integer[1, 3600]                                     $handshake_timeout,
   Optional[Egd::Secret]                                $psk_secret,
   Boolean                                              $manage_feed,
   Stdlib::Absolutepath                                 $feed_config_dir,
-  Optional[String[1]]                                  $feed_connect,
+  Optional[Pattern[/\Aunix:\/\S+\z/, /\A(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}\z/]] $feed_connect,
   Stdlib::Absolutepath                                 $feed_device,
   Float[0.0, 8.0]                                      $feed_credit_bits_per_byte,
+  Stdlib::Absolutepath                                 $feed_dropin_dir,
   Integer[100, 86400000]                               $feed_interval_ms,
   String                                               $feed_user,
   Enum['error', 'warning', 'notice', 'info', 'debug']  $log_level,
@@ -93,10 +126,33 @@ class egd::client (
     fail('egd::client: auth psk needs psk_secret')
   }
 
+  $real_accept = $accept ? {
+    Undef   => ["${run_dir}/egd.sock"],
+    default => [$accept].flatten,
+  }
+  $real_feed_connect = $feed_connect ? {
+    Undef   => $real_accept[0] ? {
+      Stdlib::Absolutepath => "unix:${real_accept[0]}",
+      /\A[0-9]+\z/         => "127.0.0.1:${real_accept[0]}",
+      default              => $real_accept[0],
+    },
+    default => $feed_connect,
+  }
+
   include egd
   contain egd::client::install
   contain egd::client::config
   contain egd::client::service
 
   Class['egd::client::install'] -> Class['egd::client::config'] ~> Class['egd::client::service']
+
+  # Outside the config class: a CRL change reloads stunnel, never restarts it.
+  if $crl =~ NotUndef and $auth == 'cert' {
+    egd::crl_file { 'egd::client crl':
+      source    => $crl,
+      path      => "${egd::tls_dir}/egd-client.crl",
+      instances => ['egd-client'],
+      require   => Class['egd::client::install'],
+    }
+  }
 }

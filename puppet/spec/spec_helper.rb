@@ -16,7 +16,7 @@ RSpec.configure do |c|
   c.manifest = File.join(FIXTURE_MODULES, 'site.pp')
   File.write(c.manifest, '')
   c.default_facts = {
-    networking: { 'fqdn' => 'node.example.org', 'hostname' => 'node' },
+    networking: { 'fqdn' => 'node.example.org', 'hostname' => 'node', 'ip' => '192.0.2.5' },
     os: { 'family' => 'Debian', 'name' => 'Debian', 'release' => { 'major' => '12' } },
   }
   c.strict_variables = true
@@ -25,3 +25,4 @@ end
 # PEM-looking test material: the module only copies it.
 TEST_CERT = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n".freeze
 TEST_KEY = "-----BEGIN PRIVATE KEY-----\nMIGHtest\n-----END PRIVATE KEY-----\n".freeze
+TEST_CRL = "-----BEGIN X509 CRL-----\nMIIBcrl\n-----END X509 CRL-----\n".freeze

@@ -12,16 +12,21 @@ and real `puppet apply` runs of egd::host and egd::client in a sandbox.
   * Sandbox: everything under a temporary directory, no packages
     (manage_package => false), services through the `base` provider with commands
     from a small control script. egdd is real: the service "egdd" starts the built
-    egdd on the rendered egdd.toml (a capture file as source, free ports), so the
-    test sees it run and answer an EGD request. The other daemons are stood in by
-    marker files (their binaries and certificates belong to the fleet test).
-    Asserted: the rendered files' contents and modes (keys 0640, redacted in
-    Puppet's output), `egdd --check-config` accepts egdd.toml (and egd-feed /
-    trng-httpd --check-config their files when those binaries are built), the
-    stunnel configurations carry the same settings, line for line, as
+    egdd on the rendered egdd.toml (a capture file as source, its sockets in the
+    sandbox's run directory), so the test sees it run and answer an EGD request on
+    its unix socket. The other daemons are stood in by marker files (their binaries
+    and certificates belong to the fleet test).
+    Asserted: the rendered files' contents and modes (unix sockets under the run
+    directories, the PROXY socket directories 2750, keys 0400 and redacted in Puppet's
+    output, a key given as a path neither copied nor created, the CRL 0644, the
+    egd-feed credit drop-in only when crediting), `egdd --check-config` accepts
+    egdd.toml (and egd-feed / trng-httpd --check-config their files when those
+    binaries are built), the stunnel configurations (egd-server, https-server,
+    https-operator, egd-client) carry the same settings, line for line, as
     stunnel/render makes from stunnel/*.conf.in with the same parameters (for the
     certificate and the PSK variants), a second apply changes nothing
-    (--detailed-exitcodes 0), and a changed parameter restarts egdd (new pid).
+    (--detailed-exitcodes 0), a changed parameter restarts egdd (new pid), and a
+    changed CRL runs the stunnel instances' reload commands and restarts nothing.
   * REFERENCE.md equals `puppet strings generate --format markdown` output, without
     warnings (when puppet-strings is installed).
 Exit 77 if puppet, puppet-lint, rspec or the stdlib module is missing, or (after all
@@ -75,12 +80,6 @@ def files_under(sub, ext):
 def settings(text):
     """A stunnel configuration's setting lines, without comments and blank lines."""
     return [" ".join(l.split()) for l in text.splitlines() if l.strip() and not l.strip().startswith(";")]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- static checks
@@ -149,11 +148,12 @@ with open(os.path.join(sb, "random.bin"), "wb") as f:
 with open(os.path.join(sb, "ca.crt"), "w") as f:
     f.write("-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n")
 
-# The `base` provider's commands: real egdd, marker files for the others.
+# The `base` provider's commands: real egdd, marker files for the others. Every
+# start and reload is appended to state/starts ("NAME" or "NAME reload").
 ctl = os.path.join(sb, "ctl")
 with open(ctl, "w") as f:
     f.write(f"""#!/bin/sh
-# ctl start|stop|status NAME [COMMAND...]
+# ctl start|stop|status|reload NAME [COMMAND...]
 set -u
 action=$1; name=$2; shift 2
 pidf={sb}/state/$name.pid
@@ -173,52 +173,60 @@ status)
   [ -f "$pidf" ] || exit 3
   [ "$(cat "$pidf")" = marker ] && exit 0
   kill -0 "$(cat "$pidf")" 2>/dev/null ;;
+reload)
+  [ -f "$pidf" ] || exit 0
+  echo "$name reload" >>{sb}/state/starts ;;
 esac
 """)
 os.chmod(ctl, 0o755)
 
-egd_port, proxy_port = free_port(), free_port()
 owner = pwd.getpwuid(os.getuid()).pw_name
 group = grp.getgrgid(os.getgid()).gr_name
 egdd_cmd = f"{EGDD} --config {sb}/etc/egdd/egdd.toml"
+STUNNELS = ["stunnel-egd@egd-server", "stunnel-egd@https-server", "stunnel-egd@https-operator",
+            "stunnel-egd@egd-client"]
 
 
 def service_commands(names):
     out = []
     for n in names:
         start = f"{ctl} start {n} {egdd_cmd}" if n == "egdd" else f"{ctl} start {n}"
+        reload = f", 'reload' => '{ctl} reload {n}'" if n in STUNNELS else ""
         out.append(f"    '{n}' => {{ 'start' => '{start}', 'stop' => '{ctl} stop {n}', "
-                   f"'status' => '{ctl} status {n}' }},")
+                   f"'status' => '{ctl} status {n}'{reload} }},")
     return "\n".join(out)
 
 
-CERT = "-----BEGIN CERTIFICATE-----\\nSE9TVA==\\n-----END CERTIFICATE-----\\n"
-KEY = "-----BEGIN PRIVATE KEY-----\\nU0VDUkVULUtFWS1NQVRFUklBTA==\\n-----END PRIVATE KEY-----\\n"
+def pem(kind, b64):
+    return f"-----BEGIN {kind}-----\\n{b64}\\n-----END {kind}-----\\n"
 
 
-def manifest(allowed, root=sb, auth="cert", services=True):
-    names = ["egdd", "trng-httpd", "stunnel-egd@egd-server", "stunnel-egd@https-server",
-             "stunnel-egd@egd-client", "egd-feed"]
-    host_auth = (f"""  cert => "{CERT}", key => Sensitive("{KEY}"), ca => '{root}/ca.crt',
+CERT, HTTPS_CERT, OP_CERT = pem("CERTIFICATE", "SE9TVA=="), pem("CERTIFICATE", "SFRUUFM="), pem("CERTIFICATE", "T1A=")
+KEY = pem("PRIVATE KEY", "U0VDUkVULUtFWS1NQVRFUklBTA==")
+HTTPS_KEY, OP_KEY = pem("PRIVATE KEY", "SFRUUFMtS0VZ"), pem("PRIVATE KEY", "T1AtS0VZ")
+CRL1, CRL2 = pem("X509 CRL", "Q1JMMQ=="), pem("X509 CRL", "Q1JMMg==")
+
+
+def manifest(allowed, root=sb, auth="cert", services=True, crl=CRL1):
+    names = ["egdd", "trng-httpd"] + STUNNELS + ["egd-feed"]
+    host_auth = (f"""  cert => "{CERT}", key => Sensitive("{KEY}"), ca => '{root}/ca.crt', crl => "{crl}",
   allowed_clients => {allowed},""" if auth == "cert" else
-                 f"""  auth => 'psk', psk_secrets => Sensitive("hv1:{'ab' * 32}\\n"),
-  https_cert => "{CERT}", https_key => Sensitive("{KEY}"),""")
-    client_auth = (f"""  cert => '{root}/client.crt', key => '{root}/client.key', ca => '{root}/ca.crt',
+                 f"""  auth => 'psk', psk_secrets => Sensitive("hv1:{'ab' * 32}\\n"), ca => '{root}/ca.crt',""")
+    client_auth = (f"""  cert => '{root}/client.crt', key => '{root}/client.key', ca => '{root}/ca.crt', crl => "{crl}",
   host_names => ['entropy1.example.org', 'entropy2.example.org'],""" if auth == "cert" else
-                   f"""  auth => 'psk', psk_secret => '{root}/client.psk',""")
+                   f"""  auth => 'psk', psk_secret => '{root}/client.psk', feed_credit_bits_per_byte => 2.0,""")
     return f"""
 class {{ 'egd':
-  manage_package   => false,
-  manage_service   => {'true' if services else 'false'},
-  service_provider => 'base',
-  stunnel_dir      => '{root}/etc/stunnel',
-  tls_dir          => '{root}/etc/stunnel/egd',
-  stunnel_user     => '',
-  config_owner     => '{owner}',
-  config_group     => '{group}',
-  tls_group        => '{group}',
-  manage_run_dirs  => true,
-  service_commands => {{
+  manage_package      => false,
+  manage_service      => {'true' if services else 'false'},
+  service_provider    => 'base',
+  stunnel_dir         => '{root}/etc/stunnel',
+  tls_dir             => '{root}/etc/stunnel/egd',
+  stunnel_user_prefix => '',
+  config_owner        => '{owner}',
+  config_group        => '{group}',
+  manage_run_dirs     => true,
+  service_commands    => {{
 {service_commands(names)}
   }},
 }}
@@ -229,18 +237,23 @@ class {{ 'egd::host':
   httpd_run_dir    => '{root}/run/trng-httpd',
   source_kind      => 'file',
   source_path      => '{root}/random.bin',
-  egd_listen       => ['127.0.0.1:{egd_port}', 'proxy:127.0.0.1:{proxy_port}'],
-  egd_connect      => '127.0.0.1:{proxy_port}',
+  egdd_options     => {{ 'source' => {{ 'replay' => true }} }},
   egd_accept       => '127.0.0.1:17776',
   https_accept     => '127.0.0.1:18443',
-  httpd_egd        => '127.0.0.1:{egd_port}',
+  operator_accept  => '127.0.0.1:18444',
+  https_cert       => "{HTTPS_CERT}",
+  https_key        => Sensitive("{HTTPS_KEY}"),
+  operators        => ['alice', 'bob'],
+  operator_cert    => "{OP_CERT}",
+  operator_key     => Sensitive("{OP_KEY}"),
 {host_auth}
 }}
 class {{ 'egd::client':
   hosts           => ['10.99.0.1:7776', '10.99.0.2:7776'],
-  accept          => '127.0.0.1:17777',
+  run_dir         => '{root}/run/stunnel-egd-client',
   source_address  => '10.99.0.20',
   feed_config_dir => '{root}/etc/egd-feed',
+  feed_dropin_dir => '{root}/etc/egd-feed.service.d',
   feed_device     => '{root}/random-sink',
 {client_auth}
 }}
@@ -260,11 +273,22 @@ def read(rel, root=sb):
         return f.read()
 
 
+def mode(rel, root=sb):
+    return os.stat(os.path.join(root, rel)).st_mode & 0o7777
+
+
 def egdd_pid():
     try:
         return int(read("state/egdd.pid"))
     except (OSError, ValueError):
         return None
+
+
+def starts():
+    try:
+        return read("state/starts").splitlines()
+    except OSError:
+        return []
 
 
 def wait_gone(pid, timeout=5.0):
@@ -282,7 +306,9 @@ def wait_gone(pid, timeout=5.0):
 
 
 def egd_entropy_bits():
-    with socket.create_connection(("127.0.0.1", egd_port), timeout=5) as s:
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(5)
+        s.connect(os.path.join(sb, "run/egdd/egd.sock"))
         s.sendall(b"\x00")
         data = b""
         while len(data) < 4:
@@ -293,6 +319,27 @@ def egd_entropy_bits():
     return int.from_bytes(data, "big") if len(data) == 4 else None
 
 
+def compare_rendered(cases, root, common, what=""):
+    """Puppet's stunnel files against stunnel/render of the templates."""
+    for tmpl, rel, params in cases:
+        r = run([sys.executable, RENDER, os.path.join(ROOT, "stunnel", tmpl)] + params + common)
+        want, got = settings(r.stdout), settings(read(rel, root))
+        check(r.returncode == 0 and want == got and len(got) > 15,
+              f"{what}{rel}: same settings as stunnel/render {tmpl}" +
+              ("" if r.returncode == 0 else "\n  render: " + r.stderr.strip()) +
+              ("" if want == got else f"\n  render: {want}\n  puppet: {got}"))
+
+
+def check_config(binary, rel, root=sb):
+    if os.access(binary, os.X_OK):
+        r = run([binary, "--check-config", os.path.join(root, rel)])
+        check(r.returncode == 0, f"{os.path.basename(binary)} --check-config accepts {rel}" +
+              ("" if r.returncode == 0 else ": " + r.stdout + r.stderr))
+    else:
+        print(f"note  {binary} not built: its --check-config not run")
+
+
+SECRETS = ["U0VDUkVULUtFWS1NQVRFUklBTA", "SFRUUFMtS0VZ", "T1AtS0VZ"]
 have_egdd = os.access(EGDD, os.X_OK)
 try:
     if have_egdd:
@@ -300,58 +347,67 @@ try:
         check(r.returncode == 2, f"first puppet apply makes changes without failures (exit {r.returncode})"
               + ("" if r.returncode == 2 else "\n" + r.stdout + r.stderr))
         out = r.stdout + r.stderr
-        check("U0VDUkVULUtFWS1NQVRFUklBTA" not in out, "the Sensitive key does not appear in Puppet's output")
+        check(not any(k in out for k in SECRETS), "no Sensitive key appears in Puppet's output")
 
         egdd_toml = read("etc/egdd/egdd.toml")
         check(f'path = "{sb}/random.bin"' in egdd_toml and 'kind = "file"' in egdd_toml and
-              f'listen = ["127.0.0.1:{egd_port}", "proxy:127.0.0.1:{proxy_port}"]' in egdd_toml and
-              f'socket = "{sb}/run/egdd/control.sock"' in egdd_toml, "egdd.toml rendered with the sandbox settings")
-        r = run([EGDD, "--check-config", os.path.join(sb, "etc/egdd/egdd.toml")])
-        check(r.returncode == 0, "egdd --check-config accepts the rendered egdd.toml" +
-              ("" if r.returncode == 0 else ": " + r.stdout + r.stderr))
+              f'listen = ["unix:{sb}/run/egdd/egd.sock", "proxy:unix:{sb}/run/egdd/proxy/egd.sock"]' in egdd_toml
+              and f'socket = "{sb}/run/egdd/control.sock"' in egdd_toml,
+              "egdd.toml: unix sockets (EGD and PROXY) under the sandbox's run directory")
+        check_config(EGDD, "etc/egdd/egdd.toml")
 
         httpd_toml = read("etc/trng-httpd/trng-httpd.toml")
-        check(f'egd = "127.0.0.1:{egd_port}"' in httpd_toml and f'control = "{sb}/run/egdd/control.sock"' in httpd_toml
-              and f'dir = "{sb}/run/trng-httpd"' in httpd_toml, "trng-httpd.toml rendered")
+        check(f'listen = ["127.0.0.1:8000", "proxy:unix:{sb}/run/trng-httpd/operator/http.sock"]' in httpd_toml
+              and f'public_listen = ["proxy:unix:{sb}/run/trng-httpd/public/http.sock"]' in httpd_toml
+              and f'egd = "unix:{sb}/run/egdd/egd.sock"' in httpd_toml
+              and f'control = "{sb}/run/egdd/control.sock"' in httpd_toml
+              and f'dir = "{sb}/run/trng-httpd/files"' in httpd_toml,
+              "trng-httpd.toml: operator role on loopback and its socket, public role on its socket")
         feed_toml = read("etc/egd-feed/egd-feed.toml")
-        check('connect = "127.0.0.1:17777"' in feed_toml and f'device = "{sb}/random-sink"' in feed_toml,
-              "egd-feed.toml connects to the local stunnel port")
-        for binary, rel in ((EGD_FEED, "etc/egd-feed/egd-feed.toml"), (TRNG_HTTPD, "etc/trng-httpd/trng-httpd.toml")):
-            if os.access(binary, os.X_OK):
-                r = run([binary, "--check-config", os.path.join(sb, rel)])
-                check(r.returncode == 0, f"{os.path.basename(binary)} --check-config accepts {rel}" +
-                      ("" if r.returncode == 0 else ": " + r.stdout + r.stderr))
-            else:
-                print(f"note  {binary} not built: its --check-config not run")
+        check(f'connect = "unix:{sb}/run/stunnel-egd-client/egd.sock"' in feed_toml and
+              f'device = "{sb}/random-sink"' in feed_toml, "egd-feed.toml connects to the stunnel client's socket")
+        check_config(EGD_FEED, "etc/egd-feed/egd-feed.toml")
+        check_config(TRNG_HTTPD, "etc/trng-httpd/trng-httpd.toml")
 
-        key = os.path.join(sb, "etc/stunnel/egd/egd-host.key")
-        check(os.path.isfile(key) and (os.stat(key).st_mode & 0o777) == 0o640 and "U0VDUkVULUtFWS1NQVRFUklBTA" in read(key),
-              "host key written from Sensitive content, mode 0640")
-        check((os.stat(os.path.join(sb, "etc/stunnel/egd")).st_mode & 0o777) == 0o750, "tls_dir is 0750")
-        check(not os.path.exists(os.path.join(sb, "etc/stunnel/egd/egd-client.key")),
-              "a key given as a path is left alone (no copy)")
+        dirs = {"run/egdd": 0o755, "run/egdd/proxy": 0o2750, "run/trng-httpd": 0o755,
+                "run/trng-httpd/files": 0o700, "run/trng-httpd/public": 0o2750,
+                "run/trng-httpd/operator": 0o2750, "run/stunnel-egd-client": 0o750, "etc/stunnel/egd": 0o755}
+        got = {d: oct(mode(d)) if os.path.isdir(os.path.join(sb, d)) else None for d in dirs}
+        check(got == {d: oct(m) for d, m in dirs.items()}, f"run and TLS directories with their modes: {got}")
+        keys = {"egd-host.key": SECRETS[0], "https.key": SECRETS[1], "https-operator.key": SECRETS[2]}
+        bad = [k for k, secret in keys.items()
+               if mode("etc/stunnel/egd/" + k) != 0o400 or secret not in read("etc/stunnel/egd/" + k)]
+        check(not bad, "the three instances' keys written from Sensitive content, each its own, mode 0400"
+              + (f" (wrong: {bad})" if bad else ""))
+        check(mode("etc/stunnel/egd/egd-host.crl") == 0o644 and "Q1JMMQ==" in read("etc/stunnel/egd/egd-host.crl")
+              and mode("etc/stunnel/egd/egd-client.crl") == 0o644, "CRLs written 0644 (host and client)")
+        check(not os.path.exists(os.path.join(sb, "etc/stunnel/egd/egd-client.key"))
+              and not os.path.exists(os.path.join(sb, "client.key")),
+              "a key given as a path is neither copied nor created")
+        check(not os.path.exists(os.path.join(sb, "etc/egd-feed.service.d/credit.conf")),
+              "no CAP_SYS_ADMIN drop-in for egd-feed while it credits nothing")
 
         # Same settings as stunnel/render makes from the .conf.in templates.
         common = ["SETUID=", "SETGID=", "DEBUG=notice"]
-        cases = [
+        tls = f"{sb}/etc/stunnel/egd"
+        compare_rendered([
             ("egd-server.conf.in", "etc/stunnel/egd-server.conf",
-             [f"ACCEPT=127.0.0.1:17776", f"CONNECT=127.0.0.1:{proxy_port}",
-              f"CERT={sb}/etc/stunnel/egd/egd-host.crt", f"KEY={sb}/etc/stunnel/egd/egd-host.key",
-              f"CAFILE={sb}/ca.crt", "ALLOWED_CLIENTS=hv1.example.org,hv2.example.org"]),
+             ["ACCEPT=127.0.0.1:17776", f"CONNECT={sb}/run/egdd/proxy/egd.sock",
+              f"CERT={tls}/egd-host.crt", f"KEY={tls}/egd-host.key", f"CAFILE={sb}/ca.crt",
+              f"CRLFILE={tls}/egd-host.crl", "ALLOWED_CLIENTS=hv1.example.org,hv2.example.org"]),
             ("https-server.conf.in", "etc/stunnel/https-server.conf",
-             ["ACCEPT=127.0.0.1:18443", "CONNECT=127.0.0.1:8000",
-              f"CERT={sb}/etc/stunnel/egd/egd-host.crt", f"KEY={sb}/etc/stunnel/egd/egd-host.key"]),
+             ["ACCEPT=127.0.0.1:18443", f"CONNECT={sb}/run/trng-httpd/public/http.sock",
+              f"CERT={tls}/https.crt", f"KEY={tls}/https.key"]),
+            ("https-operator.conf.in", "etc/stunnel/https-operator.conf",
+             ["ACCEPT=127.0.0.1:18444", f"CONNECT={sb}/run/trng-httpd/operator/http.sock",
+              f"CERT={tls}/https-operator.crt", f"KEY={tls}/https-operator.key", f"CAFILE={sb}/ca.crt",
+              f"CRLFILE={tls}/egd-host.crl", "ALLOWED_OPERATORS=alice,bob"]),
             ("egd-client.conf.in", "etc/stunnel/egd-client.conf",
-             ["ACCEPT=127.0.0.1:17777", "CONNECT=10.99.0.1:7776,10.99.0.2:7776",
+             [f"ACCEPT={sb}/run/stunnel-egd-client/egd.sock", "CONNECT=10.99.0.1:7776,10.99.0.2:7776",
               "HOST_NAMES=entropy1.example.org,entropy2.example.org", f"CERT={sb}/client.crt",
-              f"KEY={sb}/client.key", f"CAFILE={sb}/ca.crt", "SOURCE_ADDRESS=10.99.0.20"]),
-        ]
-        for tmpl, rel, params in cases:
-            r = run([sys.executable, RENDER, os.path.join(ROOT, "stunnel", tmpl)] + params + common)
-            want, got = settings(r.stdout), settings(read(rel))
-            check(r.returncode == 0 and want == got and len(got) > 15,
-                  f"{rel}: same settings as stunnel/render {tmpl}" +
-                  ("" if want == got else f"\n  render: {want}\n  puppet: {got}"))
+              f"KEY={sb}/client.key", f"CAFILE={sb}/ca.crt", f"CRLFILE={tls}/egd-client.crl",
+              "SOURCE_ADDRESS=10.99.0.20"]),
+        ], sb, common)
 
         # egdd really runs on what Puppet wrote, started by the base provider.
         pid1 = egdd_pid()
@@ -364,14 +420,26 @@ try:
             except OSError:
                 pass
             time.sleep(0.1)
-        check(pid1 is not None and bits, f"egdd started by Puppet answers EGD 0x00 ({bits} bits)")
+        check(pid1 is not None and bits, f"egdd started by Puppet answers EGD 0x00 on its unix socket ({bits} bits)")
 
         r = apply(manifest("['hv1.example.org', 'hv2.example.org']"), "second")
         check(r.returncode == 0, f"second puppet apply changes nothing (exit {r.returncode})" +
               ("" if r.returncode == 0 else "\n" + r.stdout + r.stderr))
         check(egdd_pid() == pid1, "egdd not restarted by the second apply")
 
-        r = apply(manifest("['hv1.example.org']"), "revoke")
+        # A new CRL reloads the instances that check it; nothing restarts.
+        before = starts()
+        r = apply(manifest("['hv1.example.org', 'hv2.example.org']", crl=CRL2), "crl")
+        new = starts()[len(before):]
+        check(r.returncode == 2 and "Q1JMMg==" in read("etc/stunnel/egd/egd-host.crl"),
+              f"apply with a new CRL writes it (exit {r.returncode})")
+        want = sorted(f"{s} reload" for s in ("stunnel-egd@egd-server", "stunnel-egd@https-operator",
+                                              "stunnel-egd@egd-client"))
+        check(sorted(new) == want, f"the new CRL reloaded egd-server, https-operator and egd-client, "
+                                   f"restarted nothing: {new}")
+        check(egdd_pid() == pid1, "egdd not restarted by the CRL change")
+
+        r = apply(manifest("['hv1.example.org']", crl=CRL2), "revoke")
         check(r.returncode == 2, f"apply with hv2 removed from the allow-list changes something (exit {r.returncode})")
         conf = read("etc/stunnel/egd-server.conf")
         check("checkHost = hv1.example.org" in conf and "hv2" not in conf, "hv2 gone from the allow-list")
@@ -387,22 +455,19 @@ try:
         check(r.returncode == 2, f"apply of the PSK variant (exit {r.returncode})" +
               ("" if r.returncode == 2 else "\n" + r.stdout + r.stderr))
         psk = os.path.join(psb, "etc/stunnel/egd/egd-server.psk")
-        check(os.path.isfile(psk) and (os.stat(psk).st_mode & 0o777) == 0o640, "server PSK file written 0640")
-        for tmpl, rel, params in [
+        check(os.path.isfile(psk) and (os.stat(psk).st_mode & 0o777) == 0o400, "server PSK file written 0400")
+        compare_rendered([
             ("egd-server-psk.conf.in", "etc/stunnel/egd-server.conf",
-             ["ACCEPT=127.0.0.1:17776", f"CONNECT=127.0.0.1:{proxy_port}",
+             ["ACCEPT=127.0.0.1:17776", f"CONNECT={psb}/run/egdd/proxy/egd.sock",
               f"PSK_SECRETS={psb}/etc/stunnel/egd/egd-server.psk"]),
             ("egd-client-psk.conf.in", "etc/stunnel/egd-client.conf",
-             ["ACCEPT=127.0.0.1:17777", "CONNECT=10.99.0.1:7776,10.99.0.2:7776",
+             [f"ACCEPT={psb}/run/stunnel-egd-client/egd.sock", "CONNECT=10.99.0.1:7776,10.99.0.2:7776",
               f"PSK_SECRETS={psb}/client.psk", "SOURCE_ADDRESS=10.99.0.20"]),
-        ]:
-            r = run([sys.executable, RENDER, os.path.join(ROOT, "stunnel", tmpl)] + params + common)
-            want, got = settings(r.stdout), settings(read(rel, psb))
-            check(r.returncode == 0 and want == got and len(got) > 15,
-                  f"PSK {rel}: same settings as stunnel/render {tmpl}" +
-                  ("" if want == got else f"\n  render: {want}\n  puppet: {got}"))
-        https = read("etc/stunnel/https-server.conf", psb)
-        check(f"cert = {psb}/etc/stunnel/egd/https.crt" in https, "HTTPS uses its own certificate when given")
+        ], psb, common, "PSK ")
+        dropin = read("etc/egd-feed.service.d/credit.conf", psb)
+        check("AmbientCapabilities=CAP_SYS_ADMIN" in dropin and "CapabilityBoundingSet=CAP_SYS_ADMIN" in dropin,
+              "egd-feed crediting 2 bits per byte: the drop-in grants CAP_SYS_ADMIN")
+        check_config(EGD_FEED, "etc/egd-feed/egd-feed.toml", psb)
 finally:
     pid = egdd_pid()
     if pid:

@@ -13,8 +13,10 @@ root namespace and runs in parallel cannot collide on interface names. Ports are
 per namespace too, which is why the nodes use the module's default ports.
 
 A Node is one machine: a sandbox directory holding everything the module writes
-(all directory parameters point into it), Puppet's own confdir/vardir/..., and the
-`base` provider's pid files and daemon logs (STATE, via ./ctl).
+(all directory parameters point into it, so the unix sockets between the daemons
+live there too), Puppet's own confdir/vardir/..., and the `base` provider's pid
+files and daemon logs (STATE, via ./ctl). Every process runs as root here, so the
+module's per-instance stunnel users are off (stunnel_user_prefix => '').
 """
 import os
 import signal
@@ -124,21 +126,23 @@ class Node:
         cmds = []
         for name, argv in self.services.items():
             ctl = "%s %s" % (CTL, self.state)
-            cmds.append("    %s => { 'start' => %s, 'stop' => %s, 'status' => %s },"
+            # stunnel re-reads its CRL on SIGHUP (egd::crl_file runs `reload`).
+            reload = (", 'reload' => %s" % puppet_string("%s reload %s" % (ctl, name))
+                      if name.startswith("stunnel-egd@") else "")
+            cmds.append("    %s => { 'start' => %s, 'stop' => %s, 'status' => %s%s },"
                         % (puppet_string(name),
                            puppet_string("%s start %s %s" % (ctl, name, " ".join(argv))),
                            puppet_string("%s stop %s" % (ctl, name)),
-                           puppet_string("%s status %s" % (ctl, name))))
+                           puppet_string("%s status %s" % (ctl, name)), reload))
         return """class { 'egd':
-  manage_package   => false,
-  service_provider => 'base',
-  stunnel_dir      => '%(sb)s/etc/stunnel',
-  tls_dir          => '%(sb)s/etc/stunnel/egd',
-  stunnel_user     => '',
-  stunnel_debug    => 'info',
-  tls_group        => 'root',
-  manage_run_dirs  => true,
-  service_commands => {
+  manage_package      => false,
+  service_provider    => 'base',
+  stunnel_dir         => '%(sb)s/etc/stunnel',
+  tls_dir             => '%(sb)s/etc/stunnel/egd',
+  stunnel_user_prefix => '',
+  stunnel_debug       => 'info',
+  manage_run_dirs     => true,
+  service_commands    => {
 %(cmds)s
   },
 }

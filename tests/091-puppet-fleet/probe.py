@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """Client probes the fleet test runs inside a node's network namespace
-(`ip netns exec NS python3 probe.py ...`). Each prints one JSON object and exits 0;
-what happened is in the JSON, so the test decides what counts as a failure.
+(`ip netns exec NS python3 probe.py ...`). Each prints JSON objects (one per line)
+and exits 0; what happened is in the JSON, so the test decides what counts as a
+failure.
 
-  probe.py egd HOST PORT N                  plain EGD: 02 N, the bytes that came back
-  probe.py tls HOST PORT NAME CA CERT KEY N EGD over TLS with this client certificate
-  probe.py https HOST PORT NAME CA PATH     GET PATH over HTTPS (server authentication)
+  probe.py egd PATH N                          plain EGD on a unix socket: 02 N
+  probe.py tls HOST PORT NAME CA CERT KEY N    EGD over TLS with this client certificate
+  probe.py hold HOST PORT NAME CA CERT KEY N   as tls, then waits for a line on stdin
+                                               and reads N more on the same connection
+  probe.py https HOST PORT NAME CA PATH        GET PATH over HTTPS (server authentication)
+  probe.py https-cert HOST PORT NAME CA CERT KEY PATH   ... with a client certificate
 
-Output: {"data": HEX, "closed": bool, "error": str|null, ...}. "closed" means the peer
-ended the connection (EOF, reset or a TLS alert) before N bytes came; a silent peer
-is reported as "error": "timeout", never as closed.
+Output: {"data": HEX, "closed": bool, "error": str|null, ...}; https adds
+"status_line" and "body". "closed" means the peer ended the connection (EOF, reset or
+a TLS alert) before N bytes came; a silent peer is reported as "error": "timeout",
+never as closed.
 """
 import json
 import socket
@@ -47,12 +52,18 @@ def guarded(fn):
     return out
 
 
-def plain(host, port, n):
+def emit(out):
+    print(json.dumps(out), flush=True)
+
+
+def plain(path, n):
     def go():
-        with socket.create_connection((host, int(port)), timeout=TIMEOUT) as s:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(TIMEOUT)
+            s.connect(path)
             data, closed = egd_read(s, int(n))
             return {"data": data.hex(), "closed": closed}
-    return guarded(go)
+    emit(guarded(go))
 
 
 def context(ca, cert=None, key=None):
@@ -63,36 +74,67 @@ def context(ca, cert=None, key=None):
     return ctx
 
 
+def tls_connect(host, port, name, ca, cert, key):
+    raw = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+    return context(ca, cert, key).wrap_socket(raw, server_hostname=name)
+
+
 def tls(host, port, name, ca, cert, key, n):
     def go():
-        raw = socket.create_connection((host, int(port)), timeout=TIMEOUT)
-        with context(ca, cert, key).wrap_socket(raw, server_hostname=name) as s:
+        with tls_connect(host, port, name, ca, cert, key) as s:
             # TLS 1.3: the server checks the client certificate after the client's
             # handshake is done, so a refusal arrives as an alert on the first read.
             data, closed = egd_read(s, int(n))
             return {"data": data.hex(), "closed": closed, "version": s.version()}
-    return guarded(go)
+    emit(guarded(go))
 
 
-def https(host, port, name, ca, path):
+def hold(host, port, name, ca, cert, key, n):
+    """One connection, two reads, the second after the test says so (a line on stdin):
+    shows that an established connection outlives whatever happened in between."""
+    conn = []
+
+    def first():
+        conn.append(tls_connect(host, port, name, ca, cert, key))
+        data, closed = egd_read(conn[0], int(n))
+        return {"data": data.hex(), "closed": closed}
+
+    def second():
+        if not conn:
+            return {"data": "", "closed": True, "error": "no connection"}
+        with conn[0]:
+            data, closed = egd_read(conn[0], int(n))
+            return {"data": data.hex(), "closed": closed}
+
+    emit(guarded(first))
+    sys.stdin.readline()
+    emit(guarded(second))
+
+
+def https(host, port, name, ca, path, cert=None, key=None):
     def go():
-        raw = socket.create_connection((host, int(port)), timeout=TIMEOUT)
-        with context(ca).wrap_socket(raw, server_hostname=name) as s:
+        with tls_connect(host, port, name, ca, cert, key) as s:
             s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
                        % (path, name)).encode())
             data, closed = recv_upto(s, 1 << 16)
-            head = data.split(b"\r\n", 1)[0].decode(errors="replace")
-            return {"data": "", "closed": closed, "status_line": head}
-    return guarded(go)
+            head, _, body = data.partition(b"\r\n\r\n")
+            return {"data": "", "closed": closed,
+                    "status_line": head.split(b"\r\n", 1)[0].decode(errors="replace"),
+                    "body": body.decode(errors="replace")}
+    emit(guarded(go))
+
+
+def https_cert(host, port, name, ca, cert, key, path):
+    https(host, port, name, ca, path, cert, key)
 
 
 def main(argv):
-    kinds = {"egd": (plain, 3), "tls": (tls, 7), "https": (https, 5)}
+    kinds = {"egd": (plain, 2), "tls": (tls, 7), "hold": (hold, 7), "https": (https, 5),
+             "https-cert": (https_cert, 7)}
     if len(argv) < 2 or argv[1] not in kinds or len(argv) - 2 != kinds[argv[1]][1]:
         print(__doc__, file=sys.stderr)
         return 2
-    fn = kinds[argv[1]][0]
-    print(json.dumps(fn(*argv[2:])))
+    kinds[argv[1]][0](*argv[2:])
     return 0
 
 

@@ -5,29 +5,41 @@ rogue client, each a network namespace made by this test (fleet.py), each set up
 `base` provider and ./ctl, so the real daemons run: egdd, trng-httpd, stunnel4,
 egd-feed).
 
-  host   10.77.0.1   trng-sim on a pty -> egdd (serial) -> stunnel egd-server :7776
-                     (allow-list c1, c2) and https-server :8443 -> trng-httpd
-  c1     10.77.0.11  certificate "c1" (key and certificate given as paths)
-  c2     10.77.0.12  certificate "c2" (given as content: PEM text, Sensitive key)
+  host   10.77.0.1   trng-sim on a pty -> egdd (serial); stunnel egd-server :7776
+                     (allow-list c1, c2; CRL) -> egdd's proxy:unix socket;
+                     https-server :8443 (own certificate) -> trng-httpd's public socket;
+                     https-operator :8444 (mutual TLS, operator alice; CRL) ->
+                     trng-httpd's operator socket; trng-httpd -> egdd's unix socket
+  c1     10.77.0.11  certificate "c1" (key and certificate given as paths); egd-feed
+                     credits 1 bit per byte (ioctl; the module's CAP_SYS_ADMIN drop-in)
+  c2     10.77.0.12  certificate "c2" (given as content: PEM text, Sensitive key);
+                     egd-feed mixes without credit (write(2), no drop-in)
   rogue  10.77.0.13  certificate named "c1", but signed by another CA
 
-Every client runs stunnel egd-client (127.0.0.1:7777 -> 10.77.0.1:7776) and egd-feed,
-whose ioctl(RNDADDENTROPY) is recorded, not performed, by the LD_PRELOAD shim of tests/lib/rndshim.py
+Every client runs stunnel egd-client (a unix socket in its run directory -> 10.77.0.1:7776)
+and egd-feed on that socket, whose feeds (ioctl RNDADDENTROPY or write(2) to
+/dev/random) are recorded, not performed, by the LD_PRELOAD shim of tests/lib/rndshim.py
 (fake mode: the kernel pool is not touched), so "fed" is visible per client.
 
 Asserted: every first apply changes something without failures; egdd runs on the
-serial source (egdctl status); c1 and c2 are fed across the virtual network (shim
-records, and egdd's per-address statistics count at least those bytes for 10.77.0.11
-and .12) and read EGD through their local stunnel; the bytes they got are distinct;
-HTTPS from a client reaches trng-httpd; the rogue gets no byte, neither through its
+serial source (egdctl status); c1 and c2 are fed across the virtual network (c1
+crediting through the ioctl with its drop-in in place, c2 by write(2) without one;
+egdd's per-address statistics count at least those bytes for 10.77.0.11 and .12) and
+read EGD through their local stunnel socket; the bytes they got are distinct; public
+HTTPS from a client serves /healthz and getRandom but answers 403 to shutdown with
+egdd still running; operator alice's certificate (egd-pki operator) shuts the device
+down and initialises it again on :8444, where c1's valid client certificate and a
+client without one are refused; the rogue gets no byte, neither through its
 Puppet-made stunnel (foreign CA) nor directly with a valid certificate whose name is
 not on the allow-list, the host's stunnel logs both refusals for 10.77.0.13, and egdd
 never sees that address; a second apply changes nothing on any node (exit 0) and
-restarts nothing.
+restarts nothing. Then `egd-pki revoke` of c2 and an apply on the host distribute the
+new CRL: stunnel is reloaded (same pid, SIGHUP), c2's new TLS connections are refused
+("certificate revoked"), directly and through its own stunnel, while c1 keeps being
+fed, its connection opened before the reload still serves it, and it connects anew.
 Exit 77 if network namespaces are not permitted, or puppet, the stdlib module,
 stunnel4, a C compiler or a binary is missing.
 """
-import json
 import os
 import re
 import shutil
@@ -43,36 +55,14 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(TESTS, "060-stunnel-tls"))
 import fleet  # noqa: E402
 import stunneltest as st  # noqa: E402
-from stunneltest import egdtest  # noqa: E402
 import rndshim  # noqa: E402
+import trust  # noqa: E402
+from fleetcheck import (BIN, CLIENT_ADDR, Abort, address, check, egdctl, failures, probe,  # noqa: E402
+                        records, refused_in_log, require, wait_until)
 
-BUILD = os.path.join(fleet.ROOT, "build")
-BIN = {   # absolute: Puppet's start commands run them from wherever
-    var: os.path.abspath(os.environ.get(var, BUILD + default)) for var, default in (
-        ("EGDD", "/egdd/egdd"), ("EGDCTL", "/egdd/egdctl"), ("TRNG_SIM", "/firmware/trng-sim"),
-        ("TRNG_HTTPD", "/httpd/trng-httpd"), ("EGD_FEED", "/feed/egd-feed"))
-}
-PROBE = [sys.executable, os.path.join(HERE, "probe.py")]
-CLIENT_ADDR = {"c1": 11, "c2": 12, "rogue": 13}
 FEEDS_WANTED = 3          # shim records per good client before the checks
-failures = []
+CREDIT = {"c1": 1.0, "c2": 0.0, "rogue": 0.0}   # feed_credit_bits_per_byte
 children = []             # processes this test started itself (trng-sim)
-
-
-class Abort(Exception):
-    """A failure the remaining checks cannot go on from."""
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what, flush=True)
-    if not cond:
-        failures.append(what.splitlines()[0])
-    return cond
-
-
-def require(cond, what):
-    if not check(cond, what):
-        raise Abort(what.splitlines()[0])
 
 
 def skip(why):
@@ -91,11 +81,11 @@ def preflight():
     for var, path in BIN.items():
         if not os.access(path, os.X_OK):
             skip("%s not built (%s; set %s)" % (os.path.basename(path), path, var))
-    probe = "egdfleet-probe%d" % os.getpid()
-    if fleet.ip("netns", "add", probe, check=False).returncode != 0:
+    probe_ns = "egdfleet-probe%d" % os.getpid()
+    if fleet.ip("netns", "add", probe_ns, check=False).returncode != 0:
         skip("ip netns add is not permitted here")
-    usable = fleet.ip("netns", "exec", probe, "true", check=False).returncode == 0
-    fleet.ip("netns", "del", probe, check=False)
+    usable = fleet.ip("netns", "exec", probe_ns, "true", check=False).returncode == 0
+    fleet.ip("netns", "del", probe_ns, check=False)
     if not usable:
         skip("ip netns exec fails here (it mounts /sys in a new mount namespace)")
 
@@ -103,13 +93,24 @@ def preflight():
 # ---------------------------------------------------------------- setup
 
 def make_pki(work):
+    """The fleet's CA (egd-pki), with a certificate per role; returns (pki, certs)."""
     pki = st.Pki(os.path.join(work, "pki"))
-    certs = {"host": pki.host("entropy1"), "c1": pki.client("c1"), "c2": pki.client("c2"),
-             "intruder": pki.client("intruder")}
+    certs = {"host": pki.host("entropy1"), "c1": pki.client("c1"), "intruder": pki.client("intruder"),
+             # HTTPS and the operator service have keys of their own, for the same name.
+             "https": pki.host("https-entropy1", san="DNS:entropy1"),
+             "operator-service": pki.host("operator-entropy1", san="DNS:entropy1")}
+    st.pki("operator", pki.path, "alice")
+    certs["alice"] = pki.leaf("operators", "alice")
+    # c2's files are moved aside by `egd-pki revoke`: node and probes use a copy.
+    saved = []
+    for src in pki.client("c2"):
+        saved.append(os.path.join(work, "c2-" + os.path.basename(src)))
+        shutil.copy(src, saved[-1])
+    certs["c2"] = tuple(saved)
     # The rogue's certificate carries an allowed name but comes from a CA of its own;
     # it verifies the host with the real (public) CA certificate.
     certs["rogue"] = st.Pki(os.path.join(work, "foreign")).client("c1")
-    return pki.ca, certs
+    return pki, certs
 
 
 def start_sim(work, netns):
@@ -124,33 +125,43 @@ def start_sim(work, netns):
     return proc, link
 
 
-def host_node(work, net, ca, certs, link):
+def host_node(work, net, pki, certs, link):
     sb = os.path.join(work, "host", "sb")
     node = fleet.Node(work, "host", net.ns("host"), {
         "egdd": [BIN["EGDD"], "--config", sb + "/etc/egdd/egdd.toml"],
         "trng-httpd": [BIN["TRNG_HTTPD"], "--config", sb + "/etc/trng-httpd/trng-httpd.toml"],
         "stunnel-egd@egd-server": [st.STUNNEL, sb + "/etc/stunnel/egd-server.conf"],
         "stunnel-egd@https-server": [st.STUNNEL, sb + "/etc/stunnel/https-server.conf"],
+        "stunnel-egd@https-operator": [st.STUNNEL, sb + "/etc/stunnel/https-operator.conf"],
     })
-    crt, key = certs["host"]
+    (crt, key), (https_crt, https_key) = certs["host"], certs["https"]
+    op_crt, op_key = certs["operator-service"]
     node.write_manifest("""class { 'egd::host':
-  config_dir       => '%(sb)s/etc/egdd',
-  run_dir          => '%(sb)s/run/egdd',
-  httpd_config_dir => '%(sb)s/etc/trng-httpd',
-  httpd_run_dir    => '%(sb)s/run/trng-httpd',
-  source_kind      => 'serial',
-  serial_port      => '%(link)s',
-  baud_rate        => 9600,
-  cert             => file('%(crt)s'),
-  key              => Sensitive(file('%(key)s')),
-  ca               => '%(ca)s',
-  allowed_clients  => ['c1', 'c2'],
+  config_dir          => '%(sb)s/etc/egdd',
+  run_dir             => '%(sb)s/run/egdd',
+  httpd_config_dir    => '%(sb)s/etc/trng-httpd',
+  httpd_run_dir       => '%(sb)s/run/trng-httpd',
+  source_kind         => 'serial',
+  serial_port         => '%(link)s',
+  baud_rate           => 9600,
+  cert                => file('%(crt)s'),
+  key                 => Sensitive(file('%(key)s')),
+  ca                  => '%(ca)s',
+  crl                 => file('%(crl)s'),
+  allowed_clients     => ['c1', 'c2'],
+  https_cert          => file('%(https_crt)s'),
+  https_key           => Sensitive(file('%(https_key)s')),
+  operators           => ['alice'],
+  operator_cert       => '%(op_crt)s',
+  operator_key        => '%(op_key)s',
+  httpd_allowed_hosts => ['entropy1'],
 }
-""" % dict(sb=sb, link=link, crt=crt, key=key, ca=ca))
+""" % dict(sb=sb, link=link, crt=crt, key=key, ca=pki.ca, crl=os.path.join(pki.path, "crl.pem"),
+           https_crt=https_crt, https_key=https_key, op_crt=op_crt, op_key=op_key))
     return node
 
 
-def client_node(work, net, role, ca, cert_pair, shim_so, as_content=False):
+def client_node(work, net, role, pki, cert_pair, shim_so, as_content=False):
     sb = os.path.join(work, role, "sb")
     shim_log = os.path.join(work, role, "state", "shim.log")
     node = fleet.Node(work, role, net.ns(role), {
@@ -159,18 +170,25 @@ def client_node(work, net, role, ca, cert_pair, shim_so, as_content=False):
                      BIN["EGD_FEED"], "--config", sb + "/etc/egd-feed/egd-feed.toml"],
     })
     node.shim_log = shim_log
+    node.socket = sb + "/run/stunnel-egd-client/egd.sock"
+    node.dropin = sb + "/etc/egd-feed.service.d/credit.conf"
     crt, key = cert_pair
     tls = ("  cert => file('%s'),\n  key  => Sensitive(file('%s')),\n" % (crt, key) if as_content
            else "  cert => '%s',\n  key  => '%s',\n" % (crt, key))
     node.write_manifest("""class { 'egd::client':
-  hosts            => ['%(host)s:7776'],
-  host_names       => ['entropy1'],
-%(tls)s  ca               => '%(ca)s',
-  feed_config_dir  => '%(sb)s/etc/egd-feed',
-  feed_interval_ms => 1000,
-  feed_options     => { 'reconnect' => { 'initial_delay_ms' => 200, 'max_delay_ms' => 1000 } },
+  hosts                     => ['%(host)s:7776'],
+  host_names                => ['entropy1'],
+%(tls)s  ca                        => '%(ca)s',
+  crl                       => file('%(crl)s'),
+  run_dir                   => '%(sb)s/run/stunnel-egd-client',
+  feed_config_dir           => '%(sb)s/etc/egd-feed',
+  feed_dropin_dir           => '%(sb)s/etc/egd-feed.service.d',
+  feed_credit_bits_per_byte => %(credit)s,
+  feed_interval_ms          => 1000,
+  feed_options              => { 'reconnect' => { 'initial_delay_ms' => 200, 'max_delay_ms' => 1000 } },
 }
-""" % dict(host=fleet.HOST_ADDR, tls=tls, ca=ca, sb=sb))
+""" % dict(host=fleet.HOST_ADDR, tls=tls, ca=pki.ca, crl=os.path.join(pki.path, "crl.pem"), sb=sb,
+           credit=CREDIT[role]))
     return node
 
 
@@ -189,29 +207,6 @@ def apply_everywhere(nodes, want, what):
     return all(c == want for c in codes.values())
 
 
-def egdctl(host, *args):
-    r = subprocess.run([BIN["EGDCTL"], "--socket", host.path("run/egdd/control.sock")] + list(args),
-                       capture_output=True, text=True, timeout=10)
-    return json.loads(r.stdout) if r.returncode == 0 else None
-
-
-def wait_until(pred, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.2)
-    return pred()
-
-
-def probe(node, *args):
-    r = node.run(PROBE + [str(a) for a in args])
-    if r.returncode != 0:
-        raise Abort("probe %s in %s failed: %s" % (args, node.role, r.stderr))
-    return json.loads(r.stdout)
-
-
 def running_status(host):
     status = egdctl(host, "status")
     return status if status and status["state"] == "running" else None
@@ -228,11 +223,9 @@ def check_host(host):
           % status["bytes_received"])
 
 
-def records(node):
-    return rndshim.read_records(node.shim_log)
-
-
 def check_fed(clients):
+    """Fed; c1 credits through the ioctl (with its CAP_SYS_ADMIN drop-in), c2 mixes by
+    write(2) (no drop-in)."""
     for c in clients:
         got = wait_until(lambda: len(records(c)) >= FEEDS_WANTED, 45)
         recs = records(c)
@@ -240,52 +233,44 @@ def check_fed(clients):
               "%s: egd-feed fed the (shimmed) kernel %d times, %d bytes"
               % (c.role, len(recs), sum(r.size for r in recs))
               + ("" if got else "\n" + c.log("egd-feed")[-2000:] + c.log("stunnel-egd@egd-client")[-2000:]))
+        credit = CREDIT[c.role] > 0
+        calls = sorted({(r.call, r.entropy > 0) for r in recs})
+        dropin = os.path.exists(c.dropin) and "AmbientCapabilities=CAP_SYS_ADMIN" in open(c.dropin).read()
+        check(calls == [("ioctl" if credit else "write", credit)] and dropin == credit,
+              "%s: credit %s: feeds by %s, CAP_SYS_ADMIN drop-in %s"
+              % (c.role, CREDIT[c.role], calls, "written" if dropin else "absent"))
 
 
 def check_local_reads(clients):
-    """An EGD read through each client's stunnel; returns {role: bytes}."""
+    """An EGD read through each client's stunnel socket; returns {role: bytes}."""
     got = {}
     for c in clients:
-        out = probe(c, "egd", "127.0.0.1", 7777, 32)
+        out = probe(c, "egd", c.socket, 32)
         got[c.role] = bytes.fromhex(out["data"])
-        check(len(got[c.role]) == 32, "%s: EGD 02 32 through its stunnel on 127.0.0.1:7777: %d bytes"
-              % (c.role, len(got[c.role])) + ("" if len(got[c.role]) == 32 else " (%s)" % out))
+        check(len(got[c.role]) == 32, "%s: EGD 02 32 through its stunnel on %s: %d bytes"
+              % (c.role, os.path.relpath(c.socket, c.sb), len(got[c.role]))
+              + ("" if len(got[c.role]) == 32 else " (%s)" % out))
     return got
 
 
-def connections_from(log, addr):
-    """stunnel connection numbers ("LOG6[N]: ... accepted connection from ADDR:port")."""
-    return set(re.findall(r"LOG\d\[(\d+)\]: Service \[[^]]+\] accepted connection from %s:"
-                          % re.escape(addr), log))
-
-
-def refused_in_log(host, addr, reasons):
-    """True if one connection from addr was refused with every one of reasons."""
-    log = host.log("stunnel-egd@egd-server")
-    for n in connections_from(log, addr):
-        lines = [l for l in log.splitlines() if "[%s]:" % n in l]
-        if all(any(r in l for l in lines) for r in reasons):
-            return True
-    return False
-
-
-def check_rogue(host, rogue, ca, certs):
-    addr = "%s.%d" % (fleet.SUBNET, CLIENT_ADDR["rogue"])
+def check_rogue(host, rogue, pki, certs):
+    addr = address("rogue")
     chain = ["unable to get local issuer certificate", "Rejected by CERT at depth=0: CN=c1"]
-    seen = wait_until(lambda: refused_in_log(host, addr, chain), 30)
+    log = lambda: host.log("stunnel-egd@egd-server")  # noqa: E731
+    seen = wait_until(lambda: refused_in_log(log(), addr, chain), 30)
     check(seen, "host: stunnel refused %s (certificate 'c1' from a foreign CA): %s" % (addr, chain[-1]))
-    out = probe(rogue, "egd", "127.0.0.1", 7777, 32)
+    out = probe(rogue, "egd", rogue.socket, 32)
     check(out["data"] == "" and out["closed"],
           "rogue: EGD 02 32 through its Puppet-made stunnel: no bytes, connection closed (%s)" % out)
     check(records(rogue) == [], "rogue: egd-feed fed nothing (%d shim records); its log says: %s"
           % (len(records(rogue)), (rogue.log("egd-feed").strip().splitlines() or ["-"])[-1]))
     crt, key = certs["intruder"]
-    out = probe(rogue, "tls", fleet.HOST_ADDR, 7776, "entropy1", ca, crt, key, 32)
+    out = probe(rogue, "tls", fleet.HOST_ADDR, 7776, "entropy1", pki.ca, crt, key, 32)
     check(out["data"] == "" and out["closed"],
           "rogue: direct TLS with a valid certificate 'intruder' (not on the allow-list): no bytes (%s)"
           % out.get("error"))
     names = ["Subject checks failed", "Rejected by CERT at depth=0: CN=intruder"]
-    check(wait_until(lambda: refused_in_log(host, addr, names), 10),
+    check(wait_until(lambda: refused_in_log(log(), addr, names), 10),
           "host: stunnel refused %s (valid certificate 'intruder'): %s" % (addr, names[0]))
 
 
@@ -297,7 +282,7 @@ def check_served(host, clients, local):
     by_addr = {c["address"]: c for c in stats.get("clients_by_address", [])}
     streams = {}
     for c in clients:
-        addr = "%s.%d" % (fleet.SUBNET, CLIENT_ADDR[c.role])
+        addr = address(c.role)
         recs = fed_records[c.role]
         fed = sum(r.size for r in recs)
         served = by_addr.get(addr, {}).get("bytes_served", 0)
@@ -305,19 +290,12 @@ def check_served(host, clients, local):
               "host: egdd served %s %d bytes >= the %d fed + %d read there (PROXY address from stunnel)"
               % (addr, served, fed, len(local[c.role])))
         streams[c.role] = [r.data for r in recs] + [local[c.role]]
-    rogue = "%s.%d" % (fleet.SUBNET, CLIENT_ADDR["rogue"])
+    rogue = address("rogue")
     check(rogue not in by_addr, "host: egdd never saw the rogue's address (addresses: %s)" % sorted(by_addr))
     a, b = (b"|".join(streams[c.role]) for c in clients)
     shared = [x for x in streams[clients[0].role] if x in b] + [x for x in streams[clients[1].role] if x in a]
     check(not shared, "c1 and c2 got distinct bytes (%d and %d chunks, %d shared)"
           % (len(streams[clients[0].role]), len(streams[clients[1].role]), len(shared)))
-
-
-def check_https(client, ca):
-    out = probe(client, "https", fleet.HOST_ADDR, 8443, "entropy1", ca, "/healthz")
-    check(out.get("status_line", "").startswith("HTTP/1.1 200"),
-          "%s: HTTPS https://%s:8443/healthz -> trng-httpd: %s" % (client.role, fleet.HOST_ADDR,
-                                                                  out.get("status_line") or out))
 
 
 def service_pids(nodes):
@@ -328,7 +306,7 @@ def service_pids(nodes):
 
 def run(work, net):
     shim_so = rndshim.build_shim()
-    ca, certs = make_pki(work)
+    pki, certs = make_pki(work)
     os.makedirs(os.path.join(work, "modules"))
     os.symlink(fleet.MODULE, os.path.join(work, "modules", "egd"))
     net.make_host()
@@ -336,18 +314,19 @@ def run(work, net):
         net.attach(role, octet)
     sim, link = start_sim(work, net.ns("host"))
     children.append(sim)
-    host = host_node(work, net, ca, certs, link)
-    clients = [client_node(work, net, "c1", ca, certs["c1"], shim_so),
-               client_node(work, net, "c2", ca, certs["c2"], shim_so, as_content=True)]
-    rogue = client_node(work, net, "rogue", ca, certs["rogue"], shim_so)
+    host = host_node(work, net, pki, certs, link)
+    clients = [client_node(work, net, "c1", pki, certs["c1"], shim_so),
+               client_node(work, net, "c2", pki, certs["c2"], shim_so, as_content=True)]
+    rogue = client_node(work, net, "rogue", pki, certs["rogue"], shim_so)
     nodes = [host] + clients + [rogue]
 
     require(apply_everywhere(nodes, 2, "first apply"), "every first apply succeeded")
     check_host(host)
     check_fed(clients)
     local = check_local_reads(clients)
-    check_https(clients[1], ca)
-    check_rogue(host, rogue, ca, certs)
+    trust.check_public_https(host, clients[1], pki)
+    trust.check_operator(host, clients[0], pki, certs)
+    check_rogue(host, rogue, pki, certs)
     check_served(host, clients, local)
 
     pids = service_pids(nodes)
@@ -359,6 +338,9 @@ def run(work, net):
         check(wait_until(lambda: len(records(c)) > fed_before[c.role], 10),
               "%s: still fed after the second apply (%d -> %d feeds)"
               % (c.role, fed_before[c.role], len(records(c))))
+
+    trust.check_revocation(host, clients, pki, certs,
+                           lambda: apply_everywhere([host], 2, "apply with the new CRL"))
 
 
 def main():

@@ -1,6 +1,8 @@
 # @summary Writes a client's configuration. Private: declare egd::client.
 #
-# The stunnel configuration, egd-feed.toml and the key material given as content.
+# The stunnel configuration, egd-feed.toml and its credit drop-in, the key material
+# given as content (or the owner and mode of keys given as paths) and, in sandboxes,
+# stunnel's run directory.
 # @api private
 class egd::client::config {
   assert_private()
@@ -16,19 +18,20 @@ class egd::client::config {
   $cert = egd::tls_path($egd::client::cert, "${tls}/egd-client.crt")
   $key = egd::tls_path($egd::client::key, "${tls}/egd-client.key")
   $ca = egd::tls_path($egd::client::ca, "${tls}/egd-client-ca.crt")
+  $crl = egd::tls_path($egd::client::crl, "${tls}/egd-client.crl")
   $psk = egd::tls_path($egd::client::psk_secret, "${tls}/egd-client.psk")
   $sources = {
-    'cert' => [$egd::client::cert, $cert, false],
-    'key'  => [$egd::client::key, $key, true],
-    'ca'   => [$egd::client::ca, $ca, false],
-    'psk'  => [$egd::client::psk_secret, $psk, true],
+    'cert' => [$egd::client::cert, $cert, undef],
+    'key'  => [$egd::client::key, $key, 'egd-client'],
+    'ca'   => [$egd::client::ca, $ca, undef],
+    'psk'  => [$egd::client::psk_secret, $psk, 'egd-client'],
   }
   $sources.each |$what, $s| {
     if $s[0] =~ NotUndef {
       egd::tls_file { "${c} ${what}":
-        source => $s[0],
-        path   => $s[1],
-        secret => $s[2],
+        source   => $s[0],
+        path     => $s[1],
+        instance => $s[2],
       }
     }
   }
@@ -39,21 +42,29 @@ class egd::client::config {
     default => $egd::client::host_names,
   }
 
+  if $egd::manage_run_dirs {
+    file { $egd::client::run_dir:
+      ensure => directory,
+      mode   => '0750',
+    }
+  }
+
   file { "${egd::stunnel_dir}/egd-client.conf":
     ensure  => file,
     mode    => '0644',
     content => epp('egd/egd-client.conf.epp', {
-        'user'           => $egd::stunnel_user,
-        'debug'          => $egd::stunnel_debug,
-        'auth'           => $egd::client::auth,
-        'accept'         => $egd::client::accept,
-        'hosts'          => $egd::client::hosts,
-        'host_names'     => $host_names,
-        'source_address' => $egd::client::source_address,
-        'cert'           => $cert,
-        'key'            => $key,
-        'cafile'         => $ca,
-        'psk_secrets'    => $psk,
+        'debug'             => $egd::stunnel_debug,
+        'handshake_timeout' => $egd::client::handshake_timeout,
+        'auth'              => $egd::client::auth,
+        'accept'            => $egd::client::real_accept,
+        'hosts'             => $egd::client::hosts,
+        'host_names'        => $host_names,
+        'source_address'    => $egd::client::source_address,
+        'cert'              => $cert,
+        'key'               => $key,
+        'cafile'            => $ca,
+        'crlfile'           => $crl,
+        'psk_secrets'       => $psk,
     }),
   }
 
@@ -66,7 +77,7 @@ class egd::client::config {
       ensure  => file,
       mode    => '0644',
       content => epp('egd/egd-feed.toml.epp', {
-          'connect'              => pick($egd::client::feed_connect, $egd::client::accept),
+          'connect'              => $egd::client::real_feed_connect,
           'device'               => $egd::client::feed_device,
           'credit_bits_per_byte' => $egd::client::feed_credit_bits_per_byte,
           'interval_ms'          => $egd::client::feed_interval_ms,
@@ -74,6 +85,30 @@ class egd::client::config {
           'log_level'            => $egd::client::log_level,
           'options'              => $egd::client::feed_options,
       }),
+    }
+
+    # CAP_SYS_ADMIN only while egd-feed credits (packaging/systemd/egd-feed.service.d/
+    # credit.conf). A change restarts egd-feed (a reload cannot grant or drop a
+    # capability); Puppet's systemd provider runs daemon-reload first.
+    $credit = $egd::client::feed_credit_bits_per_byte > 0.0
+    $dropin = "${egd::client::feed_dropin_dir}/credit.conf"
+    if $credit {
+      file { $egd::client::feed_dropin_dir:
+        ensure => directory,
+        mode   => '0755',
+      }
+    }
+    file { $dropin:
+      ensure  => bool2str($credit, 'file', 'absent'),
+      mode    => '0644',
+      content => @(DROPIN),
+        # Managed by Puppet (module egd, class egd::client): egd-feed credits entropy
+        # (feed_credit_bits_per_byte > 0), which needs CAP_SYS_ADMIN for
+        # ioctl(RNDADDENTROPY). Removed when it credits nothing.
+        [Service]
+        CapabilityBoundingSet=CAP_SYS_ADMIN
+        AmbientCapabilities=CAP_SYS_ADMIN
+        | DROPIN
     }
   }
 }

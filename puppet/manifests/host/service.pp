@@ -8,14 +8,17 @@ class egd::host::service {
       true    => ['trng-httpd'],
       default => [],
     }
-    $https = ($egd::host::manage_httpd and $egd::host::manage_https) ? {
-      true    => ['stunnel-egd@https-server'],
-      default => [],
-    }
-    egd::service { ['egdd', 'stunnel-egd@egd-server'] + $httpd + $https: }
+    $fronts = [
+      if $egd::host::https { 'stunnel-egd@https-server' },
+      if $egd::host::operator { 'stunnel-egd@https-operator' },
+    ].filter |$s| { $s =~ NotUndef }
+    egd::service { ['egdd', 'stunnel-egd@egd-server'] + $httpd + $fronts: }
+    Egd::Service['egdd'] -> Egd::Service['stunnel-egd@egd-server']
     if $egd::host::manage_httpd {
       Egd::Service['egdd'] -> Egd::Service['trng-httpd']
+      $fronts.each |$s| {
+        Egd::Service['trng-httpd'] -> Egd::Service[$s]
+      }
     }
-    Egd::Service['egdd'] -> Egd::Service['stunnel-egd@egd-server']
   }
 }

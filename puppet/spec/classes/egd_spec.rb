@@ -4,7 +4,8 @@ describe 'egd' do
   context 'with the module defaults' do
     it { is_expected.to compile.with_all_deps }
     it { is_expected.to contain_file('/etc/stunnel').with(ensure: 'directory', owner: 'root', mode: '0755') }
-    it { is_expected.to contain_file('/etc/stunnel/egd').with(ensure: 'directory', group: 'stunnel4', mode: '0750') }
+    # Each instance's own user reads its files here; the keys themselves are 0400.
+    it { is_expected.to contain_file('/etc/stunnel/egd').with(ensure: 'directory', owner: 'root', group: 'root', mode: '0755') }
   end
 
   context 'with sandbox paths' do
@@ -20,7 +21,9 @@ describe 'egd' do
       { manage_service: 'yes' },
       { service_ensure: 'started' },
       { stunnel_debug: 'verbose' },
+      { stunnel_user_prefix: 'Stunnel ' },
       { service_commands: { 'egdd' => { 'launch' => '/bin/true' } } },
+      { service_commands: { 'egdd' => { 'reload' => '' } } },
     ].each do |bad|
       context bad.keys.first.to_s do
         let(:params) { bad }

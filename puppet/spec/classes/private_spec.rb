@@ -23,3 +23,10 @@ describe 'egd::tls_file', type: :define do
 
   it { is_expected.to compile.and_raise_error(%r{is private}) }
 end
+
+describe 'egd::crl_file', type: :define do
+  let(:title) { 'x' }
+  let(:params) { { source: '/crl.pem', path: '/b.crl', instances: ['egd-server'] } }
+
+  it { is_expected.to compile.and_raise_error(%r{is private}) }
+end
