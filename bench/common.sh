@@ -39,8 +39,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 tick_us=$((1000000 / $(getconf CLK_TCK)))
 
 # write_egdd_config FILE PORT SOURCE_TOML POOL_BYTES: an egdd configuration for
-# benchmarks: loopback port, control socket in $tmp, up to 20,000 clients;
-# everything else (health tests included) at its default.
+# benchmarks: loopback port, control socket in $tmp, up to 20,000 clients, all
+# from 127.0.0.1 (so max_clients_per_address allows them all); everything else
+# (health tests included) at its default.
 write_egdd_config() {
   cat >"$1" <<EOF
 $3
@@ -48,6 +49,7 @@ $3
 [egd]
 listen = ["127.0.0.1:$2"]
 max_clients = 20000
+max_clients_per_address = 20000
 
 [control]
 socket = "$tmp/control.sock"

@@ -51,7 +51,8 @@ int main(int argc, char** argv) {
   size_t mib = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 64;
   size_t step = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 4096;
   auto data = RandomData(mib << 20);
-  std::vector<uint8_t> sink(step), passed;
+  std::vector<uint8_t> sink(step);
+  egd::SecureBytes passed;  // what egdd's daemon uses
   passed.reserve(2 * step + 4096);
 
   double copy = Measure(data, step, [&](auto in) { std::memcpy(sink.data(), in.data(), in.size()); });

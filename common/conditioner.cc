@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 #include <stdexcept>
 
 namespace egd {
@@ -14,27 +15,29 @@ size_t ConditionerInputPerBlock(double entropy_per_bit) {
 Conditioner::Conditioner(double entropy_per_bit)
     : input_per_block_(ConditionerInputPerBlock(entropy_per_bit)) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium initialisation failed");
-  crypto_hash_sha512_init(&state_);
+  state_ = new (SecureAllocate(sizeof *state_)) crypto_hash_sha512_state;
+  crypto_hash_sha512_init(state_);
 }
 
-Conditioner::~Conditioner() { sodium_memzero(&state_, sizeof state_); }
+// SecureDeallocate wipes the state.
+Conditioner::~Conditioner() { SecureDeallocate(state_, sizeof *state_); }
 
 void Conditioner::Reset() {
-  sodium_memzero(&state_, sizeof state_);
-  crypto_hash_sha512_init(&state_);
+  Wipe(state_, sizeof *state_);
+  crypto_hash_sha512_init(state_);
   absorbed_ = 0;
 }
 
-void Conditioner::Push(std::span<const uint8_t> in, std::vector<uint8_t>* out) {
+void Conditioner::Push(std::span<const uint8_t> in, SecureBytes* out) {
   while (!in.empty()) {
     size_t take = std::min(in.size(), input_per_block_ - absorbed_);
-    crypto_hash_sha512_update(&state_, in.data(), take);
+    crypto_hash_sha512_update(state_, in.data(), take);
     absorbed_ += take;
     in = in.subspan(take);
     if (absorbed_ < input_per_block_) break;
     size_t at = out->size();
     out->resize(at + kOutputBytes);
-    crypto_hash_sha512_final(&state_, out->data() + at);
+    crypto_hash_sha512_final(state_, out->data() + at);
     Reset();
   }
 }

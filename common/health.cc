@@ -34,6 +34,13 @@ bool EitherOverLimit(const uint8_t* a, const uint8_t* b, size_t n, uint32_t limi
   return std::max(ma, mb) > limit;
 }
 
+// Drops the last n bytes of v, wiping them first: a vector's spare capacity
+// never keeps a copy of a byte.
+void DropTail(SecureBytes& v, size_t n) {
+  Wipe(v.data() + v.size() - n, n);
+  v.resize(v.size() - n);
+}
+
 }  // namespace
 
 std::optional<HealthAlarm> TotalFailureCheck(std::span<const uint8_t> chunk,
@@ -55,7 +62,7 @@ HealthGate::HealthGate(HealthParams params, StartupTest startup)
 }
 
 void HealthGate::Restart() {
-  held_.clear();
+  DropTail(held_, held_.size());
   continuous_.Reset();  // its window offsets restart at in_ as well
   released_ = tf_done_ = in_;
   starting_ = startup_ != nullptr && params_.startup_bytes > 0;
@@ -69,7 +76,7 @@ std::optional<HealthAlarm> HealthGate::Fail(HealthAlarm alarm) {
 }
 
 std::optional<HealthAlarm> HealthGate::Push(std::span<const uint8_t> raw,
-                                            std::vector<uint8_t>* passed) {
+                                            SecureBytes* passed) {
   auto failure = continuous_.Feed(raw);
   held_.insert(held_.end(), raw.begin(), raw.end());
   in_ += raw.size();
@@ -103,12 +110,13 @@ std::optional<HealthAlarm> HealthGate::RunChunkTests() {
   return std::nullopt;
 }
 
-void HealthGate::Release(std::vector<uint8_t>* passed) {
+void HealthGate::Release(SecureBytes* passed) {
   uint64_t upto = std::min(tf_done_, continuous_.apt_verified_bytes());
   if (upto <= released_) return;
   size_t n = static_cast<size_t>(upto - released_);
   passed->insert(passed->end(), held_.begin(), held_.begin() + n);
-  held_.erase(held_.begin(), held_.begin() + n);
+  std::copy(held_.begin() + n, held_.end(), held_.begin());
+  DropTail(held_, n);
   released_ = upto;
 }
 

@@ -12,6 +12,10 @@
 // - a startup test on the first `startup_bytes` after every power-on (the
 //   caller supplies it, e.g. the FIPS 140-2 / AIS 31 T1-T4 block tests); no
 //   byte is released before it passes.
+// Memory: the unreleased window is held in secure memory (common/secure_memory.h)
+// and wiped whenever it is dropped (alarm, Restart) or released; callers that
+// want the gate's small fixed state (ContinuousTests' partial block) out of
+// core dumps too allocate the gate itself in secure memory.
 // Pure and single-threaded; no I/O.
 #pragma once
 
@@ -23,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "common/secure_memory.h"
 #include "common/sp800_90b.h"
 
 namespace egd {
@@ -57,12 +62,12 @@ class HealthGate {
 
   // Feeds raw bytes in source order; appends to *passed the bytes every
   // covering test has passed. On an alarm, returns it and discards every
-  // unreleased byte (including the rest of `raw`); the startup test is then
-  // required again.
-  std::optional<HealthAlarm> Push(std::span<const uint8_t> raw, std::vector<uint8_t>* passed);
+  // unreleased byte (including the rest of `raw`), wiping it; the startup test
+  // is then required again.
+  std::optional<HealthAlarm> Push(std::span<const uint8_t> raw, SecureBytes* passed);
 
-  // Forgets the unreleased window; the next bytes must pass the startup test
-  // again (call on every power-on of the device).
+  // Wipes and forgets the unreleased window; the next bytes must pass the
+  // startup test again (call on every power-on of the device).
   void Restart();
 
   size_t pending() const { return held_.size(); }
@@ -74,12 +79,13 @@ class HealthGate {
  private:
   std::optional<HealthAlarm> RunChunkTests();
   std::optional<HealthAlarm> Fail(HealthAlarm alarm);
-  void Release(std::vector<uint8_t>* passed);
+  void Release(SecureBytes* passed);
 
   HealthParams params_;
   StartupTest startup_;
   ContinuousTests continuous_;
-  std::vector<uint8_t> held_;   // unreleased bytes, stream offsets [released_, in_)
+  SecureBytes held_;            // unreleased bytes, stream offsets [released_, in_);
+                                // its capacity beyond size() is always wiped
   uint64_t in_ = 0;             // stream offset: bytes ever fed
   uint64_t released_ = 0;       // stream offset of held_[0]
   uint64_t tf_done_ = 0;        // stream offset up to which total failure chunks passed

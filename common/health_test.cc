@@ -59,7 +59,7 @@ TEST_CASE("a source stuck at any value fails the total failure test within one c
 TEST_CASE("gate releases bytes only when their chunk and APT window passed, in order") {
   HealthGate gate(NoStartup());  // bit mode: APT windows of 128 bytes
   auto data = RandomBytes(1000);
-  std::vector<uint8_t> out;
+  SecureBytes out;
   CHECK_FALSE(gate.Push(std::span(data).first(150), &out).has_value());
   CHECK(out.size() == 100);  // chunk [0,100) done, APT window [0,128) done
   CHECK_FALSE(gate.Push(std::span(data).subspan(150, 100), &out).has_value());
@@ -74,7 +74,7 @@ TEST_CASE("gate alarm drops the failing window and what follows") {
   HealthGate gate(NoStartup());
   auto data = RandomBytes(1280);
   for (size_t i = 1000; i < 1100; ++i) data[i] = 0xA5;  // stuck: RCT on bits will not see 0xA5; TF will
-  std::vector<uint8_t> out;
+  SecureBytes out;
   CHECK_FALSE(gate.Push(std::span(data).first(1000), &out).has_value());
   auto alarm = gate.Push(std::span(data).subspan(1000), &out);
   REQUIRE(alarm.has_value());
@@ -96,7 +96,7 @@ TEST_CASE("nothing is released before the startup test passes; failing it is an 
     return HealthAlarm{"startup", "rejected", 0};
   });
   auto data = RandomBytes(2000);
-  std::vector<uint8_t> out;
+  SecureBytes out;
   CHECK_FALSE(gate.Push(std::span(data).first(499), &out).has_value());
   CHECK(out.empty());
   CHECK(gate.starting());
@@ -111,6 +111,18 @@ TEST_CASE("nothing is released before the startup test passes; failing it is an 
   REQUIRE(alarm.has_value());
   CHECK(alarm->test == "startup");
   CHECK(out.empty());
+}
+
+TEST_CASE("the unreleased window is held in secure memory") {
+  HealthGate gate(NoStartup());
+  auto data = RandomBytes(4096);
+  SecureBytes out;
+  size_t before = GetSecureMemoryStats().in_use_bytes;
+  CHECK_FALSE(gate.Push(std::span(data).first(4000), &out).has_value());
+  CHECK(gate.pending() > 0);
+  CHECK(GetSecureMemoryStats().in_use_bytes > before);
+  gate.Restart();
+  CHECK(gate.pending() == 0);
 }
 
 }  // namespace

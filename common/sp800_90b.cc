@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/secure_memory.h"
+
 namespace egd {
 namespace {
 
@@ -91,7 +93,10 @@ ContinuousTests::ContinuousTests(const ContinuousParams& params)
       cutoffs_(ComputeCutoffs(params)),
       block_bytes_(params.mode == SampleMode::kBit ? 8 : 64) {}
 
+ContinuousTests::~ContinuousTests() { Wipe(partial_.data(), partial_.size()); }
+
 void ContinuousTests::Reset() {
+  Wipe(partial_.data(), partial_.size());
   equal_run_ = 0;
   last_sample_ = -1;
   apt_first_ = -1;
@@ -113,6 +118,7 @@ std::optional<ContinuousFailure> ContinuousTests::Feed(std::span<const uint8_t> 
       if (partial_len_ < block_bytes_) break;
       partial_len_ = 0;
       v = TestBlock(partial_.data());
+      Wipe(partial_.data(), block_bytes_);  // tested: no copy of these raw bytes stays here
       continue;
     }
     size_t blocks = bytes.size() / block_bytes_;

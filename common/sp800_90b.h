@@ -49,9 +49,13 @@ struct ContinuousFailure {
 class ContinuousTests {
  public:
   explicit ContinuousTests(const ContinuousParams& params);
+  ~ContinuousTests();  // wipes the partial block
+  ContinuousTests(const ContinuousTests&) = default;
+  ContinuousTests& operator=(const ContinuousTests&) = default;
 
   // Tests `bytes`; returns the first failure. After a failure call Reset().
   std::optional<ContinuousFailure> Feed(std::span<const uint8_t> bytes);
+  // Starts new windows; wipes the raw bytes of an incomplete block.
   void Reset();
 
   const Cutoffs& cutoffs() const { return cutoffs_; }

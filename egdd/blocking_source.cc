@@ -86,7 +86,7 @@ void BlockingSource::WorkerLoop() {
       gen = generation_.load();
     }
     if (!WaitReadable()) return;
-    std::vector<uint8_t> buf(max);
+    egd::SecureBytes buf(max);
     ssize_t n;
     do {
       n = ReadInto(buf);

@@ -2,6 +2,7 @@
 // FIFO or file; getrandom(2)) on one worker thread, so the io_context thread
 // never blocks. One read is outstanding at a time; results are posted back to
 // the io_context. Close() wakes the worker through an eventfd and joins it.
+// Read buffers are secure memory (common/secure_memory.h), wiped on release.
 #pragma once
 
 #include <atomic>
@@ -10,8 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <vector>
-
+#include "common/secure_memory.h"
 #include "egdd/source.h"
 
 namespace egdd {
@@ -28,14 +28,14 @@ class BlockingSource : public Source {
  protected:
   // Result of one blocking read: bytes (size > 0), or an event.
   struct ReadResult {
-    std::vector<uint8_t> bytes;
+    egd::SecureBytes bytes;
     SourceEvent event = SourceEvent::kEof;
     std::string why;
   };
   // Opens the device; returns its fd, or -1 for fd-less sources (getrandom).
   virtual egd::Status OpenDevice(int* fd) = 0;
   // Interprets read(2)'s result n (errno in err) for this kind.
-  virtual ReadResult OnReadResult(ssize_t n, int err, std::vector<uint8_t> buf) = 0;
+  virtual ReadResult OnReadResult(ssize_t n, int err, egd::SecureBytes buf) = 0;
   // For fd-less sources: fill buf (blocking); default reads the fd.
   virtual ssize_t ReadInto(std::span<uint8_t> buf);
 

@@ -3,6 +3,7 @@
 // loader in common/toml_config.h. The first error stops loading.
 #include "egdd/config.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -77,6 +78,18 @@ bool SetListen(Field& f, Config& c) {
   return true;
 }
 
+bool SetTrustedPeers(Field& f, Config& c) {
+  std::vector<egd::IpPrefix> peers;
+  bool ok = f.StringArray([&](const std::string& text) {
+    egd::IpPrefix prefix;
+    Status status = egd::ParseIpPrefix(text, &prefix);
+    if (status.ok()) peers.push_back(std::move(prefix));
+    return status;
+  });
+  if (ok) c.egd.proxy_trusted_peers = std::move(peers);
+  return ok;
+}
+
 bool SetBaudRate(Field& f, Config& c) {
   int64_t baud;
   if (!f.Int(INT64_MIN, INT64_MAX, &baud)) return false;
@@ -121,6 +134,38 @@ std::string CheckHealth(const Config& config, const toml_config::KeyLines& lines
          "] (it must be below total_failure_chunk)";
 }
 
+// A TCP proxy listener takes PROXY headers only from listed peers: without
+// them, any process that can reach the port could claim any client address.
+std::string CheckProxyPeers(const Config& config, const toml_config::KeyLines& lines,
+                            uint32_t* line) {
+  if (!config.egd.proxy_trusted_peers.empty()) return "";
+  for (const ListenAddress& a : config.egd.listen) {
+    if (!a.proxy || a.is_unix) continue;
+    *line = toml_config::FirstLine(lines, {"egd.listen"});
+    return "egd.listen: '" + a.text + "' needs [egd] proxy_trusted_peers: the addresses of the "
+           "TLS front ends allowed to send a PROXY header (or use a proxy:unix: listener)";
+  }
+  return "";
+}
+
+// A capture without an offset file would be served again after a restart.
+std::string CheckReplay(const Config& config, const toml_config::KeyLines& lines,
+                        uint32_t* line) {
+  const SourceConfig& s = config.source;
+  if (s.kind != SourceKind::kFile || !s.offset_file.empty() || s.replay) return "";
+  *line = toml_config::FirstLine(lines, {"source.kind"});
+  return "source.kind: \"file\" needs offset_file so that a restart never serves the "
+         "capture's bytes again, or replay = true (tests, demos)";
+}
+
+std::string CheckAll(const Config& config, const toml_config::KeyLines& lines, uint32_t* line) {
+  for (auto check : {CheckHealth, CheckProxyPeers, CheckReplay}) {
+    std::string problem = check(config, lines, line);
+    if (!problem.empty()) return problem;
+  }
+  return "";
+}
+
 const toml_config::Schema<Config>& TheSchema() {
   static const toml_config::Schema<Config> schema(
       {.detailed_dates = true, .nested_table_names = true},
@@ -133,13 +178,19 @@ const toml_config::Schema<Config>& TheSchema() {
         {"autostart", [](Field& f, Config& c) { return f.Bool(&c.source.autostart); }},
         {"read_size", [](Field& f, Config& c) { return f.Int(1, kMiB, &c.source.read_size); }},
         {"offset_file",
-         [](Field& f, Config& c) { return SetOptionalPath(f, &c.source.offset_file); }}}},
+         [](Field& f, Config& c) { return SetOptionalPath(f, &c.source.offset_file); }},
+        {"replay", [](Field& f, Config& c) { return f.Bool(&c.source.replay); }}}},
       {"serial",
        {{"port", [](Field& f, Config& c) { return f.NonEmptyString(&c.serial.port); }},
         {"baud_rate", SetBaudRate}}},
       {"egd",
        {{"listen", SetListen},
+        {"proxy_trusted_peers", SetTrustedPeers},
         {"max_clients", [](Field& f, Config& c) { return f.Int(1, 1000000, &c.egd.max_clients); }},
+        {"max_clients_per_address",
+         [](Field& f, Config& c) { return f.Int(0, 1000000, &c.egd.max_clients_per_address); }},
+        {"ipv4_prefix", [](Field& f, Config& c) { return f.Int(8, 32, &c.egd.ipv4_prefix); }},
+        {"ipv6_prefix", [](Field& f, Config& c) { return f.Int(16, 128, &c.egd.ipv6_prefix); }},
         {"command_timeout_ms",
          [](Field& f, Config& c) { return f.Millis(100, 3600000, &c.egd.command_timeout); }},
         {"max_pending_output",
@@ -178,7 +229,7 @@ const toml_config::Schema<Config>& TheSchema() {
           return true;
         }}}},
       },
-      CheckHealth);
+      CheckAll);
   return schema;
 }
 
@@ -205,8 +256,13 @@ bool ParseMode(std::string_view text, unsigned* mode) {
 
 Config::Config() {
   ListenAddress address;
-  ParseListenAddress("127.0.0.1:8888", &address);
+  ParseListenAddress("unix:/run/egdd/egd.sock", &address);
   egd.listen.push_back(std::move(address));
+}
+
+size_t EffectiveMaxClientsPerAddress(const EgdConfig& egd) {
+  if (egd.max_clients_per_address > 0) return egd.max_clients_per_address;
+  return std::max<size_t>(1, egd.max_clients / 4);
 }
 
 Status ParseConfig(std::string_view text, const std::string& name, Config* out) {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/client_address.h"
 #include "common/listen_address.h"
 #include "common/sp800_90b.h"
 #include "common/status.h"
@@ -27,7 +28,7 @@ std::string_view SourceKindName(SourceKind kind);
 // A listen address (common/listen_address.h): "HOST:PORT", "[IPv6]:PORT",
 // "unix:/path", "proxy:unix:/path" or "proxy:HOST:PORT" (every connection must
 // start with a PROXY protocol v1 header, from stunnel's `protocol = proxy`,
-// naming the real client).
+// naming the real client; a TCP one takes it only from proxy_trusted_peers).
 using egd::ListenAddress;
 using egd::ParseListenAddress;
 
@@ -38,6 +39,7 @@ struct SourceConfig {
   bool autostart = true;                 // initialise at start; false = wait for `init`
   size_t read_size = 4096;               // bytes asked of the source per read, [1, 1 MiB]
   std::string offset_file;               // file: keeps the read offset across restarts ("" = not kept)
+  bool replay = false;                   // file: may run without offset_file (restarts replay)
 };
 
 struct SerialConfig {
@@ -46,12 +48,16 @@ struct SerialConfig {
 };
 
 struct EgdConfig {
-  std::vector<ListenAddress> listen;     // default: 127.0.0.1:8888 only
+  std::vector<ListenAddress> listen;     // default: unix:/run/egdd/egd.sock only
+  std::vector<egd::IpPrefix> proxy_trusted_peers;  // who may send a PROXY header to proxy:HOST:PORT
   size_t max_clients = 1024;             // further connections are closed at once, [1, 1e6]
+  size_t max_clients_per_address = 0;    // per client key; 0 = max_clients / 4 (at least 1)
+  int ipv4_prefix = 32;                  // IPv4 clients are counted per /N, [8, 32]
+  int ipv6_prefix = 64;                  // IPv6 clients are counted per /N, [16, 128]
   std::chrono::milliseconds command_timeout{10000};  // a half-received command may wait this long
   size_t max_pending_output = 65536;     // stop reading a client whose unread responses exceed this
   std::string unix_mode = "0666";        // permissions of unix EGD sockets (octal)
-  size_t client_rate_limit = 0;          // bytes/s per client address, 0 = unlimited
+  size_t client_rate_limit = 0;          // bytes/s per client key, 0 = unlimited
   size_t client_burst = 4096;            // bucket size for the limit, [255, 1 GiB]
 };
 
@@ -95,6 +101,9 @@ struct Config {
 
   Config();  // fills egd.listen with its default
 };
+
+// max_clients_per_address as applied: 0 means a quarter of max_clients.
+size_t EffectiveMaxClientsPerAddress(const EgdConfig& egd);
 
 // Loads and validates `path`. Unknown tables or keys, wrong types and
 // out-of-range values are errors. On error *out is untouched.

@@ -44,7 +44,7 @@ std::string ListenError(std::string_view text) {
   return status.message();
 }
 
-void CheckDefaults(const Config& c) {
+void CheckDefaults(const Config& c, bool listen = true) {
   Config d;
   CHECK(c.source.kind == d.source.kind);
   CHECK(c.source.path == d.source.path);
@@ -54,8 +54,15 @@ void CheckDefaults(const Config& c) {
   CHECK(c.source.read_size == d.source.read_size);
   CHECK(c.serial.port == d.serial.port);
   CHECK(c.serial.baud_rate == d.serial.baud_rate);
-  REQUIRE(c.egd.listen.size() == d.egd.listen.size());
-  CHECK(c.egd.listen[0].text == d.egd.listen[0].text);
+  if (listen) {
+    REQUIRE(c.egd.listen.size() == d.egd.listen.size());
+    CHECK(c.egd.listen[0].text == d.egd.listen[0].text);
+  }
+  CHECK(c.source.replay == d.source.replay);
+  CHECK(c.egd.proxy_trusted_peers.size() == d.egd.proxy_trusted_peers.size());
+  CHECK(c.egd.max_clients_per_address == d.egd.max_clients_per_address);
+  CHECK(c.egd.ipv4_prefix == d.egd.ipv4_prefix);
+  CHECK(c.egd.ipv6_prefix == d.egd.ipv6_prefix);
   CHECK(c.egd.max_clients == d.egd.max_clients);
   CHECK(c.egd.command_timeout == d.egd.command_timeout);
   CHECK(c.egd.max_pending_output == d.egd.max_pending_output);
@@ -100,12 +107,18 @@ TEST_CASE("defaults") {
   CHECK(c.source.read_size == 4096);
   CHECK(c.serial.port == "/dev/ttyUSB0");
   CHECK(c.serial.baud_rate == 9600);
+  CHECK_FALSE(c.source.replay);
   REQUIRE(c.egd.listen.size() == 1);
-  CHECK(c.egd.listen[0].text == "127.0.0.1:8888");
-  CHECK_FALSE(c.egd.listen[0].is_unix);
-  CHECK(c.egd.listen[0].host == "127.0.0.1");
-  CHECK(c.egd.listen[0].port == 8888);
+  CHECK(c.egd.listen[0].text == "unix:/run/egdd/egd.sock");
+  CHECK(c.egd.listen[0].is_unix);
+  CHECK_FALSE(c.egd.listen[0].proxy);
+  CHECK(c.egd.listen[0].path == "/run/egdd/egd.sock");
+  CHECK(c.egd.proxy_trusted_peers.empty());
   CHECK(c.egd.max_clients == 1024);
+  CHECK(c.egd.max_clients_per_address == 0);
+  CHECK(EffectiveMaxClientsPerAddress(c.egd) == 256);
+  CHECK(c.egd.ipv4_prefix == 32);
+  CHECK(c.egd.ipv6_prefix == 64);
   CHECK(c.egd.command_timeout == std::chrono::milliseconds(10000));
   CHECK(c.egd.max_pending_output == 65536);
   CHECK(c.egd.unix_mode == "0666");
@@ -140,12 +153,17 @@ path = "/tmp/capture.bin"
 entropy_per_bit = 0.5
 autostart = false
 read_size = 1048576
+replay = true
 [serial]
 port = "/dev/ttyACM3"
 baud_rate = 115200
 [egd]
 listen = ["0.0.0.0:7000", "[::1]:7001", "unix:/tmp/e/egd.sock"]
+proxy_trusted_peers = ["192.0.2.7", "2001:db8::/32"]
 max_clients = 1000000
+max_clients_per_address = 1000000
+ipv4_prefix = 8
+ipv6_prefix = 128
 command_timeout_ms = 100
 max_pending_output = 512
 unix_mode = "0600"
@@ -174,6 +192,14 @@ level = "debug"
   CHECK(c.source.entropy_per_bit == 0.5);
   CHECK_FALSE(c.source.autostart);
   CHECK(c.source.read_size == 1048576);
+  CHECK(c.source.replay);
+  REQUIRE(c.egd.proxy_trusted_peers.size() == 2);
+  CHECK(c.egd.proxy_trusted_peers[0].Contains("192.0.2.7"));
+  CHECK(c.egd.proxy_trusted_peers[1].Contains("2001:db8:ffff::1"));
+  CHECK_FALSE(c.egd.proxy_trusted_peers[1].Contains("2001:db9::1"));
+  CHECK(c.egd.max_clients_per_address == 1000000);
+  CHECK(c.egd.ipv4_prefix == 8);
+  CHECK(c.egd.ipv6_prefix == 128);
   CHECK(c.serial.port == "/dev/ttyACM3");
   CHECK(c.serial.baud_rate == 115200);
   REQUIRE(c.egd.listen.size() == 3);
@@ -301,6 +327,63 @@ TEST_CASE("out-of-range values state the range") {
              Catch::StartsWith("egdd.toml:2: serial.baud_rate: 9601 is not a standard baud rate (") &&
                  Catch::Contains("9600, 19200") && Catch::EndsWith("4000000)"));
   CHECK_THAT(ErrorOf("[serial]\nbaud_rate = 0\n"), Catch::StartsWith("egdd.toml:2: serial.baud_rate: 0 "));
+}
+
+TEST_CASE("new [egd] keys: ranges and file:line errors") {
+  CHECK(ErrorOf("[egd]\nmax_clients_per_address = -1\n") ==
+        "egdd.toml:2: egd.max_clients_per_address: -1 is out of range [0, 1000000]");
+  CHECK(ErrorOf("[egd]\n\nmax_clients_per_address = 1000001\n") ==
+        "egdd.toml:3: egd.max_clients_per_address: 1000001 is out of range [0, 1000000]");
+  CHECK(ErrorOf("[egd]\nipv4_prefix = 7\n") ==
+        "egdd.toml:2: egd.ipv4_prefix: 7 is out of range [8, 32]");
+  CHECK(ErrorOf("[egd]\nipv4_prefix = 33\n") ==
+        "egdd.toml:2: egd.ipv4_prefix: 33 is out of range [8, 32]");
+  CHECK(ErrorOf("[egd]\nipv6_prefix = 15\n") ==
+        "egdd.toml:2: egd.ipv6_prefix: 15 is out of range [16, 128]");
+  CHECK(ErrorOf("[egd]\nipv6_prefix = 129\n") ==
+        "egdd.toml:2: egd.ipv6_prefix: 129 is out of range [16, 128]");
+  CHECK(ErrorOf("[egd]\nproxy_trusted_peers = [\n  \"127.0.0.1\",\n  \"stunnel\",\n]\n") ==
+        "egdd.toml:4: egd.proxy_trusted_peers: 'stunnel' is not an IP address or prefix");
+  CHECK(ErrorOf("[egd]\nproxy_trusted_peers = [\"10.0.0.1/8\"]\n") ==
+        "egdd.toml:2: egd.proxy_trusted_peers: '10.0.0.1/8': host bits set after the prefix");
+  CHECK(ErrorOf("[egd]\nproxy_trusted_peers = \"127.0.0.1\"\n") ==
+        "egdd.toml:2: egd.proxy_trusted_peers: expected an array, got a string");
+  CHECK(ErrorOf("[source]\nreplay = \"yes\"\n") ==
+        "egdd.toml:2: source.replay: expected a boolean, got a string");
+}
+
+TEST_CASE("max_clients_per_address 0 means a quarter of max_clients, at least 1") {
+  CHECK(EffectiveMaxClientsPerAddress(Parsed("[egd]\nmax_clients = 8\n").egd) == 2);
+  CHECK(EffectiveMaxClientsPerAddress(Parsed("[egd]\nmax_clients = 3\n").egd) == 1);
+  CHECK(EffectiveMaxClientsPerAddress(Parsed("[egd]\nmax_clients = 1\n").egd) == 1);
+  CHECK(EffectiveMaxClientsPerAddress(
+            Parsed("[egd]\nmax_clients = 8\nmax_clients_per_address = 8\n").egd) == 8);
+}
+
+TEST_CASE("a TCP proxy listener needs proxy_trusted_peers; proxy:unix does not") {
+  const std::string why =
+      "egd.listen: 'proxy:127.0.0.1:8887' needs [egd] proxy_trusted_peers: the addresses of "
+      "the TLS front ends allowed to send a PROXY header (or use a proxy:unix: listener)";
+  CHECK(ErrorOf("[egd]\n\nlisten = [\"unix:/a\", \"proxy:127.0.0.1:8887\"]\n") ==
+        "egdd.toml:3: " + why);
+  CHECK(ErrorOf("[egd]\nproxy_trusted_peers = []\nlisten = [\"proxy:127.0.0.1:8887\"]\n") ==
+        "egdd.toml:3: " + why);
+  CHECK(Parsed("[egd]\nlisten = [\"proxy:127.0.0.1:8887\"]\nproxy_trusted_peers = "
+               "[\"127.0.0.1\"]\n").egd.listen[0].proxy);
+  CHECK(Parsed("[egd]\nlisten = [\"proxy:unix:/run/egdd/proxy/egd.sock\"]\n").egd.listen[0].proxy);
+}
+
+TEST_CASE("a file source needs offset_file or replay = true") {
+  const std::string why =
+      "source.kind: \"file\" needs offset_file so that a restart never serves the capture's "
+      "bytes again, or replay = true (tests, demos)";
+  CHECK(ErrorOf("[source]\npath = \"/tmp/c\"\n\nkind = \"file\"\n") == "egdd.toml:4: " + why);
+  CHECK(ErrorOf("[source]\nkind = \"file\"\nreplay = false\noffset_file = \"\"\n") ==
+        "egdd.toml:2: " + why);
+  CHECK(Parsed("[source]\nkind = \"file\"\nreplay = true\n").source.replay);
+  CHECK(Parsed("[source]\nkind = \"file\"\noffset_file = \"/var/lib/egdd/offset\"\n")
+            .source.kind == SourceKind::kFile);
+  CHECK(Parsed("[source]\nkind = \"os\"\n").source.kind == SourceKind::kOs);
 }
 
 TEST_CASE("total_failure_max_identical must be below the chunk size") {
@@ -449,11 +532,15 @@ TEST_CASE("the example file holds every key with its default") {
   egd::Status status = LoadConfig(EGDD_EXAMPLE_CONFIG, &c);
   INFO(status.message());
   REQUIRE(status.ok());
-  CheckDefaults(c);
+  CheckDefaults(c, false);
+  REQUIRE(c.egd.listen.size() == 2);
+  CHECK(c.egd.listen[0].text == Config().egd.listen[0].text);
+  CHECK(c.egd.listen[1].text == "proxy:unix:/run/egdd/proxy/egd.sock");
   std::set<std::string> expected = {
       "source.kind", "source.path", "source.entropy_per_bit", "source.autostart",
-      "source.read_size", "source.offset_file", "serial.port", "serial.baud_rate", "egd.listen",
-      "egd.max_clients",
+      "source.read_size", "source.offset_file", "source.replay", "serial.port",
+      "serial.baud_rate", "egd.listen", "egd.proxy_trusted_peers", "egd.max_clients",
+      "egd.max_clients_per_address", "egd.ipv4_prefix", "egd.ipv6_prefix",
       "egd.command_timeout_ms", "egd.max_pending_output", "egd.unix_mode",
       "egd.client_rate_limit", "egd.client_burst", "control.socket",
       "control.mode", "pool.size_bytes", "output.mode", "health.total_failure_chunk",

@@ -31,7 +31,19 @@ std::string_view DeviceStateName(DeviceState state) {
 namespace {
 
 EgdSettings SettingsFrom(const EgdConfig& c) {
-  return EgdSettings{c.max_clients, c.command_timeout, c.max_pending_output};
+  EgdSettings s;
+  s.max_clients = c.max_clients;
+  s.max_clients_per_address = EffectiveMaxClientsPerAddress(c);
+  s.key_policy = {c.ipv4_prefix, c.ipv6_prefix};
+  s.proxy_trusted_peers = c.proxy_trusted_peers;
+  s.command_timeout = c.command_timeout;
+  s.max_pending_output = c.max_pending_output;
+  return s;
+}
+
+bool CoversLoopback(const egd::IpPrefix& p) {
+  return egd::IsLoopbackAddress(p.text.substr(0, p.text.find('/'))) || p.Contains("127.0.0.1") ||
+         p.Contains("::1");
 }
 
 egd::HealthParams GateParams(const Config& c) {
@@ -113,7 +125,7 @@ egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
   config_ = c;
   if (gate_changed) {
     if (gate_) bytes_discarded_ += gate_->pending();
-    gate_ = std::make_unique<egd::HealthGate>(GateParams(c), StartupTest());
+    gate_ = MakeSecure<egd::HealthGate>(GateParams(c), StartupTest());
   }
   if (output_changed) {
     conditioner_.reset();
@@ -121,10 +133,12 @@ egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
       conditioner_ = std::make_unique<egd::Conditioner>(c.source.entropy_per_bit);
     }
   }
+  WarnAboutTrust(c);
   if (source_changed) {
     if (c.source.kind == SourceKind::kFile && c.source.offset_file.empty()) {
-      Log(LogLevel::kWarning, "[source] offset_file is not set: if egdd restarts, the capture ",
-          c.source.path, " is replayed from its start and its bytes are served again");
+      Log(LogLevel::kWarning, "[source] replay = true and offset_file is not set: if egdd "
+          "restarts, the capture ", c.source.path, " is replayed from its start and its bytes "
+          "are served again (for tests and demos only)");
     }
     bool was_on = state_ != DeviceState::kStandby;
     CloseSource();
@@ -133,6 +147,15 @@ egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
   }
   RequestRead();
   return egd::Status::Ok();
+}
+
+void Daemon::WarnAboutTrust(const Config& c) const {
+  for (const egd::IpPrefix& p : c.egd.proxy_trusted_peers) {
+    if (!CoversLoopback(p)) continue;
+    Log(LogLevel::kWarning, "[egd] proxy_trusted_peers lists ", p.text, ", a loopback address: "
+        "any local process can connect from it and claim any client address in a PROXY header "
+        "(a proxy:unix: listener in a group-restricted directory avoids this)");
+  }
 }
 
 void Daemon::MakeSource() {
@@ -190,32 +213,52 @@ void Daemon::RequestRead() {
 void Daemon::OnData(std::span<const uint8_t> raw) {
   read_outstanding_ = false;
   bytes_received_ += raw.size();
-  passed_.clear();
-  auto alarm = gate_->Push(raw, &passed_);
+  auto alarm = gate_->Push(raw, &passed_);  // on an alarm nothing is passed
   bytes_passed_ += passed_.size();
-  if (!gate_->starting() && !alarm && state_ == DeviceState::kInitializing) {
+  if (alarm) {
+    WipeScratch();
+    return OnAlarm(*alarm);
+  }
+  if (!gate_->starting() && state_ == DeviceState::kInitializing) {
     SetState(DeviceState::kRunning, "startup tests passed");
     alarm_streak_ = 0;
+    if (pool_.halted()) {
+      Log(LogLevel::kNotice, "output resumed: the device passed its startup test");
+      pool_.Resume();
+    }
   }
-  std::vector<uint8_t>* ready = &passed_;
+  egd::SecureBytes* ready = &passed_;
   if (conditioner_) {
-    conditioned_.clear();
     conditioner_->Push(passed_, &conditioned_);
     ready = &conditioned_;
   }
   size_t added = pool_.Add(*ready);
   bytes_discarded_ += ready->size() - added;
-  if (alarm) return OnAlarm(*alarm);
+  WipeScratch();
   RequestRead();
 }
 
+void Daemon::WipeScratch() {
+  egd::WipeContents(passed_);
+  passed_.clear();
+  egd::WipeContents(conditioned_);
+  conditioned_.clear();
+}
+
+// Output stops at once: every byte not yet handed to a session is wiped (the
+// pool, the untested window, a partly conditioned block) and the pool stays
+// halted until the device is running again.
 void Daemon::OnAlarm(const egd::HealthAlarm& alarm) {
   ++alarms_;
   ++alarm_streak_;
   bytes_discarded_ += alarm.discarded;
+  size_t wiped = pool_.size();
+  bytes_wiped_ += wiped;
+  pool_.Halt();
   last_alarm_ = alarm.test + ": " + alarm.detail;
   Log(LogLevel::kError, "health alarm: ", last_alarm_, "; ", alarm.discarded,
-      " untested bytes discarded; output stopped");
+      " untested and ", wiped, " pooled bytes wiped; output stopped until the device passes "
+      "its startup test again");
   CloseSource();
   if (conditioner_) conditioner_->Reset();
   SetState(DeviceState::kFailed, last_alarm_);
@@ -271,6 +314,8 @@ void Daemon::SetState(DeviceState state, const std::string& why) {
 }
 
 uint32_t Daemon::EntropyBits() const {
+  // Nothing is advertised while output is stopped, whatever the pool holds.
+  if (pool_.halted() || state_ == DeviceState::kFailed) return 0;
   size_t available = pool_.size() - std::min(pool_.size(), pool_.reserved());
   // Conditioned output is full entropy; raw bytes carry what was assessed.
   double per_bit = conditioner_ ? 1.0 : config_.source.entropy_per_bit;

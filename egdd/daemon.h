@@ -4,6 +4,13 @@
 //   standby --init--> initializing --first chunk passes--> running
 //   initializing/running --health alarm--> failed  (output stopped; init, or
 //                          on_alarm = reinit after a growing delay, restarts)
+//
+// Output: an alarm halts the pool at once (common to every state until the
+// device is running again: `00` answers 0, `01` returns nothing, `02` readers
+// stay queued and get fresh bytes after the startup test passed); the pool,
+// the health window, the conditioner state and the scratch buffers are
+// wiped. Standby and device_lost keep serving what the pool holds: those
+// bytes passed every test. Every buffer holding entropy is secure memory.
 //   initializing/running --device gone--> device_lost --reopened--> initializing
 //   any but standby --shutdown--> standby; restart = shutdown + init
 //
@@ -27,6 +34,7 @@
 #include "egdd/control_server.h"
 #include "egdd/egd_server.h"
 #include "egdd/pool.h"
+#include "egdd/secure_object.h"
 #include "egdd/source.h"
 
 namespace egdd {
@@ -68,6 +76,8 @@ class Daemon {
   egd::StartupTest StartupTest() const;
   void SetState(DeviceState state, const std::string& why);
   uint32_t EntropyBits() const;
+  void WipeScratch();
+  void WarnAboutTrust(const Config& c) const;
   void WaitSignals();
   nlohmann::json Reply(bool ok, const std::string& error, const std::string& message) const;
 
@@ -75,7 +85,7 @@ class Daemon {
   Config config_;
   DeviceState state_ = DeviceState::kStandby;
   std::unique_ptr<Source> source_;
-  std::unique_ptr<egd::HealthGate> gate_;
+  SecureUnique<egd::HealthGate> gate_;  // in secure memory: its test state holds raw bytes
   std::unique_ptr<egd::Conditioner> conditioner_;  // conditioned output mode only
   Pool pool_;
   EgdServer egd_;
@@ -86,11 +96,12 @@ class Daemon {
   bool read_outstanding_ = false;
   bool source_eof_ = false;
   bool stopping_ = false;
-  std::vector<uint8_t> passed_;       // scratch: bytes that passed the gate
-  std::vector<uint8_t> conditioned_;  // scratch: conditioner output
+  egd::SecureBytes passed_;       // scratch: bytes that passed the gate (wiped after use)
+  egd::SecureBytes conditioned_;  // scratch: conditioner output (wiped after use)
   uint64_t bytes_received_ = 0;  // raw bytes from the source
   uint64_t bytes_passed_ = 0;    // raw bytes that passed the health tests
   uint64_t bytes_discarded_ = 0; // tested bytes that did not fit, or alarm windows
+  uint64_t bytes_wiped_ = 0;     // pooled bytes wiped by alarms
   uint64_t alarms_ = 0;
   uint64_t alarm_streak_ = 0;  // alarms since the device last reached running
   uint64_t reconnects_ = 0;

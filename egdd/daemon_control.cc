@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/secure_memory.h"
 #include "egdd/daemon.h"
 
 namespace egdd {
@@ -70,6 +71,7 @@ json Daemon::StatusJson() const {
       {"pool_reserved", pool_.reserved()},
       {"waiting_readers", pool_.waiting()},
       {"entropy_bits", EntropyBits()},
+      {"output_stopped", pool_.halted()},
       {"bytes_received", bytes_received_},
       {"bytes_served", egd_.stats().bytes_served},
       {"clients", egd_.clients()},
@@ -86,17 +88,28 @@ json Daemon::StatsJson() const {
   j["egd"] = {{"requests", s.requests},
               {"connections", s.connections},
               {"rejected", s.rejected},
+              {"rejected_per_address", s.rejected_per_address},
+              {"max_clients_per_address", EffectiveMaxClientsPerAddress(config_.egd)},
               {"protocol_errors", s.protocol_errors},
               {"command_timeouts", s.command_timeouts},
               {"bytes_written_by_clients", s.bytes_written_by_clients},
               {"proxy_rejected", s.proxy_rejected},
+              {"proxy_untrusted_peer", s.proxy_untrusted_peer},
+              {"proxy_header_unexpected", s.proxy_header_unexpected},
               {"rate_limited", s.rate_limited}};
-  j["clients_by_address"] = egd_.client_table().ToJson();
+  j["clients_by_address"] = egd_.ClientsJson();
   j["health"] = {{"bytes_passed", bytes_passed_},
                  {"bytes_discarded", bytes_discarded_},
+                 {"bytes_wiped_on_alarm", bytes_wiped_},
                  {"chunks_tested", gate_ ? gate_->chunks_tested() : 0},
                  {"alarms", alarms_}};
   j["source_reconnects"] = reconnects_;
+  egd::SecureMemoryStats m = egd::GetSecureMemoryStats();
+  j["secure_memory"] = {{"mapped_bytes", m.mapped_bytes},
+                        {"in_use_bytes", m.in_use_bytes},
+                        {"peak_in_use_bytes", m.peak_in_use_bytes},
+                        {"unlocked_bytes", m.unlocked_bytes},
+                        {"mappings", m.mappings}};
   return j;
 }
 

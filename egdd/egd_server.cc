@@ -3,9 +3,10 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <set>
+
 #include <boost/asio/ip/tcp.hpp>
 
-#include "common/listener.h"
 #include "common/log.h"
 
 namespace egdd {
@@ -32,6 +33,10 @@ EgdServer::EgdServer(asio::io_context& io, Pool& pool, std::function<uint32_t()>
   ctx_.settings = &settings_;
   ctx_.entropy_bits = std::move(entropy_bits);
   ctx_.on_closed = [this](uint64_t id) { OnClosed(id); };
+  ctx_.admit = [this](const std::string& key, const std::string& peer) { return Admit(key, peer); };
+  ctx_.unexpected_proxy = [this](const std::string& address, const std::string& peer) {
+    OnUnexpectedProxy(address, peer);
+  };
 }
 
 // glibc keeps the memory of closed sessions for reuse, so after a burst of
@@ -113,33 +118,105 @@ void EgdServer::OnAccept(const std::shared_ptr<Listener>& l, const boost::system
     l->failures = 0;
   }
   egd::Peer p = egd::PeerOf(socket.native_handle(), l->address);
-  const std::string& address = p.address;
-  const std::string& peer = p.name;
+  std::string key = egd::ClientKey(p.address, settings_.key_policy);
+  boost::system::error_code ignored;
   if (sessions_.size() >= settings_.max_clients) {
     ++stats_.rejected;
-    Log(LogLevel::kNotice, "egd client ", peer, " rejected: max_clients (", settings_.max_clients,
+    Log(LogLevel::kNotice, "egd client ", p.name, " rejected: max_clients (", settings_.max_clients,
         ") reached");
-    boost::system::error_code ignored;
+    socket.close(ignored);
+  } else if (l->address.proxy && !l->address.is_unix &&
+             !egd::TrustedProxyPeer(settings_.proxy_trusted_peers, p.address)) {
+    RefuseUntrustedProxyPeer(*l, p);
+    socket.close(ignored);
+  } else if (!l->address.proxy && !Admit(key, p.name)) {
     socket.close(ignored);
   } else {
-    boost::system::error_code ignored;
-    if (!l->address.is_unix) socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-    // The kernel's send buffer grows to megabytes for a client that does not
-    // read; bytes written there are lost to everyone else. Bound it like the
-    // session's own queue (Linux doubles the value given).
-    socket.set_option(asio::socket_base::send_buffer_size(
-                          static_cast<int>(std::min<size_t>(settings_.max_pending_output, 1 << 20))),
-                      ignored);
-    ++stats_.connections;
-    uint64_t id = next_id_++;
-    auto session = std::make_shared<EgdSession>(std::move(socket), ctx_, id, peer, address,
-                                                l->address.proxy);
-    sessions_[id] = session;
-    peak_sessions_ = std::max(peak_sessions_, sessions_.size());
-    Log(LogLevel::kDebug, "egd client ", peer, " connected");
-    session->Start();
+    StartSession(l, std::move(socket), p, std::move(key));
   }
   Accept(l);
+}
+
+void EgdServer::StartSession(const std::shared_ptr<Listener>& l, EgdSession::Socket socket,
+                             const egd::Peer& peer, std::string key) {
+  boost::system::error_code ignored;
+  if (!l->address.is_unix) socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  // The kernel's send buffer grows to megabytes for a client that does not
+  // read; bytes written there are lost to everyone else. Bound it like the
+  // session's own queue (Linux doubles the value given).
+  socket.set_option(asio::socket_base::send_buffer_size(
+                        static_cast<int>(std::min<size_t>(settings_.max_pending_output, 1 << 20))),
+                    ignored);
+  ++stats_.connections;
+  uint64_t id = next_id_++;
+  auto session = std::make_shared<EgdSession>(std::move(socket), ctx_, id, peer.name, peer.address,
+                                              std::move(key), l->address.proxy);
+  sessions_[id] = session;
+  peak_sessions_ = std::max(peak_sessions_, sessions_.size());
+  Log(LogLevel::kDebug, "egd client ", peer.name, " connected");
+  session->Start();
+}
+
+namespace {
+
+// What a refusal line adds about the refusals it stands for.
+std::string Tally(const RefusalLog::Verdict& v, const std::string& key) {
+  if (v.total == 1) return "";
+  return " (refusal " + std::to_string(v.total) + " of " + key + "; " +
+         std::to_string(v.unlogged) + " not logged since the last line)";
+}
+
+}  // namespace
+
+// max_clients_per_address: one address (or /64) must not take every slot.
+bool EgdServer::Admit(const std::string& key, const std::string& peer) {
+  size_t open = clients_.Connections(key);
+  if (open < settings_.max_clients_per_address) return true;
+  ++stats_.rejected_per_address;
+  RefusalLog::Verdict v = per_address_refusals_.Record(key, std::chrono::steady_clock::now());
+  if (v.log) {
+    Log(LogLevel::kNotice, "egd client ", peer, " rejected: ", open, " connections of ", key,
+        " already open (max_clients_per_address = ", settings_.max_clients_per_address, ")",
+        Tally(v, key));
+  }
+  return false;
+}
+
+void EgdServer::RefuseUntrustedProxyPeer(const Listener& l, const egd::Peer& peer) {
+  ++stats_.proxy_rejected;
+  ++stats_.proxy_untrusted_peer;
+  RefusalLog::Verdict v = proxy_refusals_.Record(peer.address, std::chrono::steady_clock::now());
+  if (v.log) {
+    Log(LogLevel::kWarning, "egd connection from ", peer.name, " to ", l.address.text,
+        " closed: ", peer.address, " is not in [egd] proxy_trusted_peers, so it may not name "
+        "clients in a PROXY header", Tally(v, peer.address));
+  }
+}
+
+void EgdServer::OnUnexpectedProxy(const std::string& address, const std::string& peer) {
+  ++stats_.proxy_rejected;
+  ++stats_.proxy_header_unexpected;
+  RefusalLog::Verdict v = proxy_refusals_.Record(address, std::chrono::steady_clock::now());
+  if (v.log) {
+    Log(LogLevel::kWarning, "egd client ", peer, ": PROXY header on a listener that takes none "
+        "(list it as proxy:... to accept one): closing", Tally(v, address));
+  }
+}
+
+nlohmann::json EgdServer::ClientsJson() const {
+  nlohmann::json list = clients_.ToJson();
+  std::set<std::string> listed;
+  for (auto& entry : list) {
+    std::string key = entry["address"].get<std::string>();
+    entry["rejected"] = per_address_refusals_.Total(key);
+    listed.insert(key);
+  }
+  for (const auto& [key, refusals] : per_address_refusals_.keys()) {
+    if (listed.count(key)) continue;
+    list.push_back({{"address", key}, {"connections", 0}, {"connections_total", 0},
+                    {"bytes_served", 0}, {"rejected", refusals.total}});
+  }
+  return list;
 }
 
 void EgdServer::Stop() {

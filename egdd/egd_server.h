@@ -2,6 +2,13 @@
 // registry of client sessions. Listen() may be called again on reload: it
 // opens new addresses, closes removed ones and leaves existing ones — and every
 // client connection — untouched. Single-threaded (io_context thread).
+//
+// Admission, in order: max_clients (at accept); on a TCP proxy listener, the
+// peer must be in proxy_trusted_peers (at accept); max_clients_per_address
+// per client key (at accept, or once the PROXY header named the client).
+// Every refusal closes the connection, is counted (EgdStats, per key in
+// ToJsonByAddress) and logged without flooding (RefusalLog). Settings applied
+// on reload hold for new connections; a connection keeps its key.
 #pragma once
 
 #include <cstdint>
@@ -14,9 +21,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "common/listener.h"
 #include "common/status.h"
 #include "egdd/config.h"
 #include "egdd/egd_session.h"
+#include "egdd/refusal_log.h"
 
 namespace egdd {
 
@@ -37,6 +46,9 @@ class EgdServer {
   size_t clients() const { return sessions_.size(); }
   const EgdStats& stats() const { return stats_; }
   const egd::ClientTable& client_table() const { return clients_; }
+  // clients_by_address for egdctl stats: the client table, each key with the
+  // connections refused under max_clients_per_address ("rejected").
+  nlohmann::json ClientsJson() const;
 
  private:
   struct Listener;
@@ -45,11 +57,18 @@ class EgdServer {
   void OnAccept(const std::shared_ptr<Listener>& listener, const boost::system::error_code& ec,
                 EgdSession::Socket socket);
   void OnClosed(uint64_t id);
+  bool Admit(const std::string& key, const std::string& peer);
+  void RefuseUntrustedProxyPeer(const Listener& l, const egd::Peer& peer);
+  void OnUnexpectedProxy(const std::string& address, const std::string& peer);
+  void StartSession(const std::shared_ptr<Listener>& l, EgdSession::Socket socket,
+                    const egd::Peer& peer, std::string key);
 
   boost::asio::io_context& io_;
   EgdSettings settings_;
   EgdStats stats_;
   egd::ClientTable clients_;
+  RefusalLog per_address_refusals_;  // by client key
+  RefusalLog proxy_refusals_;        // by peer address: untrusted or unexpected PROXY
   SessionContext ctx_;
   std::map<std::string, std::shared_ptr<Listener>> listeners_;  // by address text
   std::map<uint64_t, std::shared_ptr<EgdSession>> sessions_;

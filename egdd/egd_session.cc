@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <cstring>
+#include <string_view>
+
 #include <boost/asio/write.hpp>
 
 #include "common/log.h"
@@ -13,16 +16,32 @@ using egd::LogLevel;
 namespace asio = boost::asio;
 
 namespace {
+
 constexpr size_t kMaxPendingRequests = 1024;  // parsed, not yet answered
+
+// Appends a short, non-secret response (00, 04) built by the codec.
+template <typename Encode>
+void AppendEncoded(egd::SecureBytes* out, Encode encode) {
+  std::vector<uint8_t> wire;
+  encode(&wire);
+  out->insert(out->end(), wire.begin(), wire.end());
 }
 
+std::string Bracketed(const std::string& address) {
+  return address.find(':') == std::string::npos ? address : "[" + address + "]";
+}
+
+}  // namespace
+
 EgdSession::EgdSession(Socket socket, SessionContext& ctx, uint64_t id, std::string peer,
-                       std::string address, bool proxy)
+                       std::string address, std::string key, bool proxy)
     : socket_(std::move(socket)),
       ctx_(ctx),
       id_(id),
       peer_(std::move(peer)),
       address_(std::move(address)),
+      key_(std::move(key)),
+      proxy_listener_(proxy),
       awaiting_proxy_(proxy),
       rate_timer_(socket_.get_executor()),
       command_timer_(socket_.get_executor()) {}
@@ -37,7 +56,7 @@ void EgdSession::Start() {
 
 void EgdSession::Register() {
   registered_ = true;
-  ctx_.clients->Connect(address_, std::chrono::steady_clock::now());
+  ctx_.clients->Connect(key_, std::chrono::steady_clock::now());
 }
 
 // Consumes the PROXY header from `in`; returns the payload after it (empty
@@ -56,8 +75,14 @@ std::span<const uint8_t> EgdSession::ParseProxyHeader(std::span<const uint8_t> i
   }
   awaiting_proxy_ = false;
   if (header.known) {
-    address_ = header.source_address;
-    peer_ = header.source_address + ":" + std::to_string(header.source_port) + " via " + peer_;
+    // The parser validated the address; six spellings of it make one key.
+    address_ = egd::CanonicalAddress(header.source_address).value_or(header.source_address);
+    peer_ = Bracketed(address_) + ":" + std::to_string(header.source_port) + " via " + peer_;
+  }
+  key_ = egd::ClientKey(address_, ctx_.settings->key_policy);
+  if (!ctx_.admit(key_, peer_)) {
+    Close();
+    return {};
   }
   Register();
   Log(LogLevel::kDebug, "egd client ", peer_, " connected");
@@ -112,12 +137,27 @@ void EgdSession::OnRead(const boost::system::error_code& ec, size_t n) {
     return;
   } else {
     std::span<const uint8_t> in(ctx_.read_buf.data(), n);
+    if (!seen_data_ && UnexpectedProxyHeader(in)) return;
+    seen_data_ = true;
     if (awaiting_proxy_) in = ParseProxyHeader(in);
     if (closed_) return;
     Parse(in);
   }
   UpdateCommandTimer();
   Process();
+}
+
+// A plain listener whose client opens with "PROXY " (or a prefix of it) is
+// wired behind a proxy by mistake, or someone tries to claim an address:
+// either way the connection is closed, with a line that says why.
+bool EgdSession::UnexpectedProxyHeader(std::span<const uint8_t> in) {
+  constexpr std::string_view kProxy = "PROXY ";
+  if (proxy_listener_ || in.empty()) return false;
+  size_t n = std::min(in.size(), kProxy.size());
+  if (std::memcmp(in.data(), kProxy.data(), n) != 0) return false;
+  ctx_.unexpected_proxy(address_, peer_);
+  Close();
+  return true;
 }
 
 void EgdSession::Parse(std::span<const uint8_t> in) {
@@ -156,17 +196,17 @@ void EgdSession::Process() {
 void EgdSession::Execute(const egd::Request& r) {
   switch (r.command) {
     case egd::Command::kEntropyCount:
-      egd::EncodeEntropyCount(ctx_.entropy_bits(), &out_);
+      AppendEncoded(&out_, [&](auto* wire) { egd::EncodeEntropyCount(ctx_.entropy_bits(), wire); });
       break;
     case egd::Command::kReadNonBlocking: {
       size_t at = out_.size();
       out_.push_back(0);
-      size_t allowed = ctx_.clients->Allowance(address_, std::chrono::steady_clock::now());
+      size_t allowed = ctx_.clients->Allowance(key_, std::chrono::steady_clock::now());
       if (allowed < r.count) ++ctx_.stats->rate_limited;
       size_t n = ctx_.pool->Take(std::min<size_t>(r.count, allowed), &out_);
       out_[at] = static_cast<uint8_t>(n);
       ctx_.stats->bytes_served += n;
-      ctx_.clients->Served(address_, n);
+      ctx_.clients->Served(key_, n);
       break;
     }
     case egd::Command::kReadBlocking:
@@ -175,15 +215,15 @@ void EgdSession::Execute(const egd::Request& r) {
     case egd::Command::kWrite:
       break;  // consumed by the parser; never credited
     case egd::Command::kPid:
-      egd::EncodePid(static_cast<long>(::getpid()), &out_);
+      AppendEncoded(&out_, [](auto* wire) { egd::EncodePid(static_cast<long>(::getpid()), wire); });
       break;
   }
 }
 
 // With client_rate_limit, a blocking read first waits (timer, not pool) until
-// its client address may take n more bytes. Returns false while waiting.
+// its client key may take n more bytes. Returns false while waiting.
 bool EgdSession::WaitForAllowance(size_t n) {
-  auto wait = ctx_.clients->WaitFor(address_, n, std::chrono::steady_clock::now());
+  auto wait = ctx_.clients->WaitFor(key_, n, std::chrono::steady_clock::now());
   if (wait == std::chrono::steady_clock::duration::zero()) return true;
   ++ctx_.stats->rate_limited;
   waiting_ = true;
@@ -205,7 +245,7 @@ void EgdSession::ReadBlocking(size_t n) {
   };
   if (ctx_.pool->TryTakeOrWait(id_, n, &out_, deliver)) {
     ctx_.stats->bytes_served += n;
-    ctx_.clients->Served(address_, n);
+    ctx_.clients->Served(key_, n);
     return;
   }
   if (eof_) {
@@ -221,7 +261,7 @@ void EgdSession::OnDelivery(std::span<const uint8_t> bytes) {
   waiting_ = false;
   out_.insert(out_.end(), bytes.begin(), bytes.end());
   ctx_.stats->bytes_served += bytes.size();
-  ctx_.clients->Served(address_, bytes.size());
+  ctx_.clients->Served(key_, bytes.size());
   Process();
 }
 
@@ -242,12 +282,13 @@ void EgdSession::Flush() {
 
 void EgdSession::OnWrite(const boost::system::error_code& ec) {
   writing_ = false;
+  egd::WipeContents(writing_buf_);  // sent: no copy stays behind
   writing_buf_.clear();
   // An idle connection keeps no large buffers: a burst of pipelined reads
   // grows them up to max_pending_output.
   constexpr size_t kKeepCapacity = 512;
-  if (writing_buf_.capacity() > kKeepCapacity) std::vector<uint8_t>().swap(writing_buf_);
-  if (out_.empty() && out_.capacity() > kKeepCapacity) std::vector<uint8_t>().swap(out_);
+  if (writing_buf_.capacity() > kKeepCapacity) egd::SecureBytes().swap(writing_buf_);
+  if (out_.empty() && out_.capacity() > kKeepCapacity) egd::SecureBytes().swap(out_);
   if (closed_) return;
   if (ec) {
     Log(LogLevel::kDebug, "egd client ", peer_, ": write: ", ec.message());
@@ -286,7 +327,7 @@ void EgdSession::Close() {
   waiting_ = false;
   command_timer_.cancel();
   rate_timer_.cancel();
-  if (registered_) ctx_.clients->Disconnect(address_, std::chrono::steady_clock::now());
+  if (registered_) ctx_.clients->Disconnect(key_, std::chrono::steady_clock::now());
   boost::system::error_code ignored;
   socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -6,6 +6,14 @@
 // half-received command older than command_timeout, or the client's EOF; it
 // never times out an idle or waiting client. Unread output is bounded: while
 // more than max_pending_output bytes wait for the client, it is not read.
+//
+// Identity: every connection is accounted (connections, rate limit, stats)
+// under its client key (common/client_address.h): the canonical PROXY source
+// address grouped by prefix on proxy listeners, else the peer's ("uid:N" for
+// unix peers). On a proxy listener the key is known only after the header;
+// then the server's admit() applies max_clients_per_address. On a plain
+// listener, a connection whose first bytes are "PROXY " is closed.
+// Output (out_, writing_buf_) is secure memory and wiped once written.
 #pragma once
 
 #include <array>
@@ -20,9 +28,11 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "common/client_address.h"
+#include "common/client_table.h"
 #include "common/egd_codec.h"
 #include "common/proxy_protocol.h"
-#include "common/client_table.h"
+#include "common/secure_memory.h"
 #include "egdd/pool.h"
 
 namespace egdd {
@@ -32,15 +42,23 @@ struct EgdStats {
   uint64_t requests = 0;
   uint64_t connections = 0;  // accepted, ever
   uint64_t rejected = 0;     // closed at once: max_clients
+  uint64_t rejected_per_address = 0;  // closed: max_clients_per_address
   uint64_t protocol_errors = 0;
   uint64_t command_timeouts = 0;
   uint64_t bytes_written_by_clients = 0;  // 03 payloads: discarded, never credited
-  uint64_t proxy_rejected = 0;  // connections to a proxy listener without a valid header
+  // Closed for PROXY reasons: a proxy listener's connection without a valid
+  // header, or from an untrusted peer; a PROXY header on a plain listener.
+  uint64_t proxy_rejected = 0;
+  uint64_t proxy_untrusted_peer = 0;     // of which: TCP proxy listener, peer not trusted
+  uint64_t proxy_header_unexpected = 0;  // of which: PROXY header on a plain listener
   uint64_t rate_limited = 0;    // reads delayed or shortened by client_rate_limit
 };
 
 struct EgdSettings {
   size_t max_clients = 1024;
+  size_t max_clients_per_address = 256;  // effective (never 0)
+  egd::ClientKeyPolicy key_policy;
+  std::vector<egd::IpPrefix> proxy_trusted_peers;
   std::chrono::milliseconds command_timeout{10000};
   size_t max_pending_output = 65536;
 };
@@ -53,6 +71,11 @@ struct SessionContext {
   const EgdSettings* settings = nullptr;
   std::function<uint32_t()> entropy_bits;      // answer to 00
   std::function<void(uint64_t id)> on_closed;  // unregisters the session
+  // Whether a client with this key may connect now (max_clients_per_address);
+  // the server logs and counts a refusal. `peer` names the connection.
+  std::function<bool(const std::string& key, const std::string& peer)> admit;
+  // A PROXY header came on a plain listener (the server logs and counts it).
+  std::function<void(const std::string& address, const std::string& peer)> unexpected_proxy;
   // Every session reads into this one buffer (one io thread; OnRead parses it
   // before the next read can start), so an idle connection holds none.
   std::array<uint8_t, 4096> read_buf{};
@@ -62,14 +85,16 @@ class EgdSession : public std::enable_shared_from_this<EgdSession> {
  public:
   using Socket = boost::asio::generic::stream_protocol::socket;
 
-  // `peer` names the connection in logs; `address` is its client address for
-  // accounting and limits. With `proxy`, the first bytes must be a PROXY v1
-  // header, whose source address replaces both.
+  // `peer` names the connection in logs; `address` is its canonical client
+  // address and `key` the client key it is accounted under (admitted by the
+  // server). With `proxy`, the first bytes must be a PROXY v1 header, whose
+  // source address replaces all three (`key` is then ignored).
   EgdSession(Socket socket, SessionContext& ctx, uint64_t id, std::string peer,
-             std::string address, bool proxy);
+             std::string address, std::string key, bool proxy);
   void Start();
   void Close();  // idempotent; cancels a queued read
   const std::string& peer() const { return peer_; }
+  const std::string& key() const { return key_; }
 
  private:
   void MaybeRead();
@@ -80,6 +105,7 @@ class EgdSession : public std::enable_shared_from_this<EgdSession> {
   void ClearPending();
   void Parse(std::span<const uint8_t> in);
   std::span<const uint8_t> ParseProxyHeader(std::span<const uint8_t> in);
+  bool UnexpectedProxyHeader(std::span<const uint8_t> in);
   void Register();
   void Process();
   void Execute(const egd::Request& r);
@@ -96,7 +122,10 @@ class EgdSession : public std::enable_shared_from_this<EgdSession> {
   const uint64_t id_;
   std::string peer_;
   std::string address_;
+  std::string key_;
+  const bool proxy_listener_;
   bool awaiting_proxy_;  // the PROXY header has not arrived yet
+  bool seen_data_ = false;
   bool registered_ = false;
   egd::ProxyHeaderParser proxy_parser_;
   boost::asio::steady_timer rate_timer_;  // a blocking read waiting for its rate allowance
@@ -104,8 +133,8 @@ class EgdSession : public std::enable_shared_from_this<EgdSession> {
   egd::RequestParser parser_;
   std::vector<egd::Request> pending_;  // parsed, not yet executed: [pending_head_, end)
   size_t pending_head_ = 0;
-  std::vector<uint8_t> out_;        // responses not yet handed to the kernel
-  std::vector<uint8_t> writing_buf_;  // the write in flight
+  egd::SecureBytes out_;          // responses not yet handed to the kernel
+  egd::SecureBytes writing_buf_;  // the write in flight
   bool reading_ = false;
   bool writing_ = false;
   bool waiting_ = false;      // a blocking read is queued in the pool

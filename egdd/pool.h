@@ -4,13 +4,18 @@
 // Contract:
 // - Bytes enter only through Add (the caller passes only tested bytes) and
 //   leave in source order; each byte leaves exactly once (Take, TryTakeOrWait
-//   or a waiter's delivery) and is then forgotten.
+//   or a waiter's delivery) and is then wiped from the pool.
 // - Blocking reads are served whole (N contiguous bytes) in FIFO order of
 //   waiting requests. A connection keeps at most one request queued (its
 //   session serialises its requests), so a client that pipelines many reads
 //   goes to the back of the queue after each one: round-robin by request.
 // - Non-blocking reads only get bytes not reserved for queued blocking reads,
 //   so polling cannot starve blocked readers.
+// - Halt() (a health alarm) wipes every stored byte and stops output: until
+//   Resume(), Take returns nothing, blocking reads queue (queued ones stay
+//   queued) and Add accepts nothing.
+// - Memory: the ring buffer and every scratch copy live in secure memory
+//   (common/secure_memory.h: locked, dont-dump, wiped on release).
 // Single-threaded: call from the io_context thread only. Delivery callbacks
 // run inside Add; they may call back into the pool.
 #pragma once
@@ -20,7 +25,8 @@
 #include <deque>
 #include <functional>
 #include <span>
-#include <vector>
+
+#include "common/secure_memory.h"
 
 namespace egdd {
 
@@ -30,7 +36,6 @@ class Pool {
   using Delivery = std::function<void(std::span<const uint8_t>)>;
 
   explicit Pool(size_t capacity);
-  ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
@@ -39,27 +44,36 @@ class Pool {
   size_t free() const { return capacity() - size_; }
   size_t waiting() const { return waiters_.size(); }
   size_t reserved() const { return reserved_; }
+  bool halted() const { return halted_; }
 
-  // Appends up to free() bytes of tested data; returns how many were taken.
-  // Serves queued waiters that can now be served.
+  // Appends up to free() bytes of tested data; returns how many were taken
+  // (none while halted). Serves queued waiters that can now be served.
   size_t Add(std::span<const uint8_t> data);
 
-  // Non-blocking read: appends up to `max` unreserved bytes to *out.
-  size_t Take(size_t max, std::vector<uint8_t>* out);
+  // Non-blocking read: appends up to `max` unreserved bytes to *out (none
+  // while halted).
+  size_t Take(size_t max, egd::SecureBytes* out);
 
-  // Blocking read of n (1..capacity) bytes: if nobody is queued and n bytes are
-  // here, appends them to *out and returns true. Otherwise queues `deliver`
-  // under `id` and returns false; `deliver` later gets exactly n bytes.
-  bool TryTakeOrWait(WaiterId id, size_t n, std::vector<uint8_t>* out, Delivery deliver);
+  // Blocking read of n (1..capacity) bytes: if nobody is queued, the pool is
+  // not halted and n bytes are here, appends them to *out and returns true.
+  // Otherwise queues `deliver` under `id` and returns false; `deliver` later
+  // gets exactly n bytes.
+  bool TryTakeOrWait(WaiterId id, size_t n, egd::SecureBytes* out, Delivery deliver);
 
   // Removes id's queued request, if any (its client went away).
   void Cancel(WaiterId id);
 
-  // Drops every stored byte (e.g. after a health alarm); waiters stay queued.
+  // Wipes and drops every stored byte; waiters stay queued.
   void Clear();
+  // Clear, then stop output until Resume (see the contract above).
+  void Halt();
+  void Resume();
 
   // Changes the capacity, keeping the newest bytes that fit.
   void Resize(size_t capacity);
+
+  // The whole ring, for tests: every byte outside the stored range is zero.
+  std::span<const uint8_t> ring() const { return buffer_; }
 
   // Called after bytes have left the pool (room for the source to refill it).
   void set_on_take(std::function<void()> on_take) { on_take_ = std::move(on_take); }
@@ -71,15 +85,16 @@ class Pool {
     Delivery deliver;
   };
 
-  void CopyOut(size_t n, std::vector<uint8_t>* out);
+  void CopyOut(size_t n, egd::SecureBytes* out);
   void ServeWaiters();
 
-  std::vector<uint8_t> buffer_;  // ring buffer
-  size_t head_ = 0;              // index of the oldest byte
+  egd::SecureBytes buffer_;  // ring buffer; bytes outside [head_, head_ + size_) are zero
+  size_t head_ = 0;          // index of the oldest byte
   size_t size_ = 0;
   std::deque<Waiter> waiters_;
   size_t reserved_ = 0;  // sum of queued needs
-  bool serving_ = false;
+  bool delivering_ = false;
+  bool halted_ = false;
   std::function<void()> on_take_;
 };
 

@@ -1,24 +1,33 @@
 #include "egdd/pool.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <numeric>
 
 namespace egdd {
 namespace {
 
-std::vector<uint8_t> Seq(size_t n, uint8_t start = 0) {
-  std::vector<uint8_t> v(n);
+using egd::SecureBytes;
+
+SecureBytes Seq(size_t n, uint8_t start = 1) {
+  SecureBytes v(n);
   std::iota(v.begin(), v.end(), start);
   return v;
+}
+
+// Bytes of the ring that are not zero (every stored byte here is non-zero).
+size_t NonZero(const Pool& pool) {
+  auto ring = pool.ring();
+  return static_cast<size_t>(std::count_if(ring.begin(), ring.end(), [](uint8_t b) { return b; }));
 }
 
 TEST_CASE("bytes leave in order, once, across the ring's wrap") {
   Pool pool(10);
   auto data = Seq(8);
   CHECK(pool.Add(data) == 8);
-  std::vector<uint8_t> out;
+  SecureBytes out;
   CHECK(pool.Take(5, &out) == 5);
-  auto more = Seq(7, 8);
+  auto more = Seq(7, 9);
   CHECK(pool.Add(more) == 7);  // 3 left + 7 = full, wraps
   CHECK(pool.Add(more) == 0);  // full: nothing taken
   CHECK(pool.Take(100, &out) == 10);
@@ -26,10 +35,72 @@ TEST_CASE("bytes leave in order, once, across the ring's wrap") {
   CHECK(pool.size() == 0);
 }
 
+TEST_CASE("bytes taken are wiped from the ring") {
+  Pool pool(10);
+  auto data = Seq(8);
+  pool.Add(data);
+  SecureBytes out;
+  pool.Take(5, &out);
+  CHECK(NonZero(pool) == 3);
+  auto more = Seq(6, 100);
+  pool.Add(more);  // wraps
+  CHECK(NonZero(pool) == 9);
+  pool.Take(4, &out);
+  CHECK(NonZero(pool) == 5);
+}
+
+TEST_CASE("Clear wipes every stored byte and keeps waiters") {
+  Pool pool(64);
+  auto data = Seq(40);
+  pool.Add(data);
+  SecureBytes out;
+  pool.Take(30, &out);
+  auto more = Seq(40, 50);
+  pool.Add(more);  // 50 stored, across the wrap
+  int delivered = 0;
+  CHECK_FALSE(pool.TryTakeOrWait(7, 60, &out, [&](auto) { ++delivered; }));
+  REQUIRE(NonZero(pool) == 50);
+  pool.Clear();
+  CHECK(pool.size() == 0);
+  CHECK(NonZero(pool) == 0);
+  CHECK(pool.waiting() == 1);
+  CHECK(pool.reserved() == 60);
+  auto fresh = Seq(60, 200);
+  pool.Add(fresh);
+  CHECK(delivered == 1);
+}
+
+TEST_CASE("a halted pool wipes, serves nothing, keeps blocked readers queued until resumed") {
+  Pool pool(100);
+  auto data = Seq(50);
+  pool.Add(data);
+  std::vector<SecureBytes> got;
+  auto deliver = [&](std::span<const uint8_t> b) { got.emplace_back(b.begin(), b.end()); };
+  pool.Halt();
+  CHECK(pool.halted());
+  CHECK(pool.size() == 0);
+  CHECK(NonZero(pool) == 0);
+  SecureBytes out;
+  CHECK(pool.Take(10, &out) == 0);
+  CHECK_FALSE(pool.TryTakeOrWait(1, 10, &out, deliver));
+  CHECK(out.empty());
+  CHECK(pool.Add(data) == 0);  // nothing enters while halted
+  CHECK(got.empty());
+  CHECK(pool.waiting() == 1);
+  pool.Resume();
+  CHECK(got.empty());  // still nothing stored
+  auto fresh = Seq(20, 100);
+  CHECK(pool.Add(fresh) == 20);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0] == Seq(10, 100));  // fresh bytes, never the ones stored before the halt
+  CHECK(pool.Take(100, &out) == 10);
+  CHECK(out == Seq(10, 110));
+}
+
 TEST_CASE("blocking reads are served whole, FIFO, and reserve bytes") {
   Pool pool(100);
-  std::vector<std::pair<int, std::vector<uint8_t>>> got;
-  std::vector<uint8_t> out;
+  std::vector<std::pair<int, SecureBytes>> got;
+  SecureBytes out;
   auto deliver = [&](int who) {
     return [&got, who](std::span<const uint8_t> b) { got.push_back({who, {b.begin(), b.end()}}); };
   };
@@ -40,18 +111,18 @@ TEST_CASE("blocking reads are served whole, FIFO, and reserve bytes") {
   pool.Add(data);  // 4 < 5: the head waits, the second does not jump the queue
   CHECK(got.empty());
   CHECK(pool.Take(10, &out) == 0);  // all reserved
-  auto more = Seq(6, 4);
+  auto more = Seq(6, 5);
   pool.Add(more);
   REQUIRE(got.size() == 2);
   CHECK(got[0] == std::make_pair(1, Seq(5)));
-  CHECK(got[1] == std::make_pair(2, Seq(3, 5)));
+  CHECK(got[1] == std::make_pair(2, Seq(3, 6)));
   CHECK(pool.size() == 2);
   CHECK(pool.reserved() == 0);
 }
 
 TEST_CASE("a queued reader is not overtaken by a new one") {
   Pool pool(100);
-  std::vector<uint8_t> out;
+  SecureBytes out;
   int delivered = 0;
   CHECK_FALSE(pool.TryTakeOrWait(1, 50, &out, [&](auto) { ++delivered; }));
   auto data = Seq(10);
@@ -64,13 +135,13 @@ TEST_CASE("a queued reader is not overtaken by a new one") {
 
 TEST_CASE("readers that queue again from their delivery alternate round-robin") {
   Pool pool(100);
-  std::vector<uint8_t> out;
+  SecureBytes out;
   std::vector<int> order;
   std::function<Pool::Delivery(int)> make = [&](int who) -> Pool::Delivery {
     return [&, who](std::span<const uint8_t> b) {
       CHECK(b.size() == 10);
       order.push_back(who);
-      std::vector<uint8_t> sink;
+      SecureBytes sink;
       CHECK_FALSE(pool.TryTakeOrWait(who, 10, &sink, make(who)));
     };
   };
@@ -88,9 +159,15 @@ TEST_CASE("resize keeps stored bytes that fit") {
   auto data = Seq(10);
   pool.Add(data);
   pool.Resize(4);
-  std::vector<uint8_t> out;
+  SecureBytes out;
   pool.Take(10, &out);
-  CHECK(out == Seq(4, 6));
+  CHECK(out == Seq(4, 7));
+}
+
+TEST_CASE("the ring is secure memory") {
+  size_t before = egd::GetSecureMemoryStats().in_use_bytes;
+  Pool pool(100000);
+  CHECK(egd::GetSecureMemoryStats().in_use_bytes >= before + 100000);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 
 SerialSource::SerialSource(asio::io_context& io, SerialConfig config, SourceCallbacks callbacks)
     : io_(io), config_(std::move(config)), callbacks_(std::move(callbacks)), port_(io),
-      watchdog_(io) {}
+      watchdog_(io), wire_(MakeSecure<Wire>()) {}
 
 SerialSource::~SerialSource() { Close(); }
 
@@ -37,8 +37,8 @@ egd::Status SerialSource::Open() {
     port_.close(ignored);
     return egd::Status::Error(config_.port + ": " + ec.message());
   }
-  decoder_.Reset();  // the device numbers frames from 0 after "on"
-  buffered_.clear();
+  wire_->decoder.Reset();  // the device numbers frames from 0 after "on"
+  buffered_.Clear();
   open_sent_ = false;
   if (!Send("on")) return egd::Status::Error(config_.port + ": cannot send \"on\"");
   last_heard_ = std::chrono::steady_clock::now();
@@ -64,17 +64,20 @@ void SerialSource::Close() {
   boost::system::error_code ignored;
   port_.cancel(ignored);
   port_.close(ignored);
-  buffered_.clear();  // payload of a powered-off session is never served later
+  wire_->decoder.Reset();
+  egd::WipeContents(wire_->read_buf);
+  buffered_.Clear();  // payload of a powered-off session is never served later
 }
 
 void SerialSource::ReadSome() {
-  port_.async_read_some(asio::buffer(read_buf_), [this, gen = generation_](
+  port_.async_read_some(asio::buffer(wire_->read_buf), [this, gen = generation_](
                                                      const boost::system::error_code& ec,
                                                      size_t n) {
     if (gen != generation_) return;
     if (ec) return Lost(config_.port + ": " + (ec == asio::error::eof ? "end of file"
                                                                         : ec.message()));
-    decoder_.Feed(read_buf_.data(), n, *this);
+    wire_->decoder.Feed(wire_->read_buf.data(), n, *this);
+    egd::Wipe(wire_->read_buf.data(), n);
     Deliver();
     ReadSome();
   });
@@ -85,7 +88,7 @@ void SerialSource::OnData(uint16_t, uint32_t lost_before, const uint8_t* data, s
   if (lost_before) Log(LogLevel::kDebug, config_.port, ": ", lost_before, " frame(s) lost");
   size_t room = kMaxBuffered - std::min(kMaxBuffered, buffered_.size());
   size_t keep = std::min(room, n);
-  buffered_.insert(buffered_.end(), data, data + keep);
+  buffered_.Push({data, keep});
   overflow_bytes_ += n - keep;
 }
 
@@ -98,7 +101,7 @@ void SerialSource::OnLine(std::string_view text) {
     // off and numbers frames from 0 again.
     Log(LogLevel::kNotice, config_.port, ": device reset; switching it on again");
     ++device_resets_;
-    decoder_.ResetSequence();
+    wire_->decoder.ResetSequence();
     Send("on");
   }
   if (text == "ok on") open_sent_ = true;
@@ -111,9 +114,8 @@ void SerialSource::Read(size_t max) {
 
 void SerialSource::Deliver() {
   if (!wanted_ || buffered_.empty()) return;
-  size_t n = std::min(*wanted_, buffered_.size());
-  std::vector<uint8_t> out(buffered_.begin(), buffered_.begin() + n);
-  buffered_.erase(buffered_.begin(), buffered_.begin() + n);
+  egd::SecureBytes out;
+  buffered_.Pop(*wanted_, &out);
   wanted_.reset();
   // Post, as the other sources do: the callback never runs inside Read().
   asio::post(io_, [this, gen = generation_, out = std::move(out)] {
@@ -143,7 +145,8 @@ void SerialSource::Lost(const std::string& why) {
   watchdog_.cancel();
   boost::system::error_code ignored;
   port_.close(ignored);
-  buffered_.clear();
+  wire_->decoder.Reset();
+  buffered_.Clear();
   wanted_.reset();
   // The daemon learns of it on the io_context, like every other source event,
   // unless it closed the source in the meantime.
@@ -153,7 +156,7 @@ void SerialSource::Lost(const std::string& why) {
 }
 
 nlohmann::json SerialSource::Stats() const {
-  const trng::DecoderStats& s = decoder_.stats();
+  const trng::DecoderStats& s = wire_->decoder.stats();
   return {{"frames", s.frames},          {"payload_bytes", s.payload_bytes},
           {"skipped_bytes", s.skipped_bytes}, {"crc_errors", s.crc_errors},
           {"bad_lines", s.bad_lines},    {"lost_frames", s.lost_frames},

@@ -6,15 +6,19 @@
 // "off". A read error, end of file (unplugged) or no valid frame or line for
 // kSilenceLimit (silence is probed with "status") reports kLost; the daemon
 // reopens with backoff. A device that resets while on is switched on again.
+// Every byte read from the port lives in secure memory: the read buffer and
+// the frame decoder (whose fixed input buffer holds the raw frames) in one
+// secure block, payloads waiting for the pool in a wiping ByteQueue.
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <optional>
 
 #include <boost/asio/serial_port.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "egdd/byte_queue.h"
+#include "egdd/secure_object.h"
 #include "egdd/source.h"
 #include "firmware/core/frame_decoder.h"
 
@@ -51,9 +55,12 @@ class SerialSource final : public Source, private trng::FrameSink {
   SourceCallbacks callbacks_;
   boost::asio::serial_port port_;
   boost::asio::steady_timer watchdog_;
-  trng::FrameDecoder decoder_;
-  std::array<uint8_t, 1024> read_buf_{};
-  std::deque<uint8_t> buffered_;    // valid payload bytes in arrival order
+  struct Wire {  // raw bytes from the port
+    std::array<uint8_t, 1024> read_buf{};
+    trng::FrameDecoder decoder;
+  };
+  SecureUnique<Wire> wire_;
+  ByteQueue buffered_;              // valid payload bytes in arrival order
   std::optional<size_t> wanted_;    // an outstanding Read(max)
   uint64_t generation_ = 0;         // bumps on Close: stale handlers stop
   uint64_t overflow_bytes_ = 0;     // payload dropped because the pool was full

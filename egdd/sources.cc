@@ -43,7 +43,7 @@ class HwrngSource final : public BlockingSource {
 
  protected:
   egd::Status OpenDevice(int* fd) override { return OpenForReading(path_, fd); }
-  ReadResult OnReadResult(ssize_t n, int err, std::vector<uint8_t> buf) override {
+  ReadResult OnReadResult(ssize_t n, int err, egd::SecureBytes buf) override {
     if (n > 0) return {std::move(buf), SourceEvent::kLost, ""};
     // A device that reads EOF or fails is gone (unplugged, FIFO writer left).
     return {{}, SourceEvent::kLost, n == 0 ? path_ + ": end of data" : Errno(path_, err)};
@@ -88,7 +88,7 @@ class FileSource final : public BlockingSource {
     return st;
   }
   // Worker thread; OpenDevice reads offset_ only while no worker runs.
-  ReadResult OnReadResult(ssize_t n, int err, std::vector<uint8_t> buf) override {
+  ReadResult OnReadResult(ssize_t n, int err, egd::SecureBytes buf) override {
     if (n > 0) {
       egd::Status st = StoreOffset(offset_file_, offset_ + n);
       if (!st.ok()) return {{}, SourceEvent::kLost, st.message()};
@@ -166,7 +166,7 @@ class OsSource final : public BlockingSource {
   ssize_t ReadInto(std::span<uint8_t> buf) override {
     return ::getrandom(buf.data(), buf.size(), 0);
   }
-  ReadResult OnReadResult(ssize_t n, int err, std::vector<uint8_t> buf) override {
+  ReadResult OnReadResult(ssize_t n, int err, egd::SecureBytes buf) override {
     if (n > 0) return {std::move(buf), SourceEvent::kLost, ""};
     return {{}, SourceEvent::kLost, Errno("getrandom", err)};
   }

@@ -1,7 +1,21 @@
 #include "firmware/core/frame_decoder.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace trng {
 namespace {
+
+// Zeroes n bytes through a volatile pointer, so the stores are never elided.
+void Zero(uint8_t* p, size_t n) {
+  volatile uint8_t* v = p;
+  for (size_t i = 0; i < n; ++i) v[i] = 0;
+}
+
+// The longest candidate Process() may hold back is a line just short of its
+// end; the buffer must also leave room for new input beside it.
+static_assert(kMaxFrameSize < kMaxLineSize && 2 * kMaxLineSize <= FrameDecoder::kBufferSize,
+              "the buffer must hold a held-back line and fresh input");
 
 int HexValue(uint8_t c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -15,23 +29,44 @@ uint32_t ReadBe32(const uint8_t* p) {
 
 }  // namespace
 
+FrameDecoder::~FrameDecoder() { Zero(buf_, sizeof buf_); }
+
+// The input goes through the buffer a piece at a time: after Process() at most
+// one candidate (< kMaxLineSize bytes) is held back, so each round takes at
+// least kBufferSize - kMaxLineSize new bytes and the work stays linear.
 void FrameDecoder::Feed(const uint8_t* data, size_t n, FrameSink& sink) {
-  buf_.insert(buf_.end(), data, data + n);
-  Process(sink);
-  // Keep only the held-back candidate; compacting once per Feed keeps the
-  // work linear in the input.
-  buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
+  const uint32_t resets = resets_;
+  while (n > 0) {
+    const size_t take = std::min(n, kBufferSize - len_);
+    std::memcpy(buf_ + len_, data, take);
+    len_ += take;
+    data += take;
+    n -= take;
+    Process(sink);
+    if (resets_ != resets) return;  // Reset() from a callback drops the rest of the piece
+    Compact();
+  }
+}
+
+// Moves the held-back candidate to the front and zeroes what was consumed.
+void FrameDecoder::Compact() {
+  const size_t keep = len_ - pos_;
+  std::memmove(buf_, buf_ + pos_, keep);
+  Zero(buf_ + keep, len_ - keep);
+  len_ = keep;
   pos_ = 0;
 }
 
 void FrameDecoder::Reset() {
-  buf_.clear();
+  Zero(buf_, len_);
+  len_ = 0;
   pos_ = 0;
   have_expected_ = false;
+  ++resets_;
 }
 
 void FrameDecoder::Process(FrameSink& sink) {
-  while (pos_ < buf_.size()) {
+  while (pos_ < len_) {
     const uint8_t first = buf_[pos_];
     Result r = Result::kRejected;
     if (first == kSync0) {
@@ -48,8 +83,8 @@ void FrameDecoder::Process(FrameSink& sink) {
 }
 
 FrameDecoder::Result FrameDecoder::TryFrame(FrameSink& sink) {
-  const uint8_t* p = buf_.data() + pos_;
-  const size_t avail = buf_.size() - pos_;
+  const uint8_t* p = buf_ + pos_;
+  const size_t avail = len_ - pos_;
   if (avail >= 2 && p[1] != kSync1) return Result::kRejected;
   if (avail >= 3 && p[2] != kTypeData) return Result::kRejected;
   if (avail >= kHeaderSize && (p[5] == 0 || p[5] > kMaxPayload)) return Result::kRejected;
@@ -72,8 +107,8 @@ FrameDecoder::Result FrameDecoder::TryFrame(FrameSink& sink) {
 }
 
 FrameDecoder::Result FrameDecoder::TryLine(FrameSink& sink) {
-  const uint8_t* p = buf_.data() + pos_;
-  const size_t avail = buf_.size() - pos_;
+  const uint8_t* p = buf_ + pos_;
+  const size_t avail = len_ - pos_;
   size_t i = 1;
   while (i < avail && IsLineTextChar(p[i])) ++i;
   const size_t text_len = i - 1;

@@ -10,16 +10,19 @@
 // - After a bad candidate (wrong header, bad CRC, malformed line) the decoder
 //   re-searches from the byte after the candidate's first byte, so a valid
 //   frame hidden behind garbage or inside a damaged frame is still found.
-// - Memory is bounded (about one maximal frame or line is held back).
+// - Memory is fixed: the decoder holds its input in an array of its own
+//   (kBufferSize bytes, fed through in pieces), never on the heap, so where
+//   the decoder lives decides where the raw bytes live (egdd puts it in
+//   locked, dont-dump memory). Consumed bytes are zeroed as the buffer is
+//   compacted, on Reset() and on destruction: payload bytes never linger.
 // - Not thread-safe; one decoder per serial connection. Call Reset() after
 //   reopening the port. The sink must not call Feed() from a callback.
-// - Plain C++17, no I/O, no allocation per byte.
+// - Plain C++17, no I/O, no allocation.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-#include <vector>
 
 #include "firmware/core/frame.h"
 
@@ -49,10 +52,18 @@ struct DecoderStats {
 
 class FrameDecoder {
  public:
+  // Room for the longest held-back candidate (< kMaxLineSize) plus input.
+  static constexpr size_t kBufferSize = 512;
+
+  FrameDecoder() = default;
+  ~FrameDecoder();
+  FrameDecoder(const FrameDecoder&) = delete;
+  FrameDecoder& operator=(const FrameDecoder&) = delete;
+
   void Feed(const uint8_t* data, size_t n, FrameSink& sink);
 
-  // Forgets partial input and the expected sequence number (the next valid
-  // frame counts no gap); for a reopened port. Statistics are kept. Called
+  // Forgets (zeroes) partial input and the expected sequence number (the next
+  // valid frame counts no gap); for a reopened port. Statistics are kept. Called
   // from a sink callback, it also drops the rest of the piece being fed.
   void Reset();
   // Forgets only the expected sequence number; safe from a sink callback
@@ -62,7 +73,7 @@ class FrameDecoder {
 
   const DecoderStats& stats() const { return stats_; }
   // Bytes held back waiting for the rest of a candidate.
-  size_t pending() const { return buf_.size() - pos_; }
+  size_t pending() const { return len_ - pos_; }
 
  private:
   enum class Result { kNeedMore, kAccepted, kRejected };
@@ -71,9 +82,12 @@ class FrameDecoder {
   Result TryFrame(FrameSink& sink);
   Result TryLine(FrameSink& sink);
   void CountSequence(uint16_t seq, uint32_t* lost_before);
+  void Compact();
 
-  std::vector<uint8_t> buf_;
+  uint8_t buf_[kBufferSize] = {};
+  size_t len_ = 0;  // bytes held in buf_
   size_t pos_ = 0;  // first unconsumed byte in buf_
+  uint32_t resets_ = 0;  // bumped by Reset(): Feed stops feeding the piece
   bool have_expected_ = false;
   uint16_t expected_seq_ = 0;
   DecoderStats stats_;

@@ -27,6 +27,9 @@ class Base(unittest.TestCase):
     """One egdd per test; hwrng on a FIFO (pool emptied) unless `file_size` is given."""
 
     def start(self, egd_keys=None, file_size=None):
+        # These tests are about max_clients; all their clients are one or two client keys
+        # (127.0.0.1, uid:N), which max_clients_per_address would otherwise limit first.
+        egd_keys = dict(egd_keys or {}, max_clients_per_address=1000000)
         self.tmp = tempfile.TemporaryDirectory(prefix="egdtest-013-")
         self.addCleanup(self.tmp.cleanup)
         path = os.path.join(self.tmp.name, "source")

@@ -2,16 +2,21 @@
 """014-health-alarm: a `file` source that turns bad midway, end to end.
 
 The capture is good data, then a stuck stretch (0x00 or 0xA5), then good data
-again. egdd must serve no byte of the failing window, report `failed` with the
-alarm counted and named, log it, and then either wait for `egdctl init`
-(on_alarm = "stop") or re-initialise by itself (on_alarm = "reinit").
+again. egdd must report `failed` with the alarm counted and named, log it, and
+stop output at once: the pool (everything tested before the alarm and not yet
+taken) is wiped, `00` answers 0, `01 255` returns nothing, a blocking `02` waits
+and stays connected. Then egdd either waits for `egdctl init` (on_alarm =
+"stop") or re-initialises by itself (on_alarm = "reinit"); once the startup test
+passed again, the waiting reader gets the first fresh bytes.
 
-Which bytes may egdd have served? A byte is released only when every test
-window covering it has passed: its 100-byte total failure chunk and its APT
-window (128 bytes with bit samples, 512 with byte samples), all counted from
-the init. The chunk and the window holding the first stuck byte can never pass
-(or the test that fails is elsewhere in them), so every served byte lies
-before min(start of that chunk, start of that window).
+Which bytes did the health gate release before the alarm (and the alarm then
+wiped)? A byte is released only when every test window covering it has passed:
+its 100-byte total failure chunk and its APT window (128 bytes with bit
+samples, 512 with byte samples), all counted from the init. The chunk and the
+window holding the first stuck byte can never pass (or the test that fails is
+elsewhere in them), so every released byte lies before min(start of that
+chunk, start of that window); `egdctl stats` counts them (health.bytes_passed)
+and the alarm's wipe (health.bytes_wiped_on_alarm).
 
 Which test fires first? The repetition count cutoff is 41 bits (bit samples) or
 6 bytes (byte samples) at alpha = 2^-40, H = 1: a run of 0x00 trips it within
@@ -64,15 +69,15 @@ def capture(stuck):
 
 
 class HealthAlarmTest(unittest.TestCase):
-    def start(self, sample, stuck, on_alarm, autostart=True):
+    def start(self, sample, stuck, on_alarm, autostart=True, reinit_delay_ms=200):
         tmp = tempfile.TemporaryDirectory(prefix="egdtest-014-")
         self.addCleanup(tmp.cleanup)
         path = os.path.join(tmp.name, "capture.bin")
         data = capture(stuck)
         with open(path, "wb") as f:
             f.write(data)
-        health = ('[health]\nsample = "%s"\non_alarm = "%s"\nreinit_delay_ms = 200\n'
-                  % (sample, on_alarm))
+        health = ('[health]\nsample = "%s"\non_alarm = "%s"\nreinit_delay_ms = %d\n'
+                  % (sample, on_alarm, reinit_delay_ms))
         egd = egdtest.Egdd(tmp.name, source={"kind": "file", "path": path, "autostart": autostart,
                                              "read_size": READ_SIZE}, extra=health).start()
         self.addCleanup(lambda: self.assertEqual(egd.stop(), 0, "egdd exit code"))
@@ -84,15 +89,32 @@ class HealthAlarmTest(unittest.TestCase):
         self.assertRegex(st["last_alarm"], r"^%s\b" % test, "the wrong test caught 0x%02x" % stuck)
         self.assertRegex(egd.log_text(), r"(?i)alarm.*\b%s\b" % test, "no alarm line in the log")
 
-    def check_first_part(self, served, data, sample):
-        """served: everything egdd handed out before the alarm, in order."""
+    def check_first_part(self, released, sample):
+        """released: bytes the gate passed to the pool before the alarm."""
         limit = min(BAD_START // TF_CHUNK * TF_CHUNK,
                     BAD_START // APT_WINDOW[sample] * APT_WINDOW[sample])
-        self.assertEqual(served, data[:len(served)], "not the file's bytes in file order")
-        self.assertLessEqual(len(served), limit, "bytes of the failing window were served")
+        self.assertLessEqual(released, limit, "bytes of the failing window were released")
         # Everything tested before the read that held the stuck bytes was released.
-        self.assertGreaterEqual(len(served), limit - 2 * READ_SIZE, "good bytes withheld")
-        return len(served)
+        self.assertGreaterEqual(released, limit - 2 * READ_SIZE, "good bytes withheld")
+
+    def check_output_stopped(self, egd, a, b):
+        """While failed: nothing advertised, nothing served, a blocking read waits (b)."""
+        st = egd.status()
+        self.assertEqual((st["pool_bytes"], st["entropy_bits"], st["output_stopped"]),
+                         (0, 0, True), st)
+        self.assertEqual(egdtest.egd_entropy(a), 0, "00 while failed")
+        self.assertEqual(egdtest.egd_read_nonblocking(a, 255), b"", "01 255 while failed")
+        b.sendall(b"\x02\x40")            # a blocking read waits while failed
+        assert_silent(b, 0.5)
+        self.assertEqual(egd.status()["bytes_served"], 0)
+
+    def check_wiped(self, egd, sample, after_restart=0):
+        """The alarm wiped every tested byte the pool held: all the gate had released."""
+        health = egd.stats()["health"]
+        wiped = health["bytes_wiped_on_alarm"]
+        self.assertEqual(wiped, health["bytes_passed"] - after_restart, health)
+        self.check_first_part(wiped, sample)
+        return wiped
 
     def test_stop_waits_for_init_then_resumes_after_the_bad_region(self):
         for sample, stuck in sorted(FIRST):
@@ -104,22 +126,20 @@ class HealthAlarmTest(unittest.TestCase):
         wait_for(lambda: egd.status()["state"] == "failed", "state failed")
         st = egd.status()
         self.check_alarm(egd, st, sample, stuck)
+        wiped = self.check_wiped(egd, sample)
+        resume = st["bytes_received"]
+        self.assertEqual(resume, RESUME, "egdd should have stopped reading at the end of "
+                         "the read that raised the alarm (read_size = %d)" % READ_SIZE)
         with egd.connect() as a, egd.connect(unix=True) as b:
-            served = drain_pool(egd, a)
-            served += drain_pool(egd, b)
-            self.check_first_part(served, data, sample)
-            resume = st["bytes_received"]
-            self.assertEqual(resume, RESUME, "egdd should have stopped reading at the end of "
-                             "the read that raised the alarm (read_size = %d)" % READ_SIZE)
-            self.assertEqual(egd.status()["bytes_served"], len(served))
-            b.sendall(b"\x02\x40")            # a blocking read waits while failed
-            assert_silent(b, 0.5)
+            self.check_output_stopped(egd, a, b)
+            time.sleep(0.3)
             st = egd.status()
             self.assertEqual((st["state"], st["alarms"], st["bytes_received"], st["pool_bytes"]),
                              ("failed", 1, resume, 0), "on_alarm = stop must not re-initialise")
             reply = json.loads(egd.ctl("init").stdout)
             self.assertTrue(reply["ok"], reply)
-            # The file continues where it stopped; the first bytes go to the waiting reader.
+            # The file continues where it stopped; once the startup test passed, the first
+            # fresh bytes go to the reader that waited through the alarm.
             self.assertEqual(recv_exact(b, 64), data[resume:resume + 64])
             end = resume + released_upto(len(data) - resume, sample)
             wait_for(lambda: egd.status()["bytes_received"] == len(data), "file read to the end")
@@ -127,10 +147,11 @@ class HealthAlarmTest(unittest.TestCase):
             self.assertEqual(rest, data[resume + 64:end], "after init: not the file from "
                              "where it stopped, in order, up to its last complete window")
             st = egd.status()
-        self.assertEqual((st["state"], st["alarms"]), ("running", 1), st)
-        self.assertEqual(st["bytes_served"], len(served) + end - resume)
-        print("\n%s/0x%02x: %s; served %d bytes before the alarm, %d after init"
-              % (sample, stuck, st["last_alarm"], len(served), end - resume), end="")
+        self.assertEqual((st["state"], st["alarms"], st["output_stopped"]), ("running", 1, False),
+                         st)
+        self.assertEqual(st["bytes_served"], end - resume)
+        print("\n%s/0x%02x: %s; %d tested bytes wiped by the alarm, %d served after init"
+              % (sample, stuck, st["last_alarm"], wiped, end - resume), end="")
 
     def test_reinit_by_itself_after_reinit_delay(self):
         for sample, stuck in (("bit", 0x00), ("byte", 0xA5)):
@@ -138,36 +159,35 @@ class HealthAlarmTest(unittest.TestCase):
                 self.reinit_scenario(sample, stuck)
 
     def reinit_scenario(self, sample, stuck):
-        egd, data = self.start(sample, stuck, "reinit", autostart=False)
+        egd, data = self.start(sample, stuck, "reinit", autostart=False, reinit_delay_ms=1500)
         self.assertEqual(egd.status()["state"], "standby")
         t0 = time.monotonic()
         egd.ctl("init")
-        seen, deadline = [], t0 + 10
-        while True:
-            st = egd.status()
-            if not seen or seen[-1] != st["state"]:
-                seen.append(st["state"])
-            if st["state"] == "running" and st["bytes_received"] == len(data):
-                break
-            self.assertLess(time.monotonic(), deadline, "never running again: %s" % seen)
-            time.sleep(0.01)
-        elapsed = time.monotonic() - t0
-        # `failed` lasts 200 ms: polling through egdctl sees it unless the machine is very
-        # busy, so it is not required; the alarm count and the bytes served after RESUME
-        # (the source is closed on an alarm) show the re-init happened.
-        self.assertGreaterEqual(elapsed, 0.2, "re-initialised before reinit_delay_ms")
-        self.check_alarm(egd, st, sample, stuck)
-        # Served: the file up to the failing window, then the file from the end of the read
-        # that raised the alarm (RESUME) up to its last complete window.
-        served = drain_pool(egd)
-        end = RESUME + released_upto(len(data) - RESUME, sample)
-        k = len(served) - (end - RESUME)
-        self.assertGreater(k, 0, "too few bytes served: %d" % len(served))
-        self.check_first_part(served[:k], data, sample)
-        self.assertEqual(served[k:], data[RESUME:end], "after the re-init: not the file from "
-                         "where it stopped, in order")
-        print("\n%s/0x%02x: states %s, running again %.3f s after init"
-              % (sample, stuck, seen, elapsed), end="")
+        wait_for(lambda: egd.status()["state"] == "failed", "state failed")
+        with egd.connect() as a, egd.connect(unix=True) as b:
+            self.check_output_stopped(egd, a, b)
+            seen, deadline = ["failed"], t0 + 10
+            while True:
+                st = egd.status()
+                if seen[-1] != st["state"]:
+                    seen.append(st["state"])
+                if st["state"] == "running" and st["bytes_received"] == len(data):
+                    break
+                self.assertLess(time.monotonic(), deadline, "never running again: %s" % seen)
+                time.sleep(0.01)
+            elapsed = time.monotonic() - t0
+            self.assertGreaterEqual(elapsed, 1.5, "re-initialised before reinit_delay_ms")
+            self.check_alarm(egd, st, sample, stuck)
+            # After the re-init: the file from the end of the read that raised the alarm
+            # (RESUME) up to its last complete window; the waiting reader first.
+            self.assertEqual(recv_exact(b, 64), data[RESUME:RESUME + 64])
+            end = RESUME + released_upto(len(data) - RESUME, sample)
+            served = drain_pool(egd, a)
+        self.assertEqual(served, data[RESUME + 64:end], "after the re-init: not the file "
+                         "from where it stopped, in order")
+        wiped = self.check_wiped(egd, sample, after_restart=end - RESUME)
+        print("\n%s/0x%02x: states %s, running again %.3f s after init; %d bytes wiped"
+              % (sample, stuck, seen, elapsed, wiped), end="")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """egdctl and the control socket: status/stats fields, the device state machine
-(init, shutdown, restart and their refusals), exit codes, socket permissions."""
+(init, shutdown, restart and their refusals), exit codes, socket permissions; and
+what `stats` reports of egdd's memory hardening, checked against the kernel's view:
+egdd is not dumpable (its /proc files belong to root although it runs as nobody),
+has no core size, and every locked mapping it holds is also excluded from core
+dumps (VmFlags "dd"), the pool among them."""
 import json
 import os
 import stat
@@ -11,6 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
+from faulttest import under_sanitizer  # noqa: E402
 
 
 def reply(result):
@@ -109,6 +114,74 @@ class ControlTest(unittest.TestCase):
             s.sendall(b"init now please\n")
             self.assertFalse(json.loads(s.recv(1000))["ok"])
         self.assertEqual(self.egdd.status()["state"], "standby")
+
+
+def smaps(pid):
+    """[(size_kib, locked_kib, vmflags)] for every mapping of pid."""
+    maps, size, locked = [], 0, 0
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            if line.startswith("Size:"):
+                size = int(line.split()[1])
+            elif line.startswith("Locked:"):
+                locked = int(line.split()[1])
+            elif line.startswith("VmFlags:"):
+                maps.append((size, locked, line.split()[1:]))
+    return maps
+
+
+class HardeningTest(unittest.TestCase):
+    POOL = 256 * 1024
+
+    def test_not_dumpable_no_core_and_locked_memory_is_dont_dump(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to run egdd as another user")
+        with egdtest.workdir() as d:
+            e = egdtest.Egdd(d, source={"kind": "os"}, run_as="nobody",
+                             extra="[pool]\nsize_bytes = %d\n" % self.POOL)
+            with e:
+                e.wait_pool(self.POOL // 2)
+                pid = e.proc.pid
+                with open("/proc/%d/status" % pid) as f:
+                    uid = [l.split()[1] for l in f if l.startswith("Uid:")][0]
+                self.assertEqual(int(uid), pwd_uid("nobody"))
+                # A non-dumpable process's /proc files belong to root (proc(5)); a dumpable
+                # one's to its user, as the control process shows.
+                self.assertEqual(os.stat("/proc/%d/status" % pid).st_uid, 0, "egdd is dumpable")
+                with subprocess.Popen(["sleep", "30"], user="nobody") as control:
+                    try:
+                        self.assertEqual(os.stat("/proc/%d/status" % control.pid).st_uid,
+                                         pwd_uid("nobody"))
+                    finally:
+                        control.kill()
+                with open("/proc/%d/limits" % pid) as f:
+                    core = [l for l in f if l.startswith("Max core file size")][0]
+                self.assertEqual(core.split()[4:6], ["0", "0"], core)
+                mem = json.loads(e.ctl("stats").stdout)["secure_memory"]
+                maps = smaps(pid)
+                # AddressSanitizer makes mlock a no-op ("ASan ignores mlock"): nothing is locked.
+                asan = under_sanitizer(pid)
+        for key in ("mapped_bytes", "in_use_bytes", "peak_in_use_bytes", "unlocked_bytes",
+                    "mappings"):
+            self.assertIn(key, mem)
+        self.assertGreaterEqual(mem["in_use_bytes"], self.POOL)
+        self.assertGreaterEqual(mem["mapped_bytes"], mem["in_use_bytes"])
+        locked = [m for m in maps if "lo" in m[2]]
+        self.assertEqual([m for m in locked if "dd" not in m[2]], [],
+                         "locked mappings that a core dump would include")
+        dont_dump = [m for m in maps if "dd" in m[2]]
+        self.assertTrue(any(size * 1024 >= self.POOL for size, _, _ in dont_dump),
+                        "no dont-dump mapping holds the pool")
+        if mem["unlocked_bytes"] == 0 and not asan:
+            self.assertGreaterEqual(sum(l for _, l, f in maps if "dd" in f) * 1024,
+                                    mem["mapped_bytes"], "secure memory not locked")
+        print("\n%d locked / %d dont-dump mappings; secure memory %s"
+              % (len(locked), len(dont_dump), mem), end="")
+
+
+def pwd_uid(name):
+    import pwd
+    return pwd.getpwnam(name).pw_uid
 
 
 class OsSourceTest(unittest.TestCase):

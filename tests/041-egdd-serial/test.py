@@ -2,8 +2,10 @@
 """egdd's serial source against trng-sim on a real pseudo-terminal: bytes flow to
 EGD clients; garbage on the line is counted and never served; unplug is seen as
 device_lost within 2 s and replug brings the device back without restarting
-egdd or dropping any EGD client; a stopped fan raises a health alarm and no
-byte of the failed window is served."""
+egdd or dropping any EGD client; a stopped fan raises a health alarm, no byte of
+the failed window is served and output stops at once (00 answers 0, 01 255 returns
+nothing) until the fan runs again and `egdctl init` passed the startup test: the
+client blocked in a read all along is then served again."""
 import os
 import socket
 import subprocess
@@ -158,6 +160,19 @@ class SerialTest(unittest.TestCase):
         # spans at most two chunks' worth: 24.
         self.assertLessEqual(longest_zero_run(reader.data), 24)
         self.assertIn("health alarm", self.egd.log_text())
+        s = self.egd.status()
+        self.assertEqual((s["pool_bytes"], s["entropy_bits"]), (0, 0), s)
+        with self.egd.connect(unix=True) as c:
+            self.assertEqual(egdtest.egd_entropy(c), 0)
+            self.assertEqual(egdtest.egd_read_nonblocking(c, 255), b"")
+        self.assertIsNone(reader.error)
+        self.assertTrue(reader.is_alive(), "the blocked reader was disconnected")
+        self.sim.command("fan-start")
+        time.sleep(1.0)                     # the fan spins up (0.4 s time constant)
+        self.egd.ctl("init")
+        egdtest.wait_for(lambda: len(reader.data) > served, "bytes after re-init", timeout=20)
+        self.assertEqual(self.egd.status()["state"], "running")
+        self.assertIsNone(reader.error)
         reader.stopping = True
 
 

@@ -41,14 +41,12 @@ class ChurnTest(unittest.TestCase):
         raise_nofile(CONNECTIONS + 1000)
         tmp = tempfile.TemporaryDirectory(prefix="egdtest-110-")
         self.addCleanup(tmp.cleanup)
-        self.egd = egdtest.Egdd(tmp.name, source={"kind": "os"},
-                                egd_keys={"max_clients": CONNECTIONS + 100})
-        self.proxy_port = egdtest.free_port()
-        with open(self.egd.config) as f:
-            text = f.read()
-        with open(self.egd.config, "w") as f:
-            f.write(text.replace("listen = [", 'listen = ["proxy:127.0.0.1:%d", '
-                                 % self.proxy_port, 1))
+        # Every TCP and unix connection comes from one client key (127.0.0.1, uid:0): the
+        # per-address limit must not be what refuses them here.
+        self.egd = egdtest.Egdd(tmp.name, source={"kind": "os"}, proxy_tcp=True,
+                                egd_keys={"max_clients": CONNECTIONS + 100,
+                                          "max_clients_per_address": CONNECTIONS + 100})
+        self.proxy_port = self.egd.proxy_port
         small_asan_quarantine()
         self.egd.start()
         self.addCleanup(lambda: self.assertEqual(self.egd.stop(), 0, "egdd exit code"))

@@ -24,8 +24,9 @@ the next egdd's startup test begins at a block boundary of the test data.
 egdd restarted on a `file` source: with `[source] offset_file` the replay resumes after
 the bytes the previous egdd had taken (served or pooled), across SIGTERM and SIGKILL, so
 no byte of the capture is served twice; a damaged offset file stops the source with a
-message instead of replaying from the start; without one, egdd warns that a restart
-replays the capture.
+message instead of replaying from the start; without one, egdd refuses the
+configuration unless it says `replay = true`, and then warns that a restart replays
+the capture.
 """
 import os
 import signal
@@ -354,13 +355,23 @@ class FileOffsetTest(unittest.TestCase):
             self.assertEqual(status["bytes_received"], 0, "egdd read the capture anyway")
             self.assertEqual(read_text(offset_file), "twelve\n")
 
-    def test_without_offset_file_a_warning(self):
+    def test_without_offset_file_refused_unless_replay(self):
         with tempfile.TemporaryDirectory(prefix="egdtest-112-") as d:
             self.src = os.path.join(d, "capture.bin")
             self.data = egdtest.write_random_file(self.src, 64 * 1024)
-            egd = self.start(d, {})
+            egd = egdtest.Egdd(d, source={"kind": "file", "path": self.src, "replay": False})
+            r = subprocess.run([egdtest.EGDD, "--check-config", egd.config], capture_output=True,
+                               text=True)
+            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertRegex(r.stderr, r'egdd\.toml:2: source\.kind: "file" needs offset_file so '
+                             r"that a restart never serves the capture's bytes again, or "
+                             r"replay = true \(tests, demos\)")
+            with self.assertRaises(RuntimeError):   # egdd exits 1: no bytes served
+                egd.start()
+            self.assertEqual(egd.proc.returncode, 1)
+            egd = self.start(d, {"replay": True})
             self.read_at(egd)
-            self.assertIn("offset_file is not set", egd.log_text())
+            self.assertIn("replay = true and offset_file is not set", egd.log_text())
 
 
 def read_text(path):

@@ -82,25 +82,49 @@ class Process:
 class Egdd(Process):
     """A running egdd. Use as a context manager; stops it with SIGTERM on exit.
 
-    source: dict of [source] keys, e.g. {"kind": "file", "path": "/tmp/x"}.
+    source: dict of [source] keys, e.g. {"kind": "file", "path": "/tmp/x"}. A `file`
+      source without offset_file that does not say `replay` gets `replay = true` (a test
+      capture may be replayed; egdd refuses that unless told).
     extra: raw TOML appended to the generated config (for other tables).
+    proxy_unix: also listen on proxy:unix:WORKDIR/proxy/egd.sock (.proxy_unix_path; the
+      directory is made 0750, as egdd requires).
+    proxy_tcp: also listen on proxy:127.0.0.1:PORT (.proxy_port), with
+      proxy_trusted_peers = ["127.0.0.1"] unless egd_keys says otherwise.
+    run_as: user name to run egdd as (the test must be root; workdir is given to that user).
     """
 
-    def __init__(self, workdir, source, extra="", listen_unix=True, egd_keys=None, wait_bytes=0):
+    def __init__(self, workdir, source, extra="", listen_unix=True, egd_keys=None, wait_bytes=0,
+                 proxy_unix=False, proxy_tcp=False, run_as=None):
         self.workdir = workdir
         self.port = free_port()
         self.unix_path = os.path.join(workdir, "egd.sock")
         self.control = os.path.join(workdir, "control.sock")
         self.config = os.path.join(workdir, "egdd.toml")
         self.log_path = os.path.join(workdir, "egdd.log")
+        self.run_as = run_as
+        egd_keys = dict(egd_keys or {})
         listen = ['"127.0.0.1:%d"' % self.port]
         if listen_unix:
             listen.append('"unix:%s"' % self.unix_path)
+        if proxy_unix:
+            proxy_dir = os.path.join(workdir, "proxy")
+            os.makedirs(proxy_dir, exist_ok=True)
+            os.chmod(proxy_dir, 0o750)
+            self.proxy_unix_path = os.path.join(proxy_dir, "egd.sock")
+            listen.append('"proxy:unix:%s"' % self.proxy_unix_path)
+        if proxy_tcp:
+            self.proxy_port = free_port()
+            listen.append('"proxy:127.0.0.1:%d"' % self.proxy_port)
+            egd_keys.setdefault("proxy_trusted_peers", ["127.0.0.1"])
+        source = dict(source)
+        if (source.get("kind") == "file" and not source.get("offset_file")
+                and "replay" not in source):
+            source["replay"] = True
         lines = ["[source]"]
         for k, v in source.items():
             lines.append("%s = %s" % (k, toml_value(v)))
         lines += ["", "[egd]", "listen = [%s]" % ", ".join(listen)]
-        for k, v in (egd_keys or {}).items():
+        for k, v in egd_keys.items():
             lines.append("%s = %s" % (k, toml_value(v)))
         lines += ["", "[control]", "socket = %s" % toml_value(self.control), "", extra]
         with open(self.config, "w") as f:
@@ -110,7 +134,16 @@ class Egdd(Process):
 
     def start(self):
         """Starts egdd and waits until it listens; on any failure egdd is stopped again."""
-        self.spawn([EGDD, "--config", self.config])
+        self._trust_loopback_proxy()
+        kw = {}
+        if self.run_as:
+            import pwd
+            pw = pwd.getpwnam(self.run_as)
+            for root, dirs, files in os.walk(self.workdir):
+                for name in [root] + [os.path.join(root, n) for n in dirs + files]:
+                    os.chown(name, pw.pw_uid, pw.pw_gid)
+            kw = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+        self.spawn([EGDD, "--config", self.config], **kw)
         try:
             self._wait_listening()
             if self.wait_bytes:
@@ -119,6 +152,17 @@ class Egdd(Process):
             self.kill()
             raise
         return self
+
+    def _trust_loopback_proxy(self):
+        """Tests that add a "proxy:127.0.0.1:PORT" listener by rewriting the listen line
+        (written before egdd required proxy_trusted_peers for TCP proxy listeners) get
+        127.0.0.1 trusted, so that they keep testing what they were written for."""
+        with open(self.config) as f:
+            text = f.read()
+        if re.search(r'"proxy:(?!unix:)', text) and "proxy_trusted_peers" not in text:
+            text = text.replace("[egd]\n", '[egd]\nproxy_trusted_peers = ["127.0.0.1"]\n', 1)
+            with open(self.config, "w") as f:
+                f.write(text)
 
     def _wait_listening(self):
         deadline = time.time() + 10
@@ -153,6 +197,9 @@ class Egdd(Process):
     def status(self):
         return json.loads(self.ctl("status").stdout)
 
+    def stats(self):
+        return json.loads(self.ctl("stats").stdout)
+
     def connect(self, unix=False, timeout=10):
         if unix:
             s = socket.socket(socket.AF_UNIX)
@@ -160,6 +207,23 @@ class Egdd(Process):
             s.connect(self.unix_path)
         else:
             s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        return s
+
+    def connect_proxy(self, source=None, sport=40000, unix=True, timeout=10):
+        """A connection to the proxy listener (unix or TCP) that has sent its PROXY header:
+        TCP4 or TCP6 (by the address's spelling) for `source`, UNKNOWN when None."""
+        if unix:
+            s = socket.socket(socket.AF_UNIX)
+            s.settimeout(timeout)
+            s.connect(self.proxy_unix_path)
+        else:
+            s = socket.create_connection(("127.0.0.1", self.proxy_port), timeout=timeout)
+        if source is None:
+            s.sendall(b"PROXY UNKNOWN\r\n")
+        elif ":" in source:
+            s.sendall(b"PROXY TCP6 %s ::1 %d 7776\r\n" % (source.encode(), sport))
+        else:
+            s.sendall(b"PROXY TCP4 %s 127.0.0.1 %d 7776\r\n" % (source.encode(), sport))
         return s
 
 def toml_value(v):
@@ -347,6 +411,15 @@ def closed_within(sock, timeout):
     if data:
         raise AssertionError("unexpected data %r" % data)
     return True
+
+
+def refused_within(sock, timeout):
+    """True if the peer closes `sock` within `timeout` s, by EOF or by a reset (a server
+    that closes a connection with unread data resets it); raises if it sends data."""
+    try:
+        return closed_within(sock, timeout)
+    except ConnectionResetError:
+        return True
 
 
 def drain_pool(egd, sock=None):
