@@ -122,6 +122,8 @@ class Arena {
   }
 
   void Unmap(uint8_t* p, size_t size, bool locked) {
+    // The next mapping at this address must not inherit the poisoned shadow.
+    EGD_UNPOISON(p, size);
     if (locked) ::munlock(p, size);
     else stats_.unlocked_bytes -= size;
     ::munmap(p, size);

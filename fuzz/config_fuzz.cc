@@ -86,12 +86,37 @@ void CheckEgdd(std::string_view text) {
   FUZZ_CHECK(c.health.total_failure_max_identical >= 1 &&
              c.health.total_failure_max_identical < c.health.total_failure_chunk);
   FUZZ_CHECK(c.health.alpha_exponent >= 20 && c.health.alpha_exponent <= 64);
+  FUZZ_CHECK(c.egd.max_clients_per_address <= 1000000);
+  size_t per_address = egdd::EffectiveMaxClientsPerAddress(c.egd);
+  FUZZ_CHECK(per_address >= 1 && per_address <= 1000000);
+  FUZZ_CHECK(c.egd.ipv4_prefix >= 8 && c.egd.ipv4_prefix <= 32);
+  FUZZ_CHECK(c.egd.ipv6_prefix >= 16 && c.egd.ipv6_prefix <= 128);
+  for (const egdd::ListenAddress& a : c.egd.listen) {
+    // A TCP proxy listener never runs without trusted peers.
+    FUZZ_CHECK(!a.proxy || a.is_unix || !c.egd.proxy_trusted_peers.empty());
+  }
+  for (const egd::IpPrefix& p : c.egd.proxy_trusted_peers) {
+    FUZZ_CHECK(Clean(p.text) && p.length >= 0 && p.length <= (p.v6 ? 128 : 32));
+  }
+  // A capture is never served twice unless the file says so.
+  FUZZ_CHECK(c.source.kind != egdd::SourceKind::kFile || !c.source.offset_file.empty() ||
+             c.source.replay);
 }
 
 void CheckHttpd(std::string_view text) {
   httpd::Config c;
   if (!Load(httpd::ParseConfig, text, &c)) return;
-  FUZZ_CHECK(!c.http.listen.is_unix && c.http.listen.port >= 1 && Clean(c.http.listen.host));
+  FUZZ_CHECK(!c.http.listen.empty());
+  for (const auto* list : {&c.http.listen, &c.http.public_listen}) {
+    for (const auto& a : *list) {
+      FUZZ_CHECK(a.is_unix ? Clean(a.path) && a.path[0] == '/' : a.port >= 1 && Clean(a.host));
+      // A TCP proxy listener is only accepted with trusted peers.
+      FUZZ_CHECK(!a.proxy || a.is_unix || !c.http.proxy_trusted_peers.empty());
+    }
+  }
+  for (const std::string& host : c.http.allowed_hosts) FUZZ_CHECK(!host.empty() && Clean(host));
+  FUZZ_CHECK(c.limits.client_rate_limit == 0 ||
+             c.limits.client_burst >= httpd::LargestRequestBytes(c));
   FUZZ_CHECK(c.egdd.egd.is_unix ? Clean(c.egdd.egd.path)
                                 : c.egdd.egd.port >= 1 && Clean(c.egdd.egd.host));
   FUZZ_CHECK(!c.egdd.control.empty() && c.egdd.control[0] == '/' && Clean(c.egdd.control));

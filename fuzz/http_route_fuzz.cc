@@ -26,7 +26,7 @@ httpd::Request MakeRequest(FuzzedDataProvider& fdp) {
                                : fdp.ConsumeRandomLengthString(8);
   r.cookie = fdp.ConsumeRandomLengthString(64);
   r.body = fdp.ConsumeRandomLengthString(256);
-  r.peer = "192.0.2.1";
+  r.client = "192.0.2.1";
   r.target = fdp.ConsumeRemainingBytesAsString();
   return r;
 }
@@ -44,7 +44,7 @@ httpd::LimitsConfig MakeLimits(FuzzedDataProvider& fdp) {
 void CheckError(const Action& a) {
   const unsigned s = a.error.status;
   FUZZ_CHECK(s == 400 || s == 404 || s == 405);
-  nlohmann::json body = nlohmann::json::parse(a.error.body, nullptr, false);
+  nlohmann::json body = nlohmann::json::parse(a.error.text(), nullptr, false);
   FUZZ_CHECK(body.is_object() && body.contains("message") && body["message"].is_string());
   if (s == 405) {
     bool allow = false;

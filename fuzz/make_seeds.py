@@ -130,7 +130,9 @@ SEEDS = {
         "feed_example": b"\x02" + example_toml("feed/egd-feed.example.toml"),
         "egdd_serial": b"\x00[source]\nkind = \"serial\"\n[serial]\nport = \"/dev/ttyACM0\"\n"
                        b"baud_rate = 115200\n[egd]\nlisten = [\"[::1]:8888\", \"unix:/run/e.sock\","
-                       b" \"proxy:127.0.0.1:7778\"]\n",
+                       b" \"proxy:127.0.0.1:7778\"]\nproxy_trusted_peers = [\"127.0.0.1\", "
+                       b"\"2001:db8::/32\"]\nmax_clients_per_address = 4\nipv6_prefix = 48\n",
+        "egdd_file": b"\x00[source]\nkind = \"file\"\npath = \"/tmp/capture\"\nreplay = true\n",
         "egdd_health": b"\x00[health]\ntotal_failure_chunk = 16\ntotal_failure_max_identical = 15\n",
         "httpd_unix": b"\x01[egdd]\negd = \"unix:/run/egdd/egd.sock\"\n",
         "feed_unix": b"\x02[server]\nconnect = \"unix:/run/egdd/egd.sock\"\n[reconnect]\n"
