@@ -15,4 +15,19 @@ Status ParseListenAddress(std::string_view text, ListenAddress* out) {
   return Status::Ok();
 }
 
+bool SameSocket(const ListenAddress& a, const ListenAddress& b) {
+  if (a.is_unix != b.is_unix) return false;
+  return a.is_unix ? a.path == b.path : a.host == b.host && a.port == b.port;
+}
+
+Status AppendListenAddress(std::string_view text, std::vector<ListenAddress>* list) {
+  ListenAddress address;
+  if (Status st = ParseListenAddress(text, &address); !st.ok()) return st;
+  for (const ListenAddress& other : *list) {
+    if (SameSocket(address, other)) return Status::Error("'" + address.text + "' is listed twice");
+  }
+  list->push_back(std::move(address));
+  return Status::Ok();
+}
+
 }  // namespace egd

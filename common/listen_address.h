@@ -12,6 +12,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "common/net_address.h"
 #include "common/status.h"
@@ -26,5 +27,13 @@ struct ListenAddress : NetAddress {
 
 // Parses one listen address; on error *out is unchanged and the message names the problem.
 Status ParseListenAddress(std::string_view text, ListenAddress* out);
+
+// Whether a and b name the same socket (TCP host and port, or unix path), with or
+// without "proxy:": one socket cannot be two listeners.
+bool SameSocket(const ListenAddress& a, const ListenAddress& b);
+
+// Parses `text` and appends it to *list; an address whose socket is already in
+// *list is refused ("'X' is listed twice").
+Status AppendListenAddress(std::string_view text, std::vector<ListenAddress>* list);
 
 }  // namespace egd

@@ -201,6 +201,18 @@ bool Field::StringArray(const std::function<Status(const std::string&)>& each) {
   return true;
 }
 
+bool Field::StringOrArray(const std::function<Status(const std::string&)>& each) {
+  if (node_.node.is_array()) return StringArray(each);
+  if (!node_.node.is_string()) {
+    return Fail("expected a string or an array of strings, got " +
+                std::string(TypeName(node_.node.type(), dialect_)));
+  }
+  std::string one;
+  if (!String(&one)) return false;
+  Status status = each(one);
+  return status.ok() || Fail(status.message());
+}
+
 namespace detail {
 
 Status Apply(std::string_view text, const std::string& name, const Dialect& dialect, Keys& keys,

@@ -113,6 +113,9 @@ class Field {
   // An array of strings, each passed to `each` in order; an element that is
   // not a string or that `each` rejects is reported at the element's line.
   bool StringArray(const std::function<Status(const std::string&)>& each);
+  // A string (passed to `each`, its errors at the key's line) or an array of
+  // strings (as StringArray): keys that usually hold one value but may hold more.
+  bool StringOrArray(const std::function<Status(const std::string&)>& each);
 
  private:
   bool Int64(int64_t lo, int64_t hi, int64_t* out);

@@ -55,23 +55,10 @@ bool SetOptionalPath(Field& f, std::string* out) {
   });
 }
 
-std::string AddressKey(const ListenAddress& a) {
-  return a.is_unix ? "unix:" + a.path : a.host + "\n" + std::to_string(a.port);
-}
-
 bool SetListen(Field& f, Config& c) {
   std::vector<ListenAddress> listen;
-  std::set<std::string> seen;
-  bool ok = f.StringArray([&](const std::string& text) {
-    ListenAddress address;
-    Status status = ParseListenAddress(text, &address);
-    if (!status.ok()) return status;
-    if (!seen.insert(AddressKey(address)).second) {
-      return Status::Error("'" + address.text + "' is listed twice");
-    }
-    listen.push_back(std::move(address));
-    return Status::Ok();
-  });
+  bool ok = f.StringArray(
+      [&](const std::string& text) { return egd::AppendListenAddress(text, &listen); });
   if (!ok) return false;
   if (listen.empty()) return f.Fail("must list at least one address");
   c.egd.listen = std::move(listen);

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <set>
 #include <vector>
 
 #include "common/net_address.h"
@@ -41,38 +40,10 @@ bool SetAddress(Field& f, bool allow_unix, Address* out) {
   });
 }
 
-// A string, or an array of strings, each passed to `each`.
-bool StringOrArray(Field& f, const std::function<Status(const std::string&)>& each) {
-  std::string one;
-  if (f.String(&one)) {
-    Status st = each(one);
-    return st.ok() || f.Fail(st.message());
-  }
-  if (f.error().find("NUL byte") != std::string::npos) return false;
-  if (f.StringArray(each)) return true;
-  constexpr std::string_view kNotArray = ": expected an array, got ";
-  size_t at = f.error().find(kNotArray);
-  if (at == std::string::npos) return false;  // an element's error
-  return f.Fail("expected a string or an array of strings, got " +
-                f.error().substr(at + kNotArray.size()));
-}
-
-std::string AddressKey(const ListenAddress& a) {
-  return a.is_unix ? "unix:" + a.path : a.host + "\n" + std::to_string(a.port);
-}
-
 bool SetListen(Field& f, bool allow_empty, std::vector<ListenAddress>* out) {
   std::vector<ListenAddress> list;
-  std::set<std::string> seen;
-  bool ok = StringOrArray(f, [&](const std::string& text) {
-    ListenAddress address;
-    if (Status st = egd::ParseListenAddress(text, &address); !st.ok()) return st;
-    if (!seen.insert(AddressKey(address)).second) {
-      return Status::Error("'" + address.text + "' is listed twice");
-    }
-    list.push_back(std::move(address));
-    return Status::Ok();
-  });
+  bool ok = f.StringOrArray(
+      [&](const std::string& text) { return egd::AppendListenAddress(text, &list); });
   if (!ok) return false;
   if (list.empty() && !allow_empty) return f.Fail("must list at least one address");
   *out = std::move(list);
@@ -113,10 +84,9 @@ bool SetAllowedHosts(Field& f, Config& c) {
 // Cross-key rules: every listener address once; a TCP proxy listener needs
 // trusted peers; a rate limit needs a bucket that holds the largest request.
 std::string Check(const Config& c, const toml_config::KeyLines& lines, uint32_t* line) {
-  std::set<std::string> operator_keys;
-  for (const ListenAddress& a : c.http.listen) operator_keys.insert(AddressKey(a));
   for (const ListenAddress& a : c.http.public_listen) {
-    if (operator_keys.count(AddressKey(a))) {
+    auto same = [&a](const ListenAddress& b) { return egd::SameSocket(a, b); };
+    if (std::any_of(c.http.listen.begin(), c.http.listen.end(), same)) {
       *line = toml_config::FirstLine(lines, {"http.public_listen"});
       return "http.public_listen: '" + a.text + "' is also in http.listen (one role per listener)";
     }

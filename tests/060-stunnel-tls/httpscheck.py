@@ -53,7 +53,7 @@ class Front:
     def __init__(self, wd, pki, stack):
         path = os.path.join(wd, "https")
         os.makedirs(path)
-        self.egdd = stack.enter_context(st.Egdd(path, {"kind": "os"}, wait_bytes=4096))
+        self.egdd = stack.enter_context(st.egdtest.Egdd(path, {"kind": "os"}, wait_bytes=4096))
         egdd = self.egdd
         sockets = {}
         for role in ("public", "operator"):

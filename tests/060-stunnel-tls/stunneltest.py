@@ -6,7 +6,6 @@ directory (production: /run/egdd/proxy/egd.sock), and TLS/EGD clients bound to t
 own loopback addresses (127.0.0.x) so that egdd's per-address statistics tell the
 actors apart.
 """
-import json
 import os
 import shutil
 import signal
@@ -117,19 +116,6 @@ def listening(port):
     return False
 
 
-def unix_listening(path):
-    """True if some socket LISTENs on the unix socket `path` (from /proc/net/unix, without
-    connecting: a probe connection to a stunnel client would reach egdd)."""
-    with open("/proc/net/unix") as f:
-        next(f)
-        for line in f:
-            fields = line.split()
-            # Num RefCount Protocol Flags Type St Inode Path; flag 0x10000: accepting
-            if len(fields) >= 8 and fields[7] == path and int(fields[3], 16) & 0x10000:
-                return True
-    return False
-
-
 class Stunnel(egdtest.Process):
     """stunnel4 running a rendered template. Context manager; stop() = SIGTERM.
 
@@ -187,7 +173,7 @@ class Stunnel(egdtest.Process):
             if self.run_as else []
         self.spawn(prefix + [STUNNEL, self.conf], stdin=subprocess.DEVNULL)
         deadline = time.time() + 10
-        ready = (lambda: unix_listening(self.port)) if isinstance(self.port, str) \
+        ready = (lambda: egdtest.unix_listening(self.port)) if isinstance(self.port, str) \
             else (lambda: listening(self.port))
         while not ("Configuration successful" in self.log_text() and ready()):
             if self.proc.poll() is not None:
@@ -204,42 +190,21 @@ def file_source(workdir, path):
     return {"kind": "file", "path": path, "offset_file": os.path.join(workdir, "offset")}
 
 
-class Egdd(egdtest.Egdd):
-    """egdtest's egdd, started only once its control socket listens."""
-
-    def _wait_listening(self):
-        """egdtest's wait (the control socket's file exists), then until it listens:
-        egdd binds it before it listens, and a connection in between is refused."""
-        super()._wait_listening()
-        egdtest.wait_for(lambda: unix_listening(self.control), "egdd's control socket")
-
-
-class ProxyEgdd(Egdd):
+class ProxyEgdd(egdtest.Egdd):
     """egdd with a plain TCP listener (egdtest's .port), a unix one (.unix_path) and a
     PROXY v1 listener on a unix socket (.proxy_path) in a 0750 directory, as the
-    production topology's /run/egdd/proxy/egd.sock."""
+    production topology's /run/egdd/proxy/egd.sock (egdtest's proxy_unix)."""
 
     def __init__(self, workdir, source, **kw):
         os.makedirs(workdir, exist_ok=True)
-        super().__init__(workdir, source, **kw)
-        proxy_dir = os.path.join(workdir, "proxy")
-        os.makedirs(proxy_dir, mode=0o750)
-        os.chmod(proxy_dir, 0o750)
-        self.proxy_path = os.path.join(proxy_dir, "egd.sock")
-        with open(self.config) as f:
-            text = f.read()
-        text = text.replace("listen = [", 'listen = ["proxy:unix:%s", ' % self.proxy_path, 1)
-        with open(self.config, "w") as f:
-            f.write(text)
+        super().__init__(workdir, source, proxy_unix=True, **kw)
+        self.proxy_path = self.proxy_unix_path
 
     def proxy_connect(self, timeout=10):
         s = socket.socket(socket.AF_UNIX)
         s.settimeout(timeout)
         s.connect(self.proxy_path)
         return s
-
-    def stats(self):
-        return json.loads(self.ctl("stats").stdout)
 
     def by_address(self):
         """{address: per-address entry} from egdctl stats."""

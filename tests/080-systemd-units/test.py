@@ -182,12 +182,12 @@ def check_settings(units):
     for n in ["egdd.service", "trng-httpd.service", "egd-feed.service", st]:
         check(get(n, "LimitCORE") == ["0"], n + ": LimitCORE=0")
     check(get("egdd.service", "ExecStartPre")[-1:] ==
-          ["+/usr/bin/install -d -m 0750 -o egdd -g egd-proxy /run/egdd/proxy"],
-          "egdd: /run/egdd/proxy egdd:egd-proxy 0750 made at start")
+          ["+/usr/bin/install -d -m 2750 -o egdd -g egd-proxy /run/egdd/proxy"],
+          "egdd: /run/egdd/proxy egdd:egd-proxy 2750 made at start")
     check(get("trng-httpd.service", "ExecStartPre") ==
-          ["+/usr/bin/install -d -m 0750 -o trng-httpd -g egd-https /run/trng-httpd/public",
-           "+/usr/bin/install -d -m 0750 -o trng-httpd -g egd-operator /run/trng-httpd/operator"],
-          "trng-httpd: public/ (egd-https) and operator/ (egd-operator) 0750 made at start")
+          ["+/usr/bin/install -d -m 2750 -o trng-httpd -g egd-https /run/trng-httpd/public",
+           "+/usr/bin/install -d -m 2750 -o trng-httpd -g egd-operator /run/trng-httpd/operator"],
+          "trng-httpd: public/ (egd-https) and operator/ (egd-operator) 2750 made at start")
     check(get("trng-httpd.service", "RuntimeDirectoryMode") == ["0755"] and
           get("trng-httpd.service", "LimitMEMLOCK") == ["64M"],
           "trng-httpd: /run/trng-httpd 0755, LimitMEMLOCK=64M")

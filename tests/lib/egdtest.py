@@ -134,7 +134,6 @@ class Egdd(Process):
 
     def start(self):
         """Starts egdd and waits until it listens; on any failure egdd is stopped again."""
-        self._trust_loopback_proxy()
         kw = {}
         if self.run_as:
             import pwd
@@ -153,17 +152,6 @@ class Egdd(Process):
             raise
         return self
 
-    def _trust_loopback_proxy(self):
-        """Tests that add a "proxy:127.0.0.1:PORT" listener by rewriting the listen line
-        (written before egdd required proxy_trusted_peers for TCP proxy listeners) get
-        127.0.0.1 trusted, so that they keep testing what they were written for."""
-        with open(self.config) as f:
-            text = f.read()
-        if re.search(r'"proxy:(?!unix:)', text) and "proxy_trusted_peers" not in text:
-            text = text.replace("[egd]\n", '[egd]\nproxy_trusted_peers = ["127.0.0.1"]\n', 1)
-            with open(self.config, "w") as f:
-                f.write(text)
-
     def _wait_listening(self):
         deadline = time.time() + 10
         while time.time() < deadline:
@@ -172,7 +160,9 @@ class Egdd(Process):
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     pass
-                if os.path.exists(self.control):
+                # egdd binds the control socket (the file appears) a moment before
+                # it listens on it: wait for the listening socket itself.
+                if unix_listening(self.control):
                     return
             except OSError:
                 pass
@@ -225,6 +215,19 @@ class Egdd(Process):
         else:
             s.sendall(b"PROXY TCP4 %s 127.0.0.1 %d 7776\r\n" % (source.encode(), sport))
         return s
+
+def unix_listening(path):
+    """True if some socket LISTENs on the unix socket `path` (from /proc/net/unix, without
+    connecting: a probe connection to a stunnel client would reach egdd)."""
+    with open("/proc/net/unix") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            # Num RefCount Protocol Flags Type St Inode Path; flag 0x10000: accepting
+            if len(fields) >= 8 and fields[7] == path and int(fields[3], 16) & 0x10000:
+                return True
+    return False
+
 
 def toml_value(v):
     if isinstance(v, bool):
