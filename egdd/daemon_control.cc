@@ -75,6 +75,10 @@ json Daemon::StatusJson() const {
       {"bytes_received", bytes_received_},
       {"bytes_served", egd_.stats().bytes_served},
       {"clients", egd_.clients()},
+      // Connections closed at once, by reason (trng-httpd's /metrics shows them).
+      {"connections_refused", {{"max_clients", egd_.stats().rejected},
+                               {"per_address", egd_.stats().rejected_per_address},
+                               {"proxy", egd_.stats().proxy_rejected}}},
       {"alarms", alarms_},
       {"last_alarm", last_alarm_},
       {"pid", static_cast<long>(::getpid())},

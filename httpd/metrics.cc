@@ -38,6 +38,17 @@ void EgddMetrics(std::ostream& out, const DeviceStatus& s) {
          Field(s, "alarms"));
   Metric(out, "trng_egdd_clients", "gauge", "EGD clients connected to egdd.",
          Field(s, "clients"));
+  Header(out, "trng_egdd_connections_refused_total", "counter",
+         "EGD connections egdd closed at once: max_clients, max_clients_per_address, or a "
+         "PROXY header it does not take.");
+  for (const char* reason : {"max_clients", "per_address", "proxy"}) {
+    uint64_t n = 0;
+    if (s.reachable && s.raw.contains("connections_refused")) {
+      const auto& r = s.raw["connections_refused"];
+      if (r.is_object() && r.contains(reason) && r[reason].is_number_unsigned()) n = r[reason];
+    }
+    out << "trng_egdd_connections_refused_total{reason=\"" << reason << "\"} " << n << "\n";
+  }
 }
 
 // A counter with one label, every value listed in `always` shown (0 if never counted).

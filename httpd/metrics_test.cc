@@ -19,7 +19,8 @@ TEST_CASE("metrics render egdd's state and request counts") {
   m.ConnectionRefused("per_address");
   m.ConnectionRefused("per_address");
   m.RequestRefused("rate_limit");
-  DeviceStatus s = ParseStatus(true, "", R"({"state":"running","pool_bytes":5,"bytes_served":77,"alarms":2,"clients":3})");
+  DeviceStatus s = ParseStatus(true, "", R"({"state":"running","pool_bytes":5,"bytes_served":77,"alarms":2,"clients":3,)"
+                                 R"("connections_refused":{"max_clients":4,"per_address":6,"proxy":1}})");
   std::string text = "\n" + m.Render(s);
   CHECK(Has(text, "trng_egdd_up 1"));
   CHECK(Has(text, "trng_device_state{state=\"running\"} 1"));
@@ -27,6 +28,9 @@ TEST_CASE("metrics render egdd's state and request counts") {
   CHECK(Has(text, "trng_egdd_bytes_served_total 77"));
   CHECK(Has(text, "trng_egdd_alarms_total 2"));
   CHECK(Has(text, "trng_egdd_clients 3"));
+  CHECK(Has(text, "trng_egdd_connections_refused_total{reason=\"max_clients\"} 4"));
+  CHECK(Has(text, "trng_egdd_connections_refused_total{reason=\"per_address\"} 6"));
+  CHECK(Has(text, "trng_egdd_connections_refused_total{reason=\"proxy\"} 1"));
   CHECK(Has(text, "trng_httpd_random_bytes_total 30"));
   CHECK(Has(text, "trng_httpd_clients 1"));
   CHECK(Has(text, "trng_httpd_requests_total{endpoint=\"getRandom\",code=\"200\"} 2"));

@@ -58,6 +58,10 @@ def operator_control(st):
     r = st.https("getRandom?numBits=16&quantity=4")
     check(r.status == 200 and len(r.json()) == 4, "public getRandom: %d" % r.status)
     check(st.https("status").json().get("role") == "public", "public HTTPS does not say its role")
+    metrics = st.curl("http://127.0.0.1:%d/metrics" % stacktest.HTTP).body.decode()
+    check('trng_egdd_connections_refused_total{reason="per_address"}' in metrics and
+          'trng_httpd_requests_refused_total{reason="role"} 3' in metrics,
+          "/metrics does not count the refusals:\n" + metrics)
     ok("public HTTPS: shutdown/restart/init 403 with the device still running; getRandom works")
 
     r = st.https("shutdown", port=stacktest.OPERATOR)
@@ -242,6 +246,8 @@ def proxy_limits(wd):
         check(egdtest.egd_entropy(other) >= 0, "another address was refused")
         check(open_count == 2, "one address holds %d of 8 slots" % open_count)
         check(egd.stats()["egd"].get("rejected_per_address", 0) >= 6, "refusals not counted")
+        check(egd.status()["connections_refused"]["per_address"] >= 6,
+              "refusals missing from the status trng-httpd's /metrics reads")
         for s in holders + [other]:
             s.close()
         ok("8 idle connections from one address hold 2 of 8 slots; another address is served")
