@@ -240,25 +240,6 @@ def check_client_speaks_tls11(ctx, pki):
 
 
 
-def check_client_speaks_tls11(ctx, pki):
-    """The TLS 1.1 client context completes a TLS 1.1 handshake with openssl s_server."""
-    cert, key = pki.leaf("hosts", "entropy1")
-    port = egdtest.free_port()
-    server = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port,
-                               "-cert", cert, "-key", key, "-tls1_1", "-cipher",
-                               "DEFAULT@SECLEVEL=0", "-naccept", "1", "-quiet"],
-                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        egdtest.wait_for(lambda: st.listening(port), "openssl s_server")
-        with ctx.wrap_socket(st.egd_connect(port), server_hostname="entropy1") as s:
-            if s.version() != "TLSv1.1":
-                fail("the TLS 1.1 client negotiated %s with openssl s_server" % s.version())
-    finally:
-        server.kill()
-        server.wait()
-
-
 def check_revocation(a, pki, client_sock):
     """egd-pki revoke + SIGHUP: hv2's new connections are refused, and so is a session
     it resumed before (after the reload stunnel 5.68 does not resume it: the full

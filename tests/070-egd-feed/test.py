@@ -44,14 +44,7 @@ EGD_FEED = os.environ.get("EGD_FEED", os.path.join(HERE, "../../build/feed/egd-f
 SOURCE_BYTES = 256 * 1024
 
 
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
+fail, check = egdtest.fail, egdtest.check
 
 
 class Feed:

@@ -26,14 +26,7 @@ BUILD = os.environ.get("EGD_BUILD_DIR", os.path.join(HERE, "..", "..", "build"))
 NOBODY = pwd.getpwnam("nobody")
 
 
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
+fail, check = egdtest.fail, egdtest.check
 
 
 def ok(msg):

@@ -42,14 +42,7 @@ MATCH = 16          # ... and a hit counts once this many bytes agree
 MAX_MAPPING = 1 << 28  # skip sanitizer shadow and reserved ranges
 
 
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
+fail, check = egdtest.fail, egdtest.check
 
 
 class NobodyEgdd(egdtest.Egdd):

@@ -13,11 +13,23 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 
 EGDD = os.environ.get("EGDD", os.path.join(os.path.dirname(__file__), "../../build/egdd/egdd"))
 EGDCTL = os.environ.get("EGDCTL", os.path.join(os.path.dirname(__file__), "../../build/egdd/egdctl"))
+
+
+def fail(msg):
+    """Ends a script-style system test: FAIL and the reason, exit code 1."""
+    print("FAIL: " + msg, flush=True)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
 
 
 def free_port():
