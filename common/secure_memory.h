@@ -27,7 +27,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace egd {
@@ -78,6 +80,34 @@ class SecureAllocator {
 };
 
 using SecureBytes = std::vector<uint8_t, SecureAllocator<uint8_t>>;
+
+// A unique_ptr to one object built in secure memory, for objects whose own
+// members hold entropy in fixed arrays (the health gate's partial block, the
+// serial decoder's input) rather than in SecureBytes. Destruction runs ~T, then
+// wipes and releases the block.
+template <typename T>
+struct SecureDelete {
+  void operator()(T* p) const noexcept {
+    if (!p) return;
+    p->~T();
+    SecureDeallocate(p, sizeof(T));
+  }
+};
+
+template <typename T>
+using SecureUnique = std::unique_ptr<T, SecureDelete<T>>;
+
+template <typename T, typename... Args>
+SecureUnique<T> MakeSecure(Args&&... args) {
+  static_assert(alignof(T) <= 32, "SecureAllocate aligns to 32 bytes");
+  void* block = SecureAllocate(sizeof(T));
+  try {
+    return SecureUnique<T>(new (block) T(std::forward<Args>(args)...));
+  } catch (...) {
+    SecureDeallocate(block, sizeof(T));
+    throw;
+  }
+}
 // Text that carries entropy (formatted numbers, test data, HTTP bodies).
 using SecureChars = std::vector<char, SecureAllocator<char>>;
 

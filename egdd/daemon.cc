@@ -125,7 +125,7 @@ egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
   config_ = c;
   if (gate_changed) {
     if (gate_) bytes_discarded_ += gate_->pending();
-    gate_ = MakeSecure<egd::HealthGate>(GateParams(c), StartupTest());
+    gate_ = egd::MakeSecure<egd::HealthGate>(GateParams(c), StartupTest());
   }
   if (output_changed) {
     conditioner_.reset();

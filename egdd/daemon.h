@@ -28,13 +28,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/secure_memory.h"
 #include "common/conditioner.h"
 #include "common/health.h"
 #include "egdd/config.h"
 #include "egdd/control_server.h"
 #include "egdd/egd_server.h"
 #include "egdd/pool.h"
-#include "egdd/secure_object.h"
 #include "egdd/source.h"
 
 namespace egdd {
@@ -85,7 +85,7 @@ class Daemon {
   Config config_;
   DeviceState state_ = DeviceState::kStandby;
   std::unique_ptr<Source> source_;
-  SecureUnique<egd::HealthGate> gate_;  // in secure memory: its test state holds raw bytes
+  egd::SecureUnique<egd::HealthGate> gate_;  // in secure memory: its test state holds raw bytes
   std::unique_ptr<egd::Conditioner> conditioner_;  // conditioned output mode only
   Pool pool_;
   EgdServer egd_;

@@ -157,27 +157,16 @@ void EgdServer::StartSession(const std::shared_ptr<Listener>& l, EgdSession::Soc
   session->Start();
 }
 
-namespace {
-
-// What a refusal line adds about the refusals it stands for.
-std::string Tally(const RefusalLog::Verdict& v, const std::string& key) {
-  if (v.total == 1) return "";
-  return " (refusal " + std::to_string(v.total) + " of " + key + "; " +
-         std::to_string(v.unlogged) + " not logged since the last line)";
-}
-
-}  // namespace
-
 // max_clients_per_address: one address (or /64) must not take every slot.
 bool EgdServer::Admit(const std::string& key, const std::string& peer) {
   size_t open = clients_.Connections(key);
   if (open < settings_.max_clients_per_address) return true;
   ++stats_.rejected_per_address;
-  RefusalLog::Verdict v = per_address_refusals_.Record(key, std::chrono::steady_clock::now());
+  egd::RefusalLog::Verdict v = per_address_refusals_.Record(key, std::chrono::steady_clock::now());
   if (v.log) {
     Log(LogLevel::kNotice, "egd client ", peer, " rejected: ", open, " connections of ", key,
         " already open (max_clients_per_address = ", settings_.max_clients_per_address, ")",
-        Tally(v, key));
+        v.Note(key));
   }
   return false;
 }
@@ -185,21 +174,21 @@ bool EgdServer::Admit(const std::string& key, const std::string& peer) {
 void EgdServer::RefuseUntrustedProxyPeer(const Listener& l, const egd::Peer& peer) {
   ++stats_.proxy_rejected;
   ++stats_.proxy_untrusted_peer;
-  RefusalLog::Verdict v = proxy_refusals_.Record(peer.address, std::chrono::steady_clock::now());
+  egd::RefusalLog::Verdict v = proxy_refusals_.Record(peer.address, std::chrono::steady_clock::now());
   if (v.log) {
     Log(LogLevel::kWarning, "egd connection from ", peer.name, " to ", l.address.text,
         " closed: ", peer.address, " is not in [egd] proxy_trusted_peers, so it may not name "
-        "clients in a PROXY header", Tally(v, peer.address));
+        "clients in a PROXY header", v.Note(peer.address));
   }
 }
 
 void EgdServer::OnUnexpectedProxy(const std::string& address, const std::string& peer) {
   ++stats_.proxy_rejected;
   ++stats_.proxy_header_unexpected;
-  RefusalLog::Verdict v = proxy_refusals_.Record(address, std::chrono::steady_clock::now());
+  egd::RefusalLog::Verdict v = proxy_refusals_.Record(address, std::chrono::steady_clock::now());
   if (v.log) {
     Log(LogLevel::kWarning, "egd client ", peer, ": PROXY header on a listener that takes none "
-        "(list it as proxy:... to accept one): closing", Tally(v, address));
+        "(list it as proxy:... to accept one): closing", v.Note(address));
   }
 }
 

@@ -25,7 +25,7 @@
 #include "common/status.h"
 #include "egdd/config.h"
 #include "egdd/egd_session.h"
-#include "egdd/refusal_log.h"
+#include "common/refusal_log.h"
 
 namespace egdd {
 
@@ -67,8 +67,8 @@ class EgdServer {
   EgdSettings settings_;
   EgdStats stats_;
   egd::ClientTable clients_;
-  RefusalLog per_address_refusals_;  // by client key
-  RefusalLog proxy_refusals_;        // by peer address: untrusted or unexpected PROXY
+  egd::RefusalLog per_address_refusals_;  // by client key
+  egd::RefusalLog proxy_refusals_;        // by peer address: untrusted or unexpected PROXY
   SessionContext ctx_;
   std::map<std::string, std::shared_ptr<Listener>> listeners_;  // by address text
   std::map<uint64_t, std::shared_ptr<EgdSession>> sessions_;

@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 
 SerialSource::SerialSource(asio::io_context& io, SerialConfig config, SourceCallbacks callbacks)
     : io_(io), config_(std::move(config)), callbacks_(std::move(callbacks)), port_(io),
-      watchdog_(io), wire_(MakeSecure<Wire>()) {}
+      watchdog_(io), wire_(egd::MakeSecure<Wire>()) {}
 
 SerialSource::~SerialSource() { Close(); }
 

@@ -18,7 +18,6 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "egdd/byte_queue.h"
-#include "egdd/secure_object.h"
 #include "egdd/source.h"
 #include "firmware/core/frame_decoder.h"
 
@@ -59,7 +58,7 @@ class SerialSource final : public Source, private trng::FrameSink {
     std::array<uint8_t, 1024> read_buf{};
     trng::FrameDecoder decoder;
   };
-  SecureUnique<Wire> wire_;
+  egd::SecureUnique<Wire> wire_;
   ByteQueue buffered_;              // valid payload bytes in arrival order
   std::optional<size_t> wanted_;    // an outstanding Read(max)
   uint64_t generation_ = 0;         // bumps on Close: stale handlers stop

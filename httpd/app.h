@@ -29,6 +29,7 @@
 
 #include "common/client_table.h"
 #include "common/egd_client.h"
+#include "common/refusal_log.h"
 #include "common/status.h"
 #include "httpd/api.h"
 #include "httpd/config.h"
@@ -48,6 +49,8 @@ class App {
 
   void Handle(const Request& request, Reply reply);
   Metrics& metrics() { return metrics_; }
+  // Decides which refused connections get a log line (one per key a minute).
+  egd::RefusalLog& refusals() { return refusals_; }
   // A connection of `client` opens: false (counted, logged by the caller) when
   // the key already has max_clients_per_address; else CloseClient must follow.
   bool OpenClient(const std::string& client);
@@ -77,6 +80,7 @@ class App {
   // Destroyed after the members below, whose pending callbacks may hold the
   // last reference to an HTTP session (whose destructor uses these two).
   Metrics metrics_;
+  egd::RefusalLog refusals_;
   egd::ClientTable clients_;
   egd::EgdClient egd_;
   ControlChannel control_;

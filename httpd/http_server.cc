@@ -97,7 +97,12 @@ void HttpServer::OnAccept(const std::shared_ptr<Listener>& l, const error_code& 
   egd::Peer peer = egd::PeerOf(socket.native_handle(), l->address);
   if (const char* reason = Refusal(*l, peer)) {
     app_.metrics().ConnectionRefused(reason);
-    Log(LogLevel::kNotice, "http client ", peer.name, " on ", l->address.text, " closed: ", reason);
+    std::string key = std::string(reason) + " from " + peer.address;
+    auto v = app_.refusals().Record(key, std::chrono::steady_clock::now());
+    if (v.log) {
+      Log(LogLevel::kNotice, "http client ", peer.name, " on ", l->address.text, " closed: ",
+          reason, v.Note(key));
+    }
     error_code ignored;
     socket.close(ignored);
   } else {

@@ -96,17 +96,25 @@ void Session::CheckNoProxyHeader() {
   Refuse("proxy_header_not_expected", "sent a PROXY header to a listener that takes none");
 }
 
+// Refusals are logged without flooding: per peer and reason, the first and then
+// one line a minute (egd::RefusalLog).
 void Session::Refuse(const char* reason, const std::string& why) {
   context_.app.metrics().ConnectionRefused(reason);
-  Log(LogLevel::kNotice, "http client ", name_, " closed: ", why);
+  std::string key = std::string(reason) + " from " + peer_.address;
+  auto v = context_.app.refusals().Record(key, std::chrono::steady_clock::now());
+  if (v.log) Log(LogLevel::kNotice, "http client ", name_, " closed: ", why, v.Note(key));
   Close();
 }
 
 bool Session::Admit(const std::string& client) {
   key_ = egd::ClientKey(client, context_.config.client_key);
   if (!context_.app.OpenClient(key_)) {
-    Log(LogLevel::kNotice, "http client ", name_, " refused: ", key_, " already has ",
-        context_.config.PerAddressLimit(), " connections (max_clients_per_address)");
+    auto v = context_.app.refusals().Record(key_, std::chrono::steady_clock::now());
+    if (v.log) {
+      Log(LogLevel::kNotice, "http client ", name_, " refused: ", key_, " already has ",
+          context_.config.PerAddressLimit(), " connections (max_clients_per_address)",
+          v.Note(key_));
+    }
     return false;
   }
   admitted_ = true;

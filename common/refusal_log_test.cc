@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "egdd/refusal_log.h"
+#include "common/refusal_log.h"
 
 #include <catch2/catch.hpp>
 
-namespace egdd {
+namespace egd {
 namespace {
 
 using std::chrono::seconds;
@@ -16,8 +16,10 @@ TEST_CASE("first refusal of a key is logged, then one line a minute with the cou
   for (int i = 0; i < 5; ++i) CHECK_FALSE(log.Record("192.0.2.7", t + seconds(i)).log);
   v = log.Record("2001:db8::/64", t + seconds(1));  // another key has its own first line
   CHECK((v.log && v.total == 1));
+  CHECK(v.Note("2001:db8::/64") == "");
   v = log.Record("192.0.2.7", t + seconds(60));
   CHECK((v.log && v.unlogged == 5 && v.total == 7));
+  CHECK(v.Note("192.0.2.7") == " (refusal 7 of 192.0.2.7; 5 not logged since the last line)");
   CHECK_FALSE(log.Record("192.0.2.7", t + seconds(61)).log);
   CHECK(log.Total("192.0.2.7") == 8);
   CHECK(log.Total("198.51.100.1") == 0);
@@ -35,4 +37,4 @@ TEST_CASE("at most kMaxKeys keys are remembered, the least recently refused go f
 }
 
 }  // namespace
-}  // namespace egdd
+}  // namespace egd

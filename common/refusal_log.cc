@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "egdd/refusal_log.h"
+#include "common/refusal_log.h"
 
-namespace egdd {
+namespace egd {
+
+std::string RefusalLog::Verdict::Note(const std::string& key) const {
+  if (total <= 1) return "";
+  return " (refusal " + std::to_string(total) + " of " + key + "; " + std::to_string(unlogged) +
+         " not logged since the last line)";
+}
 
 RefusalLog::Verdict RefusalLog::Record(const std::string& key, Clock::time_point now) {
   auto [it, fresh] = entries_.try_emplace(key);
@@ -38,4 +44,4 @@ void RefusalLog::Evict(const std::string& keep) {
   }
 }
 
-}  // namespace egdd
+}  // namespace egd

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// RefusalLog: counts refused connections per key (a client key, or a peer
+// RefusalLog (egdd, trng-httpd): counts refused connections per key (a client key, or a peer
 // address) and decides when a refusal is worth a log line, so that a client
 // hammering a limit cannot flood the log: the first refusal of a key is
 // logged, then at most one line per key per kInterval, carrying how many were
@@ -13,7 +13,7 @@
 #include <map>
 #include <string>
 
-namespace egdd {
+namespace egd {
 
 class RefusalLog {
  public:
@@ -25,6 +25,10 @@ class RefusalLog {
     bool log = false;      // write a line for this refusal
     uint64_t unlogged = 0;  // refusals of this key since its last line, this one excluded
     uint64_t total = 0;     // refusals of this key, this one included
+
+    // What a log line adds about the refusals it stands for ("" for the first):
+    // " (refusal 7 of KEY; 5 not logged since the last line)".
+    std::string Note(const std::string& key) const;
   };
 
   // Records one refusal of `key` at `now`.
@@ -45,4 +49,4 @@ class RefusalLog {
   std::map<std::string, Entry> entries_;
 };
 
-}  // namespace egdd
+}  // namespace egd
