@@ -10,16 +10,10 @@
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { chromium } = require("playwright-core");
+const { statusText, run } = require("./chromium");
 
 const [base, publicBase, evilUrl, outDir] = process.argv.slice(2);
 const TIMEOUT = 20000;
-
-async function statusText(page, id, expected) {
-  const bar = page.locator("#" + id);
-  await bar.filter({ hasText: expected }).waitFor({ timeout: TIMEOUT });
-  return bar.textContent();
-}
 
 async function systemTab(page, summary) {
   await page.click("#tab-system");
@@ -90,37 +84,20 @@ async function foreignPage(context, summary) {
   await page.close();
 }
 
-async function main() {
+run(async (browser, summary) => {
   fs.mkdirSync(outDir, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-           "--disable-component-update", "--disable-default-apps", "--disable-extensions",
-           "--disable-sync", "--no-first-run", "--metrics-recording-only", "--mute-audio"],
-  });
-  const summary = { console_errors: [] };
-  try {
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 800, height: 700 } });
-    const page = await context.newPage();
-    page.on("console", (m) => { if (m.type() === "error") summary.console_errors.push(m.text()); });
-    page.on("pageerror", (e) => summary.console_errors.push(String(e)));
-    await page.goto(base + "/", { timeout: TIMEOUT });
-    summary.title = await page.title();
-    summary.start_tab_visible = await page.isVisible("#generate");  // the manual's default page
-    summary.defaults = { bits: await page.inputValue("#bits"), numbers: await page.inputValue("#numbers") };
-    await systemTab(page, summary);
-    await generateTab(page, summary);
-    await downloadTab(page, summary);
-    await publicSystemTab(context, summary);
-    await foreignPage(context, summary);
-  } finally {
-    await browser.close();
-    process.stdout.write(JSON.stringify(summary) + "\n");
-  }
-}
-
-main().catch((e) => {
-  process.stderr.write((e && e.stack) || String(e));
-  process.exit(1);
+  summary.console_errors = [];
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 800, height: 700 } });
+  const page = await context.newPage();
+  page.on("console", (m) => { if (m.type() === "error") summary.console_errors.push(m.text()); });
+  page.on("pageerror", (e) => summary.console_errors.push(String(e)));
+  await page.goto(base + "/", { timeout: TIMEOUT });
+  summary.title = await page.title();
+  summary.start_tab_visible = await page.isVisible("#generate");  // the manual's default page
+  summary.defaults = { bits: await page.inputValue("#bits"), numbers: await page.inputValue("#numbers") };
+  await systemTab(page, summary);
+  await generateTab(page, summary);
+  await downloadTab(page, summary);
+  await publicSystemTab(context, summary);
+  await foreignPage(context, summary);
 });

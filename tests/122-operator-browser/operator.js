@@ -10,16 +10,9 @@
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
-const { chromium } = require("playwright-core");
+const { TIMEOUT, statusText, run } = require("../051-httpd-browser/chromium");
 
 const [publicUrl, operatorUrl, certPath, keyPath, outDir] = process.argv.slice(2);
-const TIMEOUT = 30000;
-
-async function statusText(page, id, expected) {
-  const bar = page.locator("#" + id);
-  await bar.filter({ hasText: expected }).waitFor({ timeout: TIMEOUT });
-  return (await bar.textContent()).trim();
-}
 
 async function publicPage(browser, summary) {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
@@ -55,37 +48,19 @@ async function operatorPage(browser, summary) {
   await page.click("#tab-system");
   summary.operator_note_hidden = await page.isHidden("#system-note");
   await page.click("#shutdown");
-  summary.shutdown = await statusText(page, "system-status", "System successfully shutdown");
+  summary.shutdown = (await statusText(page, "system-status", "System successfully shutdown")).trim();
   await page.locator("#device").filter({ hasText: "standby" }).waitFor({ timeout: TIMEOUT });
   await page.screenshot({ path: path.join(outDir, "2-operator-shutdown.png"), fullPage: true });
   await page.click("#init");
-  summary.init = await statusText(page, "system-status", "System initialised successfully");
+  summary.init = (await statusText(page, "system-status", "System initialised successfully")).trim();
   await page.locator("#device").filter({ hasText: "running" }).waitFor({ timeout: TIMEOUT });
   await page.screenshot({ path: path.join(outDir, "3-operator-init.png"), fullPage: true });
   await context.close();
 }
 
-async function main() {
+run(async (browser, summary) => {
   fs.mkdirSync(outDir, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-           "--disable-component-update", "--disable-default-apps", "--disable-extensions",
-           "--disable-sync", "--no-first-run", "--metrics-recording-only", "--mute-audio"],
-  });
-  const summary = {};
-  try {
-    await publicPage(browser, summary);
-    await noCertificate(browser, summary);
-    await operatorPage(browser, summary);
-  } finally {
-    await browser.close();
-    process.stdout.write(JSON.stringify(summary) + "\n");
-  }
-}
-
-main().catch((e) => {
-  process.stderr.write((e && e.stack) || String(e));
-  process.exit(1);
+  await publicPage(browser, summary);
+  await noCertificate(browser, summary);
+  await operatorPage(browser, summary);
 });

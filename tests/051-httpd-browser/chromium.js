@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the browser tests (051, 122) share: Debian's chromium launched headless the
+// way this machine allows (no sandbox as root, no background networking: the
+// network is closed), a status bar's text once it says what is expected, and the
+// run wrapper that prints the JSON summary and fails the process on any error.
+"use strict";
+const { chromium } = require("playwright-core");
+
+const TIMEOUT = 30000;
+
+function launch() {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+           "--disable-component-update", "--disable-default-apps", "--disable-extensions",
+           "--disable-sync", "--no-first-run", "--metrics-recording-only", "--mute-audio"],
+  });
+}
+
+// The text of status bar #id once it contains `expected`.
+async function statusText(page, id, expected, timeout = TIMEOUT) {
+  const bar = page.locator("#" + id);
+  await bar.filter({ hasText: expected }).waitFor({ timeout });
+  return bar.textContent();
+}
+
+// Runs body(browser, summary), then prints the summary as one JSON line; any
+// error ends the process with status 1 after its stack.
+function run(body) {
+  (async () => {
+    const browser = await launch();
+    const summary = {};
+    try {
+      await body(browser, summary);
+    } finally {
+      await browser.close();
+      process.stdout.write(JSON.stringify(summary) + "\n");
+    }
+  })().catch((e) => {
+    process.stderr.write((e && e.stack) || String(e));
+    process.exit(1);
+  });
+}
+
+module.exports = { TIMEOUT, launch, statusText, run };
