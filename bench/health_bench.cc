@@ -9,8 +9,8 @@
 #include <random>
 #include <vector>
 
-#include "common/conditioner.h"
-#include "common/health.h"
+#include "health/conditioner.h"
+#include "health/health.h"
 
 namespace {
 

@@ -1,5 +1,6 @@
 #include "bench/hold.h"
 
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -18,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 namespace egdbench {
 
 namespace {
@@ -35,7 +38,6 @@ struct Fds {
   }
 };
 
-std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
 // Reads exactly `n` bytes within kReplyTimeoutMs; "" or the reason it failed.
 std::string ReadExact(int fd, uint8_t* buf, size_t n) {
@@ -45,11 +47,11 @@ std::string ReadExact(int fd, uint8_t* buf, size_t n) {
     pollfd p{fd, POLLIN, 0};
     int r = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
     if (r == 0) return "no answer within 10 s";
-    if (r < 0 && errno != EINTR) return Errno("poll");
+    if (r < 0 && errno != EINTR) return egd::ErrnoText("poll");
     if (r < 0) continue;
     ssize_t got = ::read(fd, buf, n);
     if (got == 0) return "closed by the server";
-    if (got < 0 && errno != EINTR) return Errno("read");
+    if (got < 0 && errno != EINTR) return egd::ErrnoText("read");
     if (got > 0) {
       buf += got;
       n -= static_cast<size_t>(got);
@@ -63,7 +65,7 @@ std::string Burst(int fd, int burst) {
   std::vector<uint8_t> requests;
   for (int i = 0; i < burst; ++i) requests.insert(requests.end(), {0x02, 0xff});
   if (::write(fd, requests.data(), requests.size()) != static_cast<ssize_t>(requests.size())) {
-    return Errno("write");
+    return egd::ErrnoText("write");
   }
   std::vector<uint8_t> answers(static_cast<size_t>(burst) * 255);
   return ReadExact(fd, answers.data(), answers.size());
@@ -74,21 +76,21 @@ std::string Burst(int fd, int burst) {
 std::string OpenOne(const HoldOptions& options, int* out) {
   const auto& target = options.target;
   int fd = ::socket(target.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Errno("socket");
+  if (fd < 0) return egd::ErrnoText("socket");
   *out = fd;
   if (::connect(fd, target.data(), static_cast<socklen_t>(target.size())) != 0) {
-    return Errno("connect");
+    return egd::ErrnoText("connect");
   }
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   const uint8_t count_request = 0x00;
-  if (::write(fd, &count_request, 1) != 1) return Errno("write");
+  if (::write(fd, &count_request, 1) != 1) return egd::ErrnoText("write");
   uint8_t answer[4];
   std::string error = ReadExact(fd, answer, sizeof answer);
   if (error.empty() && options.burst > 0) error = Burst(fd, options.burst);
   if (!error.empty() || options.park == 0) return error;
   const uint8_t read_request[2] = {0x02, static_cast<uint8_t>(options.park)};
-  if (::write(fd, read_request, 2) != 2) return Errno("write");
+  if (::write(fd, read_request, 2) != 2) return egd::ErrnoText("write");
   return "";
 }
 

@@ -82,17 +82,17 @@ function(egd_sanitizer_test name)
   set_property(TEST ${name} APPEND PROPERTY FIXTURES_REQUIRED egd_sanitizer_reports)
 endfunction()
 
-# TSan and GCC's target_clones (common/sp800_90b.cc, the health tests' hot loops):
+# TSan and GCC's target_clones (health/sp800_90b.cc, the health tests' hot loops):
 # the loader runs the ifunc resolver that picks a clone while it relocates the
 # program, before the TSan runtime is initialised, and the resolver's instrumented
-# function-entry hook then crashes (egdd and common_test died with SIGSEGV before
+# function-entry hook then crashes (egdd and the health tests died with SIGSEGV before
 # main). Without entry/exit hooks in that one file the resolver is
 # harmless; TSan still checks its memory accesses, only its stack traces skip
 # frames in it. (Alternative: no target_clones under __SANITIZE_THREAD__ there.)
 if(EGD_SANITIZER STREQUAL "thread")
   function(_egd_tsan_target_clones)
-    set_property(SOURCE ${CMAKE_SOURCE_DIR}/common/sp800_90b.cc DIRECTORY ${CMAKE_SOURCE_DIR}/common
+    set_property(SOURCE ${CMAKE_SOURCE_DIR}/health/sp800_90b.cc DIRECTORY ${CMAKE_SOURCE_DIR}/health
       APPEND PROPERTY COMPILE_OPTIONS --param=tsan-instrument-func-entry-exit=0)
   endfunction()
-  cmake_language(DEFER CALL _egd_tsan_target_clones)  # common/ is added after this file
+  cmake_language(DEFER CALL _egd_tsan_target_clones)  # health/ is added after this file
 endif()

@@ -21,7 +21,6 @@ class Fd {
   int fd_;
 };
 
-Status Errno(const std::string& what) { return Status::Error(what + ": " + std::strerror(errno)); }
 
 }  // namespace
 
@@ -32,13 +31,13 @@ Status ControlRequest(const std::string& socket_path, const std::string& command
   if (socket_path.size() >= sizeof addr.sun_path) return Status::Error("socket path too long");
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) return Errno("socket");
+  if (fd.get() < 0) return ErrnoStatus("socket");
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    return Errno("cannot connect to " + socket_path);
+    return ErrnoStatus("cannot connect to " + socket_path);
   }
   std::string line = command + "\n";
   if (::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
-    return Errno("send");
+    return ErrnoStatus("send");
   }
   reply->clear();
   char buf[4096];
@@ -49,7 +48,7 @@ Status ControlRequest(const std::string& socket_path, const std::string& command
     if (r < 0 && errno == EINTR) continue;
     ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Errno("read");
+    if (n < 0) return ErrnoStatus("read");
     if (n == 0) break;
     reply->append(buf, static_cast<size_t>(n));
   }

@@ -12,10 +12,10 @@ namespace egd {
 Status HardenProcess() {
   rlimit none{0, 0};
   if (::setrlimit(RLIMIT_CORE, &none) != 0) {
-    return Status::Error(std::string("setrlimit(RLIMIT_CORE, 0): ") + std::strerror(errno));
+    return ErrnoStatus("setrlimit(RLIMIT_CORE, 0)");
   }
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-    return Status::Error(std::string("prctl(PR_SET_DUMPABLE, 0): ") + std::strerror(errno));
+    return ErrnoStatus("prctl(PR_SET_DUMPABLE, 0)");
   }
   return Status::Ok();
 }

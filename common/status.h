@@ -2,7 +2,10 @@
 // control commands). ok() or an error with a human-readable message; cheap to copy.
 #pragma once
 
+#include <cerrno>
+#include <cstring>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace egd {
@@ -22,5 +25,13 @@ class Status {
   bool error_ = false;
   std::string message_;
 };
+
+// "what: <strerror(err)>", the one way errors of system calls are worded.
+inline std::string ErrnoText(std::string_view what, int err = errno) {
+  return std::string(what) + ": " + std::strerror(err);
+}
+inline Status ErrnoStatus(std::string_view what, int err = errno) {
+  return Status::Error(ErrnoText(what, err));
+}
 
 }  // namespace egd

@@ -58,7 +58,7 @@ std::string Located(const std::string& file, uint32_t line, std::string_view mes
 
 Status ReadFile(const std::string& path, std::string* text) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status::Error(path + ": cannot open: " + std::strerror(errno));
+  if (!f) return ErrnoStatus(path + ": cannot open");
   std::string data;
   char buffer[8192];
   size_t n;
@@ -66,7 +66,7 @@ Status ReadFile(const std::string& path, std::string* text) {
   bool failed = std::ferror(f);
   int error = errno;
   std::fclose(f);
-  if (failed) return Status::Error(path + ": cannot read: " + std::strerror(error));
+  if (failed) return ErrnoStatus(path + ": cannot read", error);
   *text = std::move(data);
   return Status::Ok();
 }

@@ -23,7 +23,7 @@ egd::Status BlockingSource::Open() {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
   if (wake_fd_ < 0) {
     if (fd >= 0) ::close(fd);
-    return egd::Status::Error(std::string("eventfd: ") + std::strerror(errno));
+    return egd::ErrnoStatus("eventfd");
   }
   fd_ = fd;
   stopping_ = false;

@@ -14,7 +14,7 @@
 
 #include "common/client_address.h"
 #include "common/listen_address.h"
-#include "common/sp800_90b.h"
+#include "health/sp800_90b.h"
 #include "common/status.h"
 
 namespace egdd {

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "common/log.h"
+#include "health/startup.h"
 
 namespace egdd {
 
@@ -125,7 +126,7 @@ egd::Status Daemon::ApplyConfig(const Config& c, bool first) {
   config_ = c;
   if (gate_changed) {
     if (gate_) bytes_discarded_ += gate_->pending();
-    gate_ = egd::MakeSecure<egd::HealthGate>(GateParams(c), StartupTest());
+    gate_ = egd::MakeSecure<egd::HealthGate>(GateParams(c), egd::Fips140StartupTest());
   }
   if (output_changed) {
     conditioner_.reset();

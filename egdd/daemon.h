@@ -29,8 +29,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/secure_memory.h"
-#include "common/conditioner.h"
-#include "common/health.h"
+#include "health/conditioner.h"
+#include "health/health.h"
 #include "egdd/config.h"
 #include "egdd/control_server.h"
 #include "egdd/egd_server.h"
@@ -73,7 +73,6 @@ class Daemon {
   void OnAlarm(const egd::HealthAlarm& alarm);
   void ScheduleReconnect();
   void ScheduleReinit();
-  egd::StartupTest StartupTest() const;
   void SetState(DeviceState state, const std::string& why);
   uint32_t EntropyBits() const;
   void WipeScratch();

@@ -16,17 +16,15 @@
 namespace egdd {
 namespace {
 
-std::string Errno(const std::string& what, int err) { return what + ": " + std::strerror(err); }
-
 // Opens for blocking reads without hanging on a FIFO that has no writer yet.
 egd::Status OpenForReading(const std::string& path, int* fd) {
   int f = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (f < 0) return egd::Status::Error(Errno("cannot open " + path, errno));
+  if (f < 0) return egd::ErrnoStatus("cannot open " + path, errno);
   int flags = ::fcntl(f, F_GETFL);
   if (flags < 0 || ::fcntl(f, F_SETFL, flags & ~O_NONBLOCK) < 0) {
     int err = errno;
     ::close(f);
-    return egd::Status::Error(Errno("fcntl " + path, err));
+    return egd::ErrnoStatus("fcntl " + path, err);
   }
   *fd = f;
   return egd::Status::Ok();
@@ -46,7 +44,7 @@ class HwrngSource final : public BlockingSource {
   ReadResult OnReadResult(ssize_t n, int err, egd::SecureBytes buf) override {
     if (n > 0) return {std::move(buf), SourceEvent::kLost, ""};
     // A device that reads EOF or fails is gone (unplugged, FIFO writer left).
-    return {{}, SourceEvent::kLost, n == 0 ? path_ + ": end of data" : Errno(path_, err)};
+    return {{}, SourceEvent::kLost, n == 0 ? path_ + ": end of data" : egd::ErrnoText(path_, err)};
   }
 
  private:
@@ -82,7 +80,7 @@ class FileSource final : public BlockingSource {
     if (st.ok() && ::lseek(*fd, offset_, SEEK_SET) < 0) {
       int err = errno;
       ::close(*fd);
-      return egd::Status::Error(Errno("seek in " + path_, err));
+      return egd::ErrnoStatus("seek in " + path_, err);
     }
     opened_at_ = offset_;
     return st;
@@ -96,7 +94,7 @@ class FileSource final : public BlockingSource {
       return {std::move(buf), SourceEvent::kEof, ""};
     }
     if (n == 0) return {{}, SourceEvent::kEof, path_ + ": end of file"};
-    return {{}, SourceEvent::kLost, Errno(path_, err)};
+    return {{}, SourceEvent::kLost, egd::ErrnoText(path_, err)};
   }
 
  private:
@@ -116,7 +114,7 @@ egd::Status FileSource::LoadOffset(const std::string& file, off_t* offset) {
   if (file.empty()) return egd::Status::Ok();
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) return egd::Status::Ok();
-  if (fd < 0) return egd::Status::Error(Errno("cannot read offset file " + file, errno));
+  if (fd < 0) return egd::ErrnoStatus("cannot read offset file " + file, errno);
   char text[32] = {};
   ssize_t n = ::read(fd, text, sizeof text - 1);
   ::close(fd);
@@ -134,7 +132,7 @@ egd::Status FileSource::StoreOffset(const std::string& file, off_t offset) {
   if (file.empty()) return egd::Status::Ok();
   std::string tmp = file + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return egd::Status::Error(Errno("cannot write offset file " + tmp, errno));
+  if (fd < 0) return egd::ErrnoStatus("cannot write offset file " + tmp, errno);
   std::string text = std::to_string(offset) + "\n";
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
             ::fsync(fd) == 0;
@@ -143,7 +141,7 @@ egd::Status FileSource::StoreOffset(const std::string& file, off_t offset) {
   if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
     if (ok) err = errno;
     ::unlink(tmp.c_str());
-    return egd::Status::Error(Errno("cannot store the offset in " + file, err));
+    return egd::ErrnoStatus("cannot store the offset in " + file, err);
   }
   return egd::Status::Ok();
 }
@@ -168,7 +166,7 @@ class OsSource final : public BlockingSource {
   }
   ReadResult OnReadResult(ssize_t n, int err, egd::SecureBytes buf) override {
     if (n > 0) return {std::move(buf), SourceEvent::kLost, ""};
-    return {{}, SourceEvent::kLost, Errno("getrandom", err)};
+    return {{}, SourceEvent::kLost, egd::ErrnoText("getrandom", err)};
   }
 };
 

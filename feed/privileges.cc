@@ -37,7 +37,7 @@ std::string Hex(uint64_t caps) {
 }
 
 Status Errno(const std::string& what) {
-  return Status::Error("dropping privileges: " + what + ": " + std::strerror(errno));
+  return egd::ErrnoStatus("dropping privileges: " + what);
 }
 
 int LastCap() {

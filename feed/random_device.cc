@@ -32,7 +32,7 @@ std::optional<uint32_t> ReadEntropyAvail(const std::string& path) {
 
 egd::Status RandomDevice::Open(const std::string& path, std::unique_ptr<RandomDevice>* out) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return egd::Status::Error(path + ": cannot open for writing: " + std::strerror(errno));
+  if (fd < 0) return egd::ErrnoStatus(path + ": cannot open for writing");
   out->reset(new RandomDevice(path, fd));
   return egd::Status::Ok();
 }
@@ -66,7 +66,7 @@ egd::Status RandomDevice::AddEntropy(std::span<const uint8_t> bytes, int credit_
   int err = errno;
   egd::WipeContents(storage);
   if (rc == 0) return egd::Status::Ok();
-  std::string message = "ioctl(RNDADDENTROPY) on " + path_ + ": " + std::strerror(err);
+  std::string message = egd::ErrnoText("ioctl(RNDADDENTROPY) on " + path_, err);
   if (err == EPERM) message += " (CAP_SYS_ADMIN is needed)";
   return egd::Status::Error(message);
 }

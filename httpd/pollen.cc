@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "common/secure_memory.h"
+
 namespace httpd {
 namespace {
 
@@ -41,9 +43,9 @@ egd::SecureChars PollenAnswer(std::string_view challenge, std::span<const uint8_
   crypto_hash_sha512_final(&state, digest);
   AppendHex(digest, sizeof digest, &out);
   out.push_back('\n');
-  sodium_memzero(&state, sizeof state);
-  sodium_memzero(&copy, sizeof copy);
-  sodium_memzero(digest, sizeof digest);
+  egd::Wipe(&state, sizeof state);
+  egd::Wipe(&copy, sizeof copy);
+  egd::Wipe(digest, sizeof digest);
   return out;
 }
 

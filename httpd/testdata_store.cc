@@ -21,7 +21,6 @@ using egd::Status;
 constexpr std::string_view kPrefix = "testdata-";
 constexpr std::string_view kTempPrefix = ".tmp-testdata-";
 
-Status Errno(const std::string& what) { return Status::Error(what + ": " + std::strerror(errno)); }
 
 std::string NewToken() {
   unsigned char raw[16];
@@ -41,7 +40,7 @@ Status WriteAll(int fd, std::span<const char> content, const std::string& what) 
   while (!content.empty()) {
     ssize_t n = ::write(fd, content.data(), content.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Errno(what);
+    if (n < 0) return egd::ErrnoStatus(what);
     content = content.subspan(static_cast<size_t>(n));
   }
   return Status::Ok();
@@ -50,16 +49,16 @@ Status WriteAll(int fd, std::span<const char> content, const std::string& what) 
 // The whole file, read straight into secure memory (no stream buffers).
 Status ReadAll(const std::string& path, egd::SecureChars* out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return Errno("cannot open the test data file");
+  if (fd < 0) return egd::ErrnoStatus("cannot open the test data file");
   struct stat st {};
   Status result = Status::Ok();
-  if (::fstat(fd, &st) != 0) result = Errno("cannot read the test data file");
+  if (::fstat(fd, &st) != 0) result = egd::ErrnoStatus("cannot read the test data file");
   if (result.ok()) out->resize(static_cast<size_t>(st.st_size));
   size_t got = 0;
   while (result.ok() && got < out->size()) {
     ssize_t n = ::read(fd, out->data() + got, out->size() - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) result = Errno("cannot read the test data file");
+    if (n < 0) result = egd::ErrnoStatus("cannot read the test data file");
     if (n == 0) result = Status::Error("cannot read the test data file: it was truncated");
     if (n > 0) got += static_cast<size_t>(n);
   }
@@ -75,10 +74,10 @@ TestdataStore::~TestdataStore() {
 
 Status TestdataStore::Open() {
   if (::mkdir(config_.dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Errno("cannot create " + config_.dir);
+    return egd::ErrnoStatus("cannot create " + config_.dir);
   }
   DIR* dir = ::opendir(config_.dir.c_str());
-  if (!dir) return Errno("cannot open " + config_.dir);
+  if (!dir) return egd::ErrnoStatus("cannot open " + config_.dir);
   std::vector<std::string> stale;
   while (dirent* e = ::readdir(dir)) {
     std::string_view name = e->d_name;
@@ -97,8 +96,8 @@ Status TestdataStore::CreateTemp(std::string* temp, int* fd) {
     *temp = config_.dir + "/" + std::string(kTempPrefix) + "XXXXXX";
     *fd = ::mkostemp(temp->data(), O_CLOEXEC);  // mode 0600
     if (*fd >= 0) return Status::Ok();
-    if (errno != ENOENT || retried) return Errno("cannot create a file in " + config_.dir);
-    if (::mkdir(config_.dir.c_str(), 0700) != 0) return Errno("cannot create " + config_.dir);
+    if (errno != ENOENT || retried) return egd::ErrnoStatus("cannot create a file in " + config_.dir);
+    if (::mkdir(config_.dir.c_str(), 0700) != 0) return egd::ErrnoStatus("cannot create " + config_.dir);
     egd::Log(egd::LogLevel::kWarning, "test data directory ", config_.dir,
              " had disappeared: made it again");
   }
@@ -111,11 +110,11 @@ Status TestdataStore::Write(std::span<const char> content, uint64_t num_bits, Fi
   Status st = CreateTemp(&temp, &fd);
   if (!st.ok()) return st;
   st = WriteAll(fd, content, "cannot write a file in " + config_.dir);
-  if (::close(fd) != 0 && st.ok()) st = Errno("cannot close a file in " + config_.dir);
+  if (::close(fd) != 0 && st.ok()) st = egd::ErrnoStatus("cannot close a file in " + config_.dir);
   File f{NewToken(), "", client, num_bits, type, Clock::now()};
   f.path = config_.dir + "/" + std::string(kPrefix) + f.token + "." + Extension(type);
   if (st.ok() && ::rename(temp.c_str(), f.path.c_str()) != 0) {
-    st = Errno("cannot rename a file in " + config_.dir);
+    st = egd::ErrnoStatus("cannot rename a file in " + config_.dir);
   }
   if (!st.ok()) {
     ::unlink(temp.c_str());  // no partial file stays behind (a full disk gets its room back)
@@ -130,7 +129,7 @@ Status TestdataStore::Write(std::span<const char> content, uint64_t num_bits, Fi
 // True when the file is gone.
 bool TestdataStore::Remove(const File& f) {
   if (::unlink(f.path.c_str()) == 0 || errno == ENOENT) return true;
-  egd::Log(egd::LogLevel::kWarning, "cannot delete ", f.path, ": ", std::strerror(errno));
+  egd::Log(egd::LogLevel::kWarning, egd::ErrnoText("cannot delete " + f.path));
   return false;
 }
 

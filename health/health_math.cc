@@ -1,4 +1,4 @@
-#include "common/health_math.h"
+#include "health/health_math.h"
 
 #include <cmath>
 #include <vector>

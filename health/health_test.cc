@@ -1,4 +1,4 @@
-#include "common/health.h"
+#include "health/health.h"
 
 #include <catch2/catch.hpp>
 #include <numeric>

@@ -8,7 +8,7 @@
 //   when any one byte value occurs more than `max_identical` times in a chunk
 //   (so a source stuck at any value fails within one chunk);
 // - SP 800-90B 4.4 repetition count and adaptive proportion tests
-//   (common/sp800_90b.h), continuously;
+//   (health/sp800_90b.h), continuously;
 // - a startup test on the first `startup_bytes` after every power-on (the
 //   caller supplies it, e.g. the FIPS 140-2 / AIS 31 T1-T4 block tests); no
 //   byte is released before it passes.
@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "common/secure_memory.h"
-#include "common/sp800_90b.h"
+#include "health/sp800_90b.h"
 
 namespace egd {
 

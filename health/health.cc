@@ -1,4 +1,4 @@
-#include "common/health.h"
+#include "health/health.h"
 
 #include <algorithm>
 #include <array>

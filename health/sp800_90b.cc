@@ -1,4 +1,4 @@
-#include "common/sp800_90b.h"
+#include "health/sp800_90b.h"
 
 #include <algorithm>
 #include <bit>

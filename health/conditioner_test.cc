@@ -1,4 +1,4 @@
-#include "common/conditioner.h"
+#include "health/conditioner.h"
 
 #include <catch2/catch.hpp>
 #include <numeric>
