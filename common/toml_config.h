@@ -131,10 +131,43 @@ class Field {
   std::string error_;
 };
 
+// How a key's new value takes effect when the file is reloaded (SIGHUP). Live
+// keys (the default) apply at once; a restart-only key names the Config field
+// it sets, so that a reload can tell whether it changed and keep the running
+// value until the next start (Schema::Reload). Make one with RestartOnly<>.
+template <typename Config>
+struct RestartRule {
+  bool (*same)(const Config& a, const Config& b) = nullptr;  // null: the key applies live
+  void (*keep)(Config& next, const Config& running) = nullptr;
+};
+
+namespace detail {
+template <typename T>
+struct MemberOf;
+template <typename C, typename M>
+struct MemberOf<M C::*> {
+  using Class = C;
+};
+}  // namespace detail
+
+// The rule of a restart-only key stored at config.*First.*Rest..., e.g.
+// RestartOnly<&Config::http, &HttpConfig::listen>() (the field needs ==).
+template <auto First, auto... Rest>
+constexpr RestartRule<typename detail::MemberOf<decltype(First)>::Class> RestartOnly() {
+  using Config = typename detail::MemberOf<decltype(First)>::Class;
+  return {[](const Config& a, const Config& b) {
+            return ((a.*First) .* ... .* Rest) == ((b.*First) .* ... .* Rest);
+          },
+          [](Config& next, const Config& running) {
+            ((next.*First) .* ... .* Rest) = ((running.*First) .* ... .* Rest);
+          }};
+}
+
 template <typename Config>
 struct Key {
   std::string_view name;
   bool (*set)(Field&, Config&);
+  RestartRule<Config> restart = {};  // default: applies live
 };
 
 template <typename Config>
@@ -200,6 +233,32 @@ class Schema {
     std::string text;
     if (Status s = ReadFile(path, &text); !s.ok()) return s;
     return Parse(text, path, out);
+  }
+
+  // A reload: `loaded` is the file just loaded (Load/Parse). Every restart-only
+  // key whose value differs from `running` gets the running value back and is
+  // named ("section.key") in *kept, in schema order, for the caller's warning;
+  // everything else is the new value.
+  void KeepRestartOnly(const Config& running, Config* loaded,
+                       std::vector<std::string>* kept) const {
+    for (const Section<Config>& section : sections_) {
+      for (const Key<Config>& key : section.keys) {
+        if (!key.restart.same || key.restart.same(*loaded, running)) continue;
+        key.restart.keep(*loaded, running);
+        kept->push_back(std::string(section.name) + "." + std::string(key.name));
+      }
+    }
+  }
+
+  // "section.key" of every restart-only key (documentation, tests).
+  std::vector<std::string> RestartOnlyKeys() const {
+    std::vector<std::string> out;
+    for (const Section<Config>& section : sections_) {
+      for (const Key<Config>& key : section.keys) {
+        if (key.restart.same) out.push_back(std::string(section.name) + "." + std::string(key.name));
+      }
+    }
+    return out;
   }
 
  private:

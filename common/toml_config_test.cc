@@ -60,7 +60,8 @@ std::vector<Section<TestConfig>> Sections() {
         {"flag", [](Field& f, C& c) { return f.Bool(&c.flag); }},
         {"name", [](Field& f, C& c) { return f.NonEmptyString(&c.name); }},
         {"any", [](Field& f, C& c) { return f.String(&c.name); }},
-        {"word", [](Field& f, C& c) { return f.OneOf({"one", "two"}, &c.word); }},
+        {"word", [](Field& f, C& c) { return f.OneOf({"one", "two"}, &c.word); },
+         RestartOnly<&C::word>()},
         {"color", [](Field& f, C& c) { return f.Enum(kColors, &c.color); }},
         {"parsed", [](Field& f, C& c) { return f.Parsed(&c.parsed, ParseDigits); }},
         {"list", [](Field& f, C& c) {
@@ -74,7 +75,7 @@ std::vector<Section<TestConfig>> Sections() {
            return ok;
          }}}},
       {"b",
-       {{"low", [](Field& f, C& c) { return f.Int(0, 100, &c.low); }},
+       {{"low", [](Field& f, C& c) { return f.Int(0, 100, &c.low); }, RestartOnly<&C::low>()},
         {"high", [](Field& f, C& c) { return f.Int(0, 100, &c.high); }}}},
   };
 }
@@ -261,6 +262,27 @@ TEST_CASE("toml_config: Located and ReadFile") {
   REQUIRE(status.ok());
   CHECK(c.count == 3);
   CHECK(c.file == path);
+}
+
+}  // namespace
+}  // namespace egd::toml_config
+
+namespace egd::toml_config {
+namespace {
+
+TEST_CASE("toml_config: a reload keeps restart-only keys at their running value and names them") {
+  CHECK(Plain().RestartOnlyKeys() == std::vector<std::string>{"a.word", "b.low"});
+  TestConfig running = Ok("[a]\nword = \"one\"\ncount = 2\n[b]\nlow = 1\n");
+  TestConfig loaded = Ok("[a]\nword = \"two\"\ncount = 3\n[b]\nlow = 1\n");
+  std::vector<std::string> kept;
+  Plain().KeepRestartOnly(running, &loaded, &kept);
+  CHECK(kept == std::vector<std::string>{"a.word"});
+  CHECK(loaded.word == "one");  // kept
+  CHECK(loaded.count == 3);     // live: the new value
+  kept.clear();
+  TestConfig same = Ok("[a]\nword = \"one\"\n");  // low back to its default, 1: unchanged
+  Plain().KeepRestartOnly(running, &same, &kept);
+  CHECK(kept.empty());
 }
 
 }  // namespace
