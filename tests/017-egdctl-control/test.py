@@ -10,7 +10,6 @@ import os
 import stat
 import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
@@ -24,17 +23,11 @@ def reply(result):
 
 class ControlTest(unittest.TestCase):
     def setUp(self):
-        self._wd = egdtest.workdir()
-        self.dir = self._wd.__enter__()
+        self.dir = self.enterContext(egdtest.workdir())
         self.data = os.path.join(self.dir, "random.bin")
         egdtest.write_random_file(self.data, 64 * 1024)
-        self.egdd = egdtest.Egdd(self.dir, source={"kind": "file", "path": self.data,
-                                                   "autostart": False})
-        self.egdd.start()
-
-    def tearDown(self):
-        self.egdd.stop()
-        self._wd.__exit__(None, None, None)
+        self.egdd = self.enterContext(egdtest.Egdd(
+            self.dir, source={"kind": "file", "path": self.data, "autostart": False}))
 
     def test_status_fields_in_standby(self):
         s = self.egdd.status()
@@ -211,16 +204,13 @@ class CheckConfigTest(unittest.TestCase):
     def test_check_config_reports_file_and_line(self):
         with egdtest.workdir() as d:
             bad = os.path.join(d, "bad.toml")
-            with open(bad, "w") as f:
-                f.write("[source]\nkind = \"os\"\n\n[egd]\nmax_client = 5\n")
-            r = subprocess.run([egdtest.EGDD, "--check-config", bad], capture_output=True,
-                               text=True)
+            r = egdtest.check_config(egdtest.EGDD, bad,
+                                     "[source]\nkind = \"os\"\n\n[egd]\nmax_client = 5\n")
             self.assertEqual(r.returncode, 1)
             self.assertIn(bad + ":5:", r.stderr)
             self.assertIn("max_client", r.stderr)
             example = os.path.join(os.path.dirname(__file__), "../../egdd/egdd.example.toml")
-            r = subprocess.run([egdtest.EGDD, "--check-config", example], capture_output=True,
-                               text=True)
+            r = egdtest.check_config(egdtest.EGDD, example)
             self.assertEqual(r.returncode, 0, r.stderr)
 
 

@@ -38,8 +38,7 @@ def fetch_from_egdd(directory, nbytes):
 class EgdEvalTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls._wd = egdtest.workdir()
-        cls.dir = cls._wd.__enter__()
+        cls.dir = cls.enterClassContext(egdtest.workdir())
         cls.good = os.path.join(cls.dir, "served.bin")
         with open(cls.good, "wb") as f:
             f.write(fetch_from_egdd(cls.dir, 2_100_000))
@@ -48,10 +47,6 @@ class EgdEvalTest(unittest.TestCase):
         with open(cls.biased, "wb") as f:  # p(1) = 0.55 per bit
             f.write(bytes(sum((rng.random() < 0.55) << k for k in range(8))
                           for _ in range(1_100_000)))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._wd.__exit__(None, None, None)
 
     def test_served_bytes_pass_every_procedure(self):
         for args in (["--procedure", "A"], ["--procedure", "B"], FIPS):

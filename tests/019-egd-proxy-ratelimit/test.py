@@ -33,9 +33,7 @@ SPELLINGS = ("2001:db8::7", "2001:DB8::7", "2001:0db8:0000:0000:0000:0000:0000:0
 
 class Base(unittest.TestCase):
     def start(self, size=256 * 1024, **kw):
-        self._wd = egdtest.workdir()
-        self.dir = self._wd.__enter__()
-        self.addCleanup(self._wd.__exit__, None, None, None)
+        self.dir = self.enterContext(egdtest.workdir())
         data = os.path.join(self.dir, "random.bin")
         egdtest.write_random_file(data, size)
         kw.setdefault("egd_keys", {})

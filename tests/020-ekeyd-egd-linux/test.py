@@ -14,26 +14,16 @@ through the stunnel client's TCP accept.
 """
 import os
 import platform
-import signal
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import egdlinux  # noqa: E402
 import egdtest  # noqa: E402
-from rndshim import build_shim, has_cap_sys_admin, read_records  # noqa: E402,F401
-
-EGD_LINUX = "/usr/sbin/ekeyd-egd-linux"
-BLOCKS = 3            # -b: 128-byte requests ("02 80") per POLLOUT
-SHANNONS = 6          # -S: bits credited per byte (the man page says -s; getopt wants -S)
-ROUNDS = 2            # POLLOUTs the shim grants
-EXPECTED = ROUNDS * BLOCKS * 128
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
+from egdlinux import BLOCKS, EXPECTED, ROUNDS, SHANNONS  # noqa: E402
+from egdtest import fail  # noqa: E402
+from rndshim import build_shim, ioctl_mode, read_records  # noqa: E402
 
 
 def kernel_at_least(major, minor):
@@ -44,78 +34,31 @@ def kernel_at_least(major, minor):
         return False
 
 
-def wait_for_bytes(proc, log, n, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = sum(len(r.data) for r in read_records(log))
-        if got >= n:
-            return got
-        if proc.poll() is not None:
-            fail("ekeyd-egd-linux exited %d after %d bytes:\n%s"
-                 % (proc.returncode, got, proc.stderr.read()))
-        time.sleep(0.05)
-    fail("only %d of %d bytes reached RNDADDENTROPY within %ds" % (got, n, timeout))
-
-
-def run_egd_linux(shim, log, port, mode):
-    env = dict(os.environ, LD_PRELOAD=shim, EGD_SHIM_LOG=log, EGD_SHIM_IOCTL=mode,
-               EGD_SHIM_POLLOUT_MAX=str(ROUNDS))
-    # No -D: stays in the foreground. -r 0: exit instead of retrying if egdd is gone.
-    return subprocess.Popen([EGD_LINUX, "-H", "127.0.0.1", "-p", str(port), "-b", str(BLOCKS),
-                             "-S", str(SHANNONS), "-r", "0", "-t", "30"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def check_records(records, source):
-    stream = b"".join(r.data for r in records)
-    for ent, size, buf in ((r.entropy, r.size, r.data) for r in records):
-        if size != len(buf) or not 0 < size <= 128:
-            fail("bad RNDADDENTROPY buffer: buf_size %d, %d bytes" % (size, len(buf)))
-        if ent != size * SHANNONS:
-            fail("entropy_count %d for %d bytes, expected %d (-S %d)" % (ent, size, size * SHANNONS, SHANNONS))
-        if buf not in source:
-            fail("an RNDADDENTROPY chunk of %d bytes is not in egdd's source file" % size)
-    offset = source.find(stream)
-    if offset < 0:
-        fail("the %d bytes fed to the kernel are not one contiguous range of the source file"
-             % len(stream))
-    return offset
-
-
 def main():
     started = time.time()
-    if not os.path.exists(EGD_LINUX):
-        fail(EGD_LINUX + " missing: apt-get install ekeyd-egd-linux")
+    egdlinux.require()
     shim = build_shim()
-    mode = "pass" if has_cap_sys_admin() else "fake"
+    mode = ioctl_mode()
     with egdtest.workdir("egdtest-020-") as wd:
         src = os.path.join(wd, "random.bin")
         source = egdtest.write_random_file(src, 64 * 1024)
         log = os.path.join(wd, "shim.log")
         source_keys = {"kind": "file", "path": src, "offset_file": os.path.join(wd, "offset")}
-        with egdtest.Egdd(wd, source=source_keys, wait_bytes=EXPECTED) as egdd:
-            proc = run_egd_linux(shim, log, egdd.port, mode)
-            try:
-                wait_for_bytes(proc, log, EXPECTED, timeout=30)
-                # Without the shim's POLLOUT egd-linux must now sit idle: the kernel
-                # never asks for entropy (>= 5.18), so no further request is made.
-                time.sleep(1.0)
-                records = read_records(log)
-                if proc.poll() is not None:
-                    fail("ekeyd-egd-linux exited %d:\n%s" % (proc.returncode, proc.stderr.read()))
-                status = egdd.status()
-            finally:
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-                    proc.wait(timeout=10)
+        with egdtest.Egdd(wd, source=source_keys, wait_bytes=EXPECTED) as egdd, \
+                egdlinux.running(shim, log, egdd.port, mode) as proc:
+            egdlinux.wait_for_bytes(proc, log, EXPECTED)
+            # Without the shim's POLLOUT egd-linux must now sit idle: the kernel
+            # never asks for entropy (>= 5.18), so no further request is made.
+            time.sleep(1.0)
+            records = read_records(log)
+            if proc.poll() is not None:
+                fail("ekeyd-egd-linux exited %d:\n%s" % (proc.returncode, proc.stderr.read()))
+            status = egdd.status()
         fed = sum(len(r.data) for r in records)
         if kernel_at_least(5, 18) and fed != EXPECTED:
             fail("egd-linux fed %d bytes, expected exactly %d (%d POLLOUTs x %d x 128)"
                  % (fed, EXPECTED, ROUNDS, BLOCKS))
-        offset = check_records(records, source)
-        bad = [r for r in records if r.rc != 0]
-        if bad:
-            fail("RNDADDENTROPY failed: rc %d errno %d (%s)" % (bad[0].rc, bad[0].errno, os.strerror(bad[0].errno)))
+        offset = egdlinux.check_records(records, source)
         if status["bytes_served"] != fed:
             fail("egdd bytes_served %d, but egd-linux (its only client) fed %d"
                  % (status["bytes_served"], fed))

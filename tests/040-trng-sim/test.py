@@ -7,8 +7,7 @@ import errno
 import os
 import re
 import select
-import socket
-import subprocess
+import sys
 import tempfile
 import termios
 import time
@@ -17,7 +16,9 @@ import unittest
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TRNG_SIM = os.environ.get("TRNG_SIM", os.path.join(HERE, "../../build/firmware/trng-sim"))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from simtest import TRNG_SIM, TrngSim  # noqa: E402
+
 RATE_BPS = 4000
 
 TEXT = rb"[\x20\x22-\x29\x2b-\x7e]"  # printable ASCII without '!' and '*'
@@ -85,37 +86,6 @@ class Decoder:
         return b"".join(p for _, p, _ in self.frames)
 
 
-class Sim:
-    def __init__(self, workdir, *extra):
-        self.link = os.path.join(workdir, "ttyTRNG")
-        self.control = os.path.join(workdir, "control.sock")
-        self.proc = subprocess.Popen(
-            [TRNG_SIM, "--link", self.link, "--control", self.control, "--rate-bps", str(RATE_BPS), *extra],
-            stdout=subprocess.PIPE, text=True)
-        self.first_path = self.proc.stdout.readline().strip()
-        deadline = time.monotonic() + 5
-        while not os.path.exists(self.control) and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-    def ctl(self, line):
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(5)
-            s.connect(self.control)
-            s.sendall(line.encode() + b"\n")
-            reply = b""
-            while not reply.endswith(b"\n"):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                reply += chunk
-            return reply.decode().strip()
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self.proc.stdout.close()
-
-
 class Port:
     """The host side: the --link path opened as a raw serial port."""
 
@@ -176,7 +146,7 @@ class TrngSimTest(unittest.TestCase):
         if not os.access(TRNG_SIM, os.X_OK):
             self.skipTest("trng-sim not built: " + TRNG_SIM)
         self.tmp = tempfile.TemporaryDirectory(prefix="trng-sim-")
-        self.sim = Sim(self.tmp.name)
+        self.sim = TrngSim(self.tmp.name, RATE_BPS)
         self.port = Port(self.sim.link)
 
     def tearDown(self):
@@ -233,12 +203,12 @@ class TrngSimTest(unittest.TestCase):
 
     def test_garbage_and_corruption_are_skipped(self):
         self.start_stream()
-        self.assertEqual(self.sim.ctl("garbage 100"), "ok")
+        self.assertEqual(self.sim.command("garbage 100"), "ok")
         self.port.read_for(1.0)
         d = self.port.dec
         self.assertGreaterEqual(d.skipped, 100)
         n = len(d.frames)
-        self.assertEqual(self.sim.ctl("corrupt 3"), "ok")
+        self.assertEqual(self.sim.command("corrupt 3"), "ok")
         self.port.read_for(1.0)
         self.assertGreaterEqual(d.crc_errors + d.lost, 1)
         self.assertGreater(len(d.frames), n + 5, "stream did not resume after corruption")
@@ -246,15 +216,15 @@ class TrngSimTest(unittest.TestCase):
 
     def test_fan_stop_makes_payload_constant(self):
         self.start_stream()
-        self.assertEqual(self.sim.ctl("fan-stop"), "ok")
+        self.assertEqual(self.sim.command("fan-stop"), "ok")
         self.port.read_for(0.5)  # ~30 s of device time: the snippets settle
         n = len(self.port.dec.frames)
         self.port.read_for(1.5)
         stuck = b"".join(p for _, p, _ in self.port.dec.frames[n:])
         self.assertGreater(len(stuck), 300, "data must keep flowing when the fan stops")
         self.assertEqual(set(stuck), {0})
-        self.assertIn("snippets_at_rest=1", self.sim.ctl("status"))
-        self.assertEqual(self.sim.ctl("fan-start"), "ok")
+        self.assertIn("snippets_at_rest=1", self.sim.command("status"))
+        self.assertEqual(self.sim.command("fan-start"), "ok")
         self.port.read_for(0.5)
         n = len(self.port.dec.frames)
         self.port.read_for(1.5)
@@ -262,7 +232,7 @@ class TrngSimTest(unittest.TestCase):
 
     def test_sunlight_pins_adc_at_maximum(self):
         self.start_stream()
-        self.assertEqual(self.sim.ctl("sunlight"), "ok")
+        self.assertEqual(self.sim.command("sunlight"), "ok")
         self.port.read_for(0.2)
         self.port.command("status", "status ")  # restarts the min/max window
         n = len(self.port.dec.frames)
@@ -270,17 +240,17 @@ class TrngSimTest(unittest.TestCase):
         s = status_fields(self.port.command("status", "status "))
         self.assertEqual((s["adc_min"], s["adc_max"]), (1023, 1023))
         self.assertEqual(set(b"".join(p for _, p, _ in self.port.dec.frames[n + 1:])), {0})
-        self.assertEqual(self.sim.ctl("shade"), "ok")
+        self.assertEqual(self.sim.command("shade"), "ok")
 
     def test_unplug_and_replug(self):
         self.start_stream()
-        self.assertEqual(self.sim.ctl("unplug"), "ok")
+        self.assertEqual(self.sim.command("unplug"), "ok")
         self.assertFalse(self.port.read_for(2.0), "host still reads after unplug")
         self.assertFalse(os.path.lexists(self.sim.link))
         with self.assertRaises(OSError):
             os.open(self.sim.first_path, os.O_RDWR | os.O_NOCTTY)
         self.port.close()
-        reply = self.sim.ctl("replug")
+        reply = self.sim.command("replug")
         self.assertRegex(reply, r"^ok /dev/pts/\d+$")
         self.assertEqual(os.readlink(self.sim.link), reply.split()[1])
         self.port = Port(self.sim.link)

@@ -7,64 +7,28 @@ the failed window is served and output stops at once (00 answers 0, 01 255 retur
 nothing) until the fan runs again and `egdctl init` passed the startup test: the
 client blocked in a read all along is then served again."""
 import os
-import socket
-import subprocess
 import sys
-import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
+from simtest import TrngSim  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TRNG_SIM = os.environ.get("TRNG_SIM", os.path.join(HERE, "../../build/firmware/trng-sim"))
 RATE_BPS = 7000  # ~875 payload bytes/s: under the 960 bytes/s of 9600 baud
 
 
-class Sim:
-    """A running trng-sim with a stable --link path and a control socket."""
+class Sim(TrngSim):
+    """trng-sim whose every command must be answered "ok"."""
 
     def __init__(self, workdir):
-        self.link = os.path.join(workdir, "ttyTRNG")
-        self.control = os.path.join(workdir, "sim.ctl")
-        self.log = open(os.path.join(workdir, "sim.log"), "wb")
-        self.proc = subprocess.Popen(
-            [TRNG_SIM, "--link", self.link, "--control", self.control,
-             "--rate-bps", str(RATE_BPS)], stdout=subprocess.PIPE, stderr=self.log)
-        self.proc.stdout.readline()  # the pty path: the device exists
-        egdtest.wait_for(lambda: os.path.exists(self.control), "trng-sim control socket")
+        super().__init__(workdir, RATE_BPS, control="sim.ctl",
+                         log=os.path.join(workdir, "sim.log"))
 
     def command(self, line):
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(10)
-            s.connect(self.control)
-            s.sendall(line.encode() + b"\n")
-            answer = s.recv(1000).decode()
+        answer = super().command(line)
         assert answer.startswith("ok"), "trng-sim %r: %r" % (line, answer)
         return answer
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self.log.close()
-
-
-class Reader(threading.Thread):
-    """An EGD client looping blocking reads, recording every byte it gets."""
-
-    def __init__(self, egd, n=32):
-        super().__init__(daemon=True)
-        self.sock = egd.connect(timeout=60)
-        self.n, self.data, self.stopping, self.error = n, bytearray(), False, None
-
-    def run(self):
-        try:
-            while not self.stopping:
-                self.data += egdtest.egd_read_blocking(self.sock, self.n)
-        except Exception as e:  # noqa: BLE001 - reported by the test
-            if not self.stopping:
-                self.error = e
 
 
 def longest_zero_run(data):
@@ -77,22 +41,15 @@ def longest_zero_run(data):
 
 class SerialTest(unittest.TestCase):
     def setUp(self):
-        self._wd = egdtest.workdir()
-        self.dir = self._wd.__enter__()
+        self.dir = self.enterContext(egdtest.workdir())
         self.sim = Sim(self.dir)
-        self.addCleanup(self._cleanup)
-        self.egd = egdtest.Egdd(
+        self.addCleanup(self.sim.stop)
+        self.egd = self.enterContext(egdtest.Egdd(
             self.dir, source={"kind": "serial"},
             extra='[serial]\nport = "%s"\nbaud_rate = 9600\n[health]\non_alarm = "stop"\n'
-                  % self.sim.link)
-        self.egd.start()
+                  % self.sim.link))
         egdtest.wait_for(lambda: self.egd.status()["state"] == "running",
                          "egdd running on trng-sim", timeout=20)
-
-    def _cleanup(self):
-        self.egd.stop()
-        self.sim.stop()
-        self._wd.__exit__(None, None, None)
 
     def test_bytes_flow_and_garbage_is_skipped(self):
         with self.egd.connect() as c:
@@ -118,7 +75,7 @@ class SerialTest(unittest.TestCase):
         self.assertEqual(s["alarms"], 0)
 
     def test_unplug_and_replug_keep_clients(self):
-        reader = Reader(self.egd)
+        reader = egdtest.BlockingReader(self.egd.connect(timeout=60))
         reader.start()
         egdtest.wait_for(lambda: len(reader.data) >= 64, "bytes before unplug", timeout=10)
         idle = self.egd.connect()
@@ -136,13 +93,13 @@ class SerialTest(unittest.TestCase):
         self.assertIsNone(reader.error)
         self.assertEqual(self.egd.status()["clients"], clients)
         self.assertEqual(len(egdtest.egd_read_blocking(idle, 16)), 16)  # still connected
-        reader.stopping = True
+        reader.stop.set()
         idle.close()
         stats = __import__("json").loads(self.egd.ctl("stats").stdout)
         self.assertGreaterEqual(stats["source_reconnects"], 1)
 
     def test_fan_stop_raises_an_alarm_and_serves_nothing_of_it(self):
-        reader = Reader(self.egd)
+        reader = egdtest.BlockingReader(self.egd.connect(timeout=60))
         reader.start()
         egdtest.wait_for(lambda: len(reader.data) >= 256, "bytes before the fan stops",
                          timeout=10)
@@ -173,7 +130,7 @@ class SerialTest(unittest.TestCase):
         egdtest.wait_for(lambda: len(reader.data) > served, "bytes after re-init", timeout=20)
         self.assertEqual(self.egd.status()["state"], "running")
         self.assertIsNone(reader.error)
-        reader.stopping = True
+        reader.stop.set()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,9 @@ import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, HERE)
 import httpdtest  # noqa: E402
 from httpdtest import TrngHttpd, bits_of, egdtest, find_bits  # noqa: E402
 
@@ -31,9 +33,7 @@ class HttpdCase(unittest.TestCase):
     initialise = True
 
     def setUp(self):
-        self._wd = egdtest.workdir(prefix="egdtest-050-")
-        self.dir = self._wd.__enter__()
-        self.addCleanup(self._wd.__exit__, None, None, None)
+        self.dir = self.enterContext(egdtest.workdir(prefix="egdtest-050-"))
         self.fifo = egdtest.Fifo(os.path.join(self.dir, "device"))
         self.addCleanup(self.fifo.close)
         self.fed = bytearray()
@@ -365,15 +365,12 @@ class UnixSocketAndShutdownTest(unittest.TestCase):
 class CheckConfigTest(unittest.TestCase):
     def test_check_config(self):
         example = os.path.join(os.path.dirname(__file__), "../../httpd/trng-httpd.example.toml")
-        r = subprocess.run([httpdtest.TRNG_HTTPD, "--check-config", example], capture_output=True,
-                           text=True)
+        r = egdtest.check_config(httpdtest.TRNG_HTTPD, example)
         self.assertEqual(r.returncode, 0, r.stderr)
         with egdtest.workdir() as d:
             bad = os.path.join(d, "bad.toml")
-            with open(bad, "w") as f:
-                f.write('[http]\nlisten = "127.0.0.1:8000"\n\n[limits]\nmax_num_bits = 0\n')
-            r = subprocess.run([httpdtest.TRNG_HTTPD, "--check-config", bad], capture_output=True,
-                               text=True)
+            r = egdtest.check_config(httpdtest.TRNG_HTTPD, bad, '[http]\nlisten = "127.0.0.1:8000"'
+                                     '\n\n[limits]\nmax_num_bits = 0\n')
             self.assertEqual(r.returncode, 1)
             self.assertEqual(r.stderr.strip(),
                              bad + ":5: limits.max_num_bits: 0 is out of range [1, 16777216]")

@@ -33,21 +33,10 @@ from httpdtest import TrngHttpd, egdtest, via_proxy, closed_at_once
 OTHER = "127.0.0.2"  # a second client address on this machine
 
 
-class TrustCase(unittest.TestCase):
+class TrustCase(httpdtest.EgddHttpdCase):
     """egdd (os source, running) + trng-httpd with settings()."""
-
-    def setUp(self):
-        wd = egdtest.workdir(prefix="egdtest-050-trust-")
-        self.dir = wd.__enter__()
-        self.addCleanup(wd.__exit__, None, None, None)
-        self.egd = egdtest.Egdd(self.dir, source={"kind": "os"}).start()
-        self.addCleanup(self.egd.stop)
-        self.egd.wait_pool(2000)
-        self.httpd = TrngHttpd(self.dir, self.egd, self.settings()).start()
-        self.addCleanup(lambda: self.assertEqual(self.httpd.stop(), 0, self.httpd.log_text()))
-
-    def settings(self):
-        return {}
+    prefix = "egdtest-050-trust-"
+    pool = 2000
 
     def state(self):
         return self.egd.status()["state"]
@@ -333,8 +322,7 @@ class ProxyTcpTest(TrustCase):
         os.mkdir(os.path.join(self.dir, "bad"))
         bad = TrngHttpd(os.path.join(self.dir, "bad"), self.egd,
                         {"http": {"public_listen": ["proxy:127.0.0.1:9"]}})
-        r = subprocess.run([httpdtest.TRNG_HTTPD, "--check-config", bad.config],
-                           capture_output=True, text=True)
+        r = egdtest.check_config(httpdtest.TRNG_HTTPD, bad.config)
         self.assertEqual(r.returncode, 1)
         self.assertRegex(r.stderr, r"trng-httpd\.toml:\d+: http\.public_listen: 'proxy:127\.0\.0\.1:9' "
                                    r"takes PROXY headers over TCP")

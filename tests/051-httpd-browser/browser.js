@@ -10,7 +10,7 @@
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { statusText, run } = require("./chromium");
+const { statusText, publicSystemTab, run } = require("../lib/chromium");
 
 const [base, publicBase, evilUrl, outDir] = process.argv.slice(2);
 const TIMEOUT = 20000;
@@ -58,15 +58,12 @@ async function downloadTab(page, summary) {
 
 // The System tab of a public listener: a note instead of working buttons, and a
 // control call made anyway (same-origin, as the page would) is refused.
-async function publicSystemTab(context, summary) {
+async function publicListener(context, summary) {
   const page = await context.newPage();
   page.on("pageerror", (e) => summary.console_errors.push(String(e)));
-  await page.goto(publicBase + "/", { timeout: TIMEOUT });
-  await page.click("#tab-system");
-  await page.locator("#system-note").waitFor({ state: "visible", timeout: TIMEOUT });
-  summary.public_note = (await page.textContent("#system-note")).replace(/\s+/g, " ").trim();
-  summary.public_buttons_disabled = await page.$$eval("#system button", (bs) => bs.map((b) => b.disabled));
-  await page.screenshot({ path: path.join(outDir, "4-public-system.png"), fullPage: true });
+  const tab = await publicSystemTab(page, publicBase + "/", path.join(outDir, "4-public-system.png"));
+  summary.public_note = tab.note;
+  summary.public_buttons_disabled = tab.buttonsDisabled;
   summary.public_shutdown = await page.evaluate(async () => {
     const r = await fetch("trng/randomNum/shutdown", { cache: "no-store" });
     return { status: r.status, body: await r.json() };
@@ -98,6 +95,6 @@ run(async (browser, summary) => {
   await systemTab(page, summary);
   await generateTab(page, summary);
   await downloadTab(page, summary);
-  await publicSystemTab(context, summary);
+  await publicListener(context, summary);
   await foreignPage(context, summary);
 });

@@ -12,35 +12,21 @@ changes, no entropy leaves. Screenshots go to the build tree
 (test-artifacts/051-httpd-browser).
 
 Needs /usr/bin/chromium and node (else skipped, exit 77); runs `npm ci` here when
-node_modules is missing (package-lock.json pins playwright-core)."""
+node_modules is missing (package-lock.json pins playwright-core; tests/lib/browsertest.py,
+which 122 uses too)."""
 import contextlib
 import functools
 import http.server
-import json
 import os
 import shutil
-import subprocess
 import sys
 import threading
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../050-httpd-api"))
-from httpdtest import TrngHttpd, bits_of, egdtest, find_bits  # noqa: E402
-
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def artifacts_dir():
-    cache = os.environ.get("EGD_TEST_CACHE")
-    base = os.path.dirname(cache) if cache else os.path.join(HERE, "../../build")
-    return os.path.join(base, "test-artifacts", "051-httpd-browser")
-
-
-def ensure_node_modules():
-    if os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")):
-        return
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True,
-                   stdout=subprocess.DEVNULL)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import browsertest  # noqa: E402
+from httpdtest import TrngHttpd, bits_of, egdtest, find_bits  # noqa: E402
 
 
 EVIL_PAGE = """<!doctype html><title>a page of another site</title><script>
@@ -81,7 +67,7 @@ def foreign_site(directory, httpd_port):
 
 class BrowserTest(unittest.TestCase):
     def test_manual_walkthrough_in_chromium(self):
-        out = artifacts_dir()
+        out = browsertest.artifacts_dir("051-httpd-browser")
         shutil.rmtree(out, ignore_errors=True)
         with egdtest.workdir(prefix="egdtest-051-") as d:
             data = os.path.join(d, "device.bin")
@@ -95,11 +81,10 @@ class BrowserTest(unittest.TestCase):
                                                 "public_listen": ["127.0.0.1:%d" % public]}}) as httpd, \
                     foreign_site(site, httpd.port) as evil:
                 self.assertEqual(egd.status()["state"], "standby")
-                r = subprocess.run(["node", os.path.join(HERE, "browser.js"), httpd.url,
-                                    "http://127.0.0.1:%d" % public, evil, out],
-                                   capture_output=True, text=True, timeout=180)
+                r = browsertest.run_node(os.path.join(HERE, "browser.js"), httpd.url,
+                                         "http://127.0.0.1:%d" % public, evil, out)
                 self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
-                s = json.loads(r.stdout.strip().splitlines()[-1])
+                s = browsertest.summary(r)
                 self.check_page(s, fed)
                 self.check_public(s)
                 self.assertEqual(s["foreign"], {"shutdown": "sent", "image": "error"})
@@ -144,8 +129,5 @@ class BrowserTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if not (os.path.exists("/usr/bin/chromium") and shutil.which("node") and shutil.which("npm")):
-        print("skipped: needs /usr/bin/chromium, node and npm")
-        sys.exit(77)
-    ensure_node_modules()
+    browsertest.require_browser()
     unittest.main(verbosity=2)

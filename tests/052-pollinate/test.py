@@ -17,8 +17,8 @@ import sys
 import unittest
 
 WRAPPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "private-syslog.sh")
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../050-httpd-api"))
-from httpdtest import TrngHttpd, egdtest  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
+import httpdtest  # noqa: E402
 
 
 def pollinate(workdir, *args):
@@ -42,16 +42,8 @@ def pollinate(workdir, *args):
     return r.returncode, r.stdout, r.stderr.decode(errors="replace"), log
 
 
-class PollinateTest(unittest.TestCase):
-    def setUp(self):
-        self._wd = egdtest.workdir(prefix="egdtest-052-")
-        self.dir = self._wd.__enter__()
-        self.addCleanup(self._wd.__exit__, None, None, None)
-        self.egd = egdtest.Egdd(self.dir, source={"kind": "os"}).start()
-        self.addCleanup(self.egd.stop)
-        self.egd.wait_pool(1000)
-        self.httpd = TrngHttpd(self.dir, self.egd).start()
-        self.addCleanup(lambda: self.assertEqual(self.httpd.stop(), 0))
+class PollinateTest(httpdtest.EgddHttpdCase):
+    prefix = "egdtest-052-"
 
     def pollen_requests(self, code):
         return self.httpd.metrics().get(

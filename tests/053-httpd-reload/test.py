@@ -18,7 +18,7 @@ import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "050-httpd-api"))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import httpdtest  # noqa: E402
 from httpdtest import egdtest  # noqa: E402
 from egdtest import wait_for  # noqa: E402

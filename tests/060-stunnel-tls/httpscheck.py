@@ -7,13 +7,10 @@ listener and lets only an allowed, unrevoked operator certificate through."""
 import os
 import shutil
 import subprocess
-import sys
 
+import httpdtest
 import stunneltest as st
 from stunneltest import egdtest, fail
-
-sys.path.insert(0, os.path.join(st.REPO, "tests", "050-httpd-api"))
-import httpdtest  # noqa: E402
 
 API = "/trng/randomNum/"
 
@@ -23,14 +20,12 @@ def httpd_has_roles():
     with egdtest.workdir("egdtest-rolecheck-") as wd:
         for d in ("public", "operator"):
             os.mkdir(os.path.join(wd, d), 0o750)
-        path = os.path.join(wd, "check.toml")
-        with open(path, "w") as f:
-            f.write('[http]\nlisten = ["127.0.0.1:%d", "proxy:unix:%s/operator/http.sock"]\n'
-                    'public_listen = ["proxy:unix:%s/public/http.sock"]\n'
-                    '[egdd]\negd = "unix:%s/egd.sock"\ncontrol = "%s/c.sock"\n'
-                    '[files]\ndir = "%s/files"\n' % (egdtest.free_port(), wd, wd, wd, wd, wd))
-        r = subprocess.run([httpdtest.TRNG_HTTPD, "--check-config", path], capture_output=True,
-                           text=True)
+        r = egdtest.check_config(
+            httpdtest.TRNG_HTTPD, os.path.join(wd, "check.toml"),
+            '[http]\nlisten = ["127.0.0.1:%d", "proxy:unix:%s/operator/http.sock"]\n'
+            'public_listen = ["proxy:unix:%s/public/http.sock"]\n'
+            '[egdd]\negd = "unix:%s/egd.sock"\ncontrol = "%s/c.sock"\n'
+            '[files]\ndir = "%s/files"\n' % (egdtest.free_port(), wd, wd, wd, wd, wd))
         return r.returncode == 0
 
 

@@ -36,7 +36,9 @@ import ssl
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, HERE)
 import httpscheck  # noqa: E402
 import pkicheck  # noqa: E402
 import stunneltest as st  # noqa: E402
@@ -383,9 +385,7 @@ def check_host_revocation(b, pki, client):
 
 
 def main():
-    if not st.STUNNEL:
-        print("SKIP: stunnel4 missing (apt-get install stunnel4)")
-        sys.exit(st.SKIP)
+    st.require_stunnel()
     if not st.egdd_has_proxy_listener():
         fail("egdd does not accept a proxy:unix: listener (egdd --check-config)")
     with egdtest.workdir("egdtest-060-") as wd, contextlib.ExitStack() as stack:

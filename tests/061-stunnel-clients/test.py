@@ -11,42 +11,33 @@
 Each client must receive bytes of egdd's source file (contiguous ranges: raw mode
 serves the file in order) and egdd must count its connections for 127.0.0.2 (the
 PROXY header), proving the bytes came through both stunnels. The client-side
-tooling is reused by importing the other tests' modules (not modified):
-020 (egd-linux and its POLLOUT/RNDADDENTROPY shim), 030 (guest build, console
-parsing), 070 (egd-feed and its RNDADDENTROPY recorder). QEMU runs with the exact
+tooling is the one tests 020, 030 and 070 use (tests/lib: egdlinux.py, qemutest.py,
+feedtest.py, and rndshim.py's POLLOUT/RNDADDENTROPY recorder). QEMU runs with the exact
 -chardev/-object/-device options docs/clients.md gives (the socket's path replaced),
 and the documented libvirt <rng> XML (a unix backend) validates.
 """
 import contextlib
-import importlib.util
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(TESTS, "060-stunnel-tls"))
+sys.path.insert(0, os.path.join(TESTS, "lib"))
+import egdlinux  # noqa: E402
+import feedtest  # noqa: E402
+import qemutest  # noqa: E402
 import stunneltest as st  # noqa: E402
+from rndshim import build_shim, ioctl_mode, read_records  # noqa: E402
 from stunneltest import egdtest, fail  # noqa: E402
-from rndshim import build_shim, has_cap_sys_admin, read_records  # noqa: E402
 
 CHAIN_SRC = "127.0.0.2"
 SOURCE_SIZE = 512 * 1024
 DOC = os.path.join(TESTS, "..", "docs", "clients.md")
 DOC_SOCKET = "/run/stunnel-egd-client/egd.sock"   # the production path in the document
-EGD_FEED = os.environ.get("EGD_FEED", os.path.join(st.REPO, "build", "feed", "egd-feed"))
-
-
-def load(name, path):
-    """Imports another test's module from its file (their directories are not packages)."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class Tunnel:
@@ -98,31 +89,21 @@ class Tunnel:
 
 
 def check_egd_linux(wd, tunnel):
-    m = load("egd_linux_020", os.path.join(TESTS, "020-ekeyd-egd-linux", "test.py"))
-    if not os.path.exists(m.EGD_LINUX):
-        fail(m.EGD_LINUX + " missing: apt-get install ekeyd-egd-linux")
+    egdlinux.require()
     shim = build_shim()
-    mode = "pass" if has_cap_sys_admin() else "fake"
+    mode = ioctl_mode()
     log = os.path.join(wd, "egd-linux-shim.log")
-    with tunnel.through("ekeyd-egd-linux") as seen:
-        proc = m.run_egd_linux(shim, log, tunnel.port, mode)
-        try:
-            m.wait_for_bytes(proc, log, m.EXPECTED, timeout=30)
-            time.sleep(0.5)
-        finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                proc.wait(timeout=10)
+    with tunnel.through("ekeyd-egd-linux") as seen, \
+            egdlinux.running(shim, log, tunnel.port, mode) as proc:
+        egdlinux.wait_for_bytes(proc, log, egdlinux.EXPECTED)
+        time.sleep(0.5)
     records = read_records(log)
-    offset = m.check_records(records, tunnel.source)
+    offset = egdlinux.check_records(records, tunnel.source)
     fed = sum(len(r.data) for r in records)
-    bad = [r for r in records if r.rc != 0]
-    if bad:
-        fail("RNDADDENTROPY failed: rc %d errno %d" % (bad[0].rc, bad[0].errno))
     if seen["served"] != fed:
         fail("egdd served %d bytes while ekeyd-egd-linux fed %d" % (seen["served"], fed))
     print("ekeyd-egd-linux: %d bytes through the TCP accept = source[%d:%d], credited %d bits/byte, "
-          "ioctl %s" % (fed, offset, offset + fed, m.SHANNONS, mode))
+          "ioctl %s" % (fed, offset, offset + fed, egdlinux.SHANNONS, mode))
 
 
 def documented_qemu_options(path):
@@ -162,59 +143,37 @@ def check_documented_libvirt_xml(wd):
     print("libvirt: the documented <rng> XML validates against libvirt's domain schema")
 
 
-def qemu_command(kernel, initrd, console, path, nbytes):
-    return ["qemu-system-x86_64", "-nodefaults", "-no-user-config", "-machine", "pc",
-            "-accel", "tcg", "-m", "256", "-display", "none", "-no-reboot",
-            "-serial", "file:" + console, "-kernel", kernel, "-initrd", initrd,
-            "-append", "console=ttyS0 quiet panic=-1 egdtest.bytes=%d" % nbytes] \
-        + documented_qemu_options(path)
-
-
 def check_qemu(wd, tunnel):
-    m = load("qemu_030", os.path.join(TESTS, "030-qemu-rng-egd", "test.py"))
-    if not shutil.which(m.QEMU):
-        fail(m.QEMU + " missing: apt-get install qemu-system-x86")
-    kernel, initrd, desc = m.build_guest.build(m.cache_dir())
+    kernel, initrd, desc = qemutest.build()
     console = os.path.join(wd, "console.log")
     with tunnel.through("QEMU rng-egd") as seen:
-        r = subprocess.run(qemu_command(kernel, initrd, console, tunnel.socket, m.GUEST_BYTES),
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                           timeout=m.BOOT_TIMEOUT)
-        if r.returncode != 0:
-            fail("qemu exited %d: %s\nconsole:\n%s" % (r.returncode, r.stdout + r.stderr,
-                                                      m.read_text(console)))
-    current, data = m.parse_console(m.read_text(console))
-    if current is None or "virtio_rng" not in current:
-        fail("guest's current hwrng is %r, not virtio_rng" % current)
-    if len(data) != m.GUEST_BYTES:
-        fail("guest read %d bytes from /dev/hwrng, wanted %d" % (len(data), m.GUEST_BYTES))
-    runs = m.contiguous_runs(data, tunnel.source)
+        qemutest.run_guest(kernel, initrd, console, documented_qemu_options(tunnel.socket))
+    _, data = qemutest.guest_read(console)
+    runs = qemutest.contiguous_runs(data, tunnel.source)
     if seen["served"] < len(data):
         fail("egdd served %d bytes, fewer than the %d the guest read" % (seen["served"], len(data)))
     print("QEMU guest (%s), options from docs/clients.md: /dev/hwrng = virtio_rng, %d bytes = %s, "
-          "via the stunnel client's unix socket (%d connection)" % (desc.split(",")[0], len(data), " + ".join(
-              "source[%d:%d]" % (o, o + n) for _, o, n in runs), seen["connections"]))
+          "via the stunnel client's unix socket (%d connection)"
+          % (desc.split(",")[0], len(data), qemutest.describe_runs(runs), seen["connections"]))
 
 
 def check_egd_feed(wd, tunnel):
-    if not os.path.exists(EGD_FEED):
-        print("SKIP egd-feed: %s not built (set EGD_FEED)" % EGD_FEED)
+    if not os.path.exists(feedtest.EGD_FEED):
+        print("SKIP egd-feed: %s not built (set EGD_FEED)" % feedtest.EGD_FEED)
         return
-    m = load("egd_feed_070", os.path.join(TESTS, "070-egd-feed", "test.py"))
-    m.EGD_FEED = EGD_FEED
     shim = build_shim()
-    mode = "pass" if has_cap_sys_admin() else "fake"
+    mode = ioctl_mode()
     log = os.path.join(wd, "egd-feed-shim.log")
     with tunnel.through("egd-feed") as seen:
-        feed = m.Feed(["--connect", "unix:" + tunnel.socket, "--seed-bytes", "64",
+        feed = feedtest.Feed(["--connect", "unix:" + tunnel.socket, "--seed-bytes", "64",
                        "--reseed-bytes", "32", "--interval", "0.2", "--bits-per-byte", "4"],
                       shim, log, mode)
         try:
-            m.wait_records(log, 4, feed)
+            feedtest.wait_records(log, 4, feed)
         finally:
             feed.stop()
     records = read_records(log)
-    offset = m.check_fed(records, tunnel.source, 4, "egd-feed through stunnel")
+    offset = feedtest.check_fed(records, tunnel.source, 4, "egd-feed through stunnel")
     fed = sum(r.size for r in records)
     if seen["served"] != fed:
         fail("egdd served %d bytes while egd-feed fed %d" % (seen["served"], fed))
@@ -223,9 +182,7 @@ def check_egd_feed(wd, tunnel):
 
 
 def main():
-    if not st.STUNNEL:
-        print("SKIP: stunnel4 missing (apt-get install stunnel4)")
-        sys.exit(st.SKIP)
+    st.require_stunnel()
     with egdtest.workdir("egdtest-061-") as wd, contextlib.ExitStack() as stack:
         tunnel = Tunnel(wd, stack)
         check_egd_linux(wd, tunnel)

@@ -25,10 +25,8 @@ byte fed must be found in that file, in order. Scenarios:
      it alone; no capability feeds by write; crediting without it: exit 1 at start
   9. no shim: a real write and a real RNDADDENTROPY into this machine's kernel
 """
-import math
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -38,117 +36,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import egdtest  # noqa: E402
-from rndshim import build_shim, has_cap_sys_admin, read_records  # noqa: E402,F401
+from egdtest import check, fail  # noqa: E402
+from feedtest import EGD_FEED, Feed, check_fed, wait_records  # noqa: E402
+from rndshim import build_shim, has_cap_sys_admin, ioctl_mode, read_records  # noqa: E402
 
-EGD_FEED = os.environ.get("EGD_FEED", os.path.join(HERE, "../../build/feed/egd-feed"))
 SOURCE_BYTES = 256 * 1024
-
-
-fail, check = egdtest.fail, egdtest.check
-
-
-class Feed:
-    """A running egd-feed; stderr lines are read by a thread and stamped on arrival
-    (time.monotonic, the clock the shim's records use too)."""
-
-    def __init__(self, args, shim=None, log=None, mode="pass", prefix=()):
-        env = dict(os.environ)
-        if shim:
-            env.update(LD_PRELOAD=shim, EGD_SHIM_LOG=log, EGD_SHIM_IOCTL=mode)
-            # A sanitizer build must accept the shim ahead of its runtime.
-            env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"),
-                                                         "verify_asan_link_order=0"]))
-        self.args = args
-        self.proc = subprocess.Popen(list(prefix) + [EGD_FEED] + args, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True, bufsize=1)
-        self.lines = []
-        self.lock = threading.Lock()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.proc.stderr:
-            with self.lock:
-                self.lines.append((time.monotonic(), line.rstrip("\n")))
-
-    def text(self):
-        with self.lock:
-            return "\n".join(line for _, line in self.lines)
-
-    def matching(self, pattern):
-        rx = re.compile(pattern)
-        with self.lock:
-            return [(t, line, m) for t, line in self.lines for m in [rx.search(line)] if m]
-
-    def wait_line(self, pattern, timeout=10, count=1):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            found = self.matching(pattern)
-            if len(found) >= count:
-                return found
-            if self.proc.poll() is not None:
-                self.reader.join(2)
-                fail("egd-feed exited %d while waiting for /%s/:\n%s"
-                     % (self.proc.returncode, pattern, self.text()))
-            time.sleep(0.02)
-        fail("egd-feed logged /%s/ %d times, expected %d, within %ds:\n%s"
-             % (pattern, len(self.matching(pattern)), count, timeout, self.text()))
-
-    def stop(self, timeout=5):
-        """SIGTERM; fails the test unless egd-feed exits 0 within `timeout` s."""
-        if self.proc.poll() is None:
-            t0 = time.time()
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                fail("egd-feed did not stop within %ds of SIGTERM:\n%s" % (timeout, self.text()))
-            self.stop_seconds = time.time() - t0
-        self.reader.join(5)
-        check(self.proc.returncode == 0,
-              "egd-feed exited %d after SIGTERM:\n%s" % (self.proc.returncode, self.text()))
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-
-def wait_records(log, n, feed, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        recs = read_records(log)
-        if len(recs) >= n:
-            return recs
-        if feed.proc.poll() is not None:
-            fail("egd-feed exited %d after %d feeds:\n%s" % (feed.proc.returncode, len(recs), feed.text()))
-        time.sleep(0.02)
-    fail("only %d of %d feeds within %ds:\n%s" % (len(read_records(log)), n, timeout, feed.text()))
-
-
-def check_fed(records, source, bits_per_byte, what):
-    """Every record: by write(2) when crediting nothing, else by RNDADDENTROPY; rc 0,
-    credit = floor(bytes * bits_per_byte); all of them together one contiguous range
-    of the source file (egdd raw mode serves file bytes in order, and egd-feed is its
-    only client). Returns the offset."""
-    call = "ioctl" if bits_per_byte > 0 else "write"
-    for r in records:
-        check(r.call == call, "%s: fed by %s, expected %s (credit %s)"
-              % (what, r.call, call, bits_per_byte))
-        check(r.size == len(r.data), "%s: buf_size %d but %d bytes" % (what, r.size, len(r.data)))
-        check(r.rc == 0, "%s: RNDADDENTROPY returned %d, errno %d (%s)"
-              % (what, r.rc, r.errno, os.strerror(r.errno)))
-        want = math.floor(r.size * bits_per_byte)
-        check(r.entropy == want, "%s: %d bytes credited %d bits, expected %d (%s bits/byte)"
-              % (what, r.size, r.entropy, want, bits_per_byte))
-        check(r.data in source, "%s: a fed chunk of %d bytes is not in egdd's source" % (what, r.size))
-    stream = b"".join(r.data for r in records)
-    offset = source.find(stream)
-    check(offset >= 0, "%s: the %d bytes fed are not one contiguous range of the source, in order"
-          % (what, len(stream)))
-    return offset
 
 
 def write(path, text):
@@ -171,12 +63,12 @@ def test_config(wd):
     r = subprocess.run([EGD_FEED, "--config", bad], capture_output=True, text=True, timeout=10)
     check(r.returncode == 1 and r.stderr.startswith(bad + ":5: unknown key 'max_dleay_ms'"),
           "misspelt key: exit %d, %r" % (r.returncode, r.stderr))
-    good = os.path.join(wd, "good.toml")
-    write(good, '[server]\nconnect = "unix:/run/egdd/egd.sock"\n[feed]\ncredit_bits_per_byte = 6\n')
-    r = subprocess.run([EGD_FEED, "--check-config", good], capture_output=True, text=True, timeout=10)
+    r = egdtest.check_config(EGD_FEED, os.path.join(wd, "good.toml"),
+                             '[server]\nconnect = "unix:/run/egdd/egd.sock"\n'
+                             '[feed]\ncredit_bits_per_byte = 6\n')
     check(r.returncode == 0, "--check-config good.toml exited %d: %s" % (r.returncode, r.stderr))
     example = os.path.join(HERE, "..", "..", "feed", "egd-feed.example.toml")
-    r = subprocess.run([EGD_FEED, "--check-config", example], capture_output=True, text=True, timeout=10)
+    r = egdtest.check_config(EGD_FEED, example)
     check(r.returncode == 0, "the example configuration fails: %s" % r.stderr)
     r = subprocess.run([EGD_FEED, "--connect", "127.0.0.1:7777", "--seed-bytes", "0"],
                        capture_output=True, text=True, timeout=10)
@@ -395,17 +287,15 @@ def test_silent_server_and_reload(wd, shim, mode, egd, source):
         check(read_records(log) == [], "fed without an answer")
 
         # SIGHUP with a broken file: logged, the running configuration kept.
-        write(cfg, conf.replace("read_timeout_ms = 500", "read_timeout_ms = -1") % silent.port)
-        feed.proc.send_signal(signal.SIGHUP)
-        feed.wait_line(r"error: reload failed, keeping the running configuration: %s:3: "
-                       r"server\.read_timeout_ms" % re.escape(cfg))
+        feed.reload(cfg, conf.replace("read_timeout_ms = 500", "read_timeout_ms = -1") % silent.port,
+                    r"error: reload failed, keeping the running configuration: %s:3: "
+                    r"server\.read_timeout_ms" % re.escape(cfg))
         n = len(feed.matching(r"no answer from"))
         feed.wait_line(r"no answer from", count=n + 1, timeout=5)   # still at work
 
         # SIGHUP pointing at egdd: feeding starts.
-        write(cfg, conf.replace("127.0.0.1:%d", "unix:" + egd.unix_path))
-        feed.proc.send_signal(signal.SIGHUP)
-        feed.wait_line(r"notice: configuration reloaded \(new server\)")
+        feed.reload(cfg, conf.replace("127.0.0.1:%d", "unix:" + egd.unix_path),
+                    r"notice: configuration reloaded \(new server\)")
         recs = wait_records(log, 3, feed)
         t0 = time.time()
     finally:
@@ -531,21 +421,18 @@ def test_credit_reload(wd, shim, mode, egd, source):
     write(cfg, conf % "2")
     os.chmod(cfg, 0o644)
     feed = Feed(["--config", cfg, "--user", "nobody"], shim, log, mode)
+    def reload(credit, logged):
+        """The /proc status once a reload to `credit` is logged and two more feeds made."""
+        feed.reload(cfg, conf % credit, logged)
+        wait_records(log, len(read_records(log)) + 2, feed)
+        return proc_status(feed.proc.pid)
+
     try:
         wait_records(log, 2, feed)
         check_caps(proc_status(feed.proc.pid), SYS_ADMIN, "crediting", inheritable=False)
-        write(cfg, conf % "0")
-        feed.proc.send_signal(signal.SIGHUP)
-        feed.wait_line(r"notice: reload: credit 0: CAP_SYS_ADMIN dropped")
-        n = len(read_records(log))
-        wait_records(log, n + 2, feed)
-        dropped = proc_status(feed.proc.pid)
-        write(cfg, conf % "2")
-        feed.proc.send_signal(signal.SIGHUP)
-        feed.wait_line(r"warning: reload: credit_bits_per_byte = 2 takes effect at the next start")
-        m = len(read_records(log))
-        wait_records(log, m + 2, feed)
-        after = proc_status(feed.proc.pid)
+        dropped = reload("0", r"notice: reload: credit 0: CAP_SYS_ADMIN dropped")
+        after = reload("2", r"warning: reload: credit_bits_per_byte = 2 takes effect at the "
+                            r"next start")
     finally:
         feed.stop()
     check_caps(dropped, NONE, "after SIGHUP to credit 0", bounding=False)
@@ -668,7 +555,7 @@ def main():
     if not os.path.exists(EGD_FEED):
         fail("egd-feed not found at %s (set EGD_FEED)" % EGD_FEED)
     shim = build_shim()
-    mode = "pass" if has_cap_sys_admin() else "fake"
+    mode = ioctl_mode()
     with egdtest.workdir("egdtest-070-") as wd:
         test_config(wd)
         src = os.path.join(wd, "random.bin")

@@ -43,6 +43,9 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import egdtest  # noqa: E402
+
 UNIT_SRC = os.path.join(HERE, "..", "..", "packaging", "systemd")
 HOST_UNITS = "/usr/lib/systemd/system"
 UNIT_DIR = "usr/lib/systemd/system"
@@ -58,13 +61,8 @@ MAX_EXPOSURE = {"egdd.service": 1.3, "trng-httpd.service": 1.1, "egd-feed.servic
 DAEMONS = list(MAX_EXPOSURE)
 CREDIT_DROPIN = os.path.join(UNIT_SRC, "egd-feed.service.d", "credit.conf")
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+checklist = egdtest.Checklist()
+check, failures = checklist.check, checklist.failures
 
 
 def ensure_systemd_analyze():

@@ -29,6 +29,9 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import egdtest  # noqa: E402
+
 BUILD = os.path.abspath(os.environ.get("EGD_BUILD_DIR", os.path.join(HERE, "..", "..", "build")))
 
 # package -> files it must hold (absolute paths in the installed system)
@@ -74,13 +77,8 @@ MEMBERS = ["egdd:dialout", "trng-httpd:egdd", "stunnel-egd-server:egd-proxy",
 UNITS = ["egdd.service", "trng-httpd.service", "egd-feed.service", "stunnel-egd@.service"]
 MAINTAINER = "egdd maintainers <maintainers@egdd.invalid>"
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+checklist = egdtest.Checklist()
+check, failures = checklist.check, checklist.failures
 
 
 def run(cmd, **kw):

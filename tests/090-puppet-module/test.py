@@ -43,6 +43,9 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import egdtest  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODULE = os.path.join(ROOT, "puppet")
 RENDER = os.path.join(ROOT, "stunnel", "render")
@@ -51,14 +54,8 @@ EGDD = os.environ.get("EGDD", os.path.join(ROOT, "build", "egdd", "egdd"))
 EGD_FEED = os.environ.get("EGD_FEED", os.path.join(ROOT, "build", "feed", "egd-feed"))
 TRNG_HTTPD = os.environ.get("TRNG_HTTPD", os.path.join(ROOT, "build", "httpd", "trng-httpd"))
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
+checklist = egdtest.Checklist()
+check, failures = checklist.check, checklist.failures
 
 
 def run(cmd, **kw):

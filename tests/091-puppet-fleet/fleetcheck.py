@@ -14,6 +14,7 @@ import fleet
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
+import egdtest  # noqa: E402
 import rndshim  # noqa: E402
 
 BUILD = os.path.join(fleet.ROOT, "build")
@@ -24,18 +25,12 @@ BIN = {   # absolute: Puppet's start commands run them from wherever
 }
 PROBE = [sys.executable, os.path.join(HERE, "probe.py")]
 CLIENT_ADDR = {"c1": 11, "c2": 12, "rogue": 13}
-failures = []
+checklist = egdtest.Checklist()
+check, failures = checklist.check, checklist.failures
 
 
 class Abort(Exception):
     """A failure the remaining checks cannot go on from."""
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what, flush=True)
-    if not cond:
-        failures.append(what.splitlines()[0])
-    return cond
 
 
 def require(cond, what):

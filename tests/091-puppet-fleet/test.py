@@ -52,7 +52,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(TESTS, "060-stunnel-tls"))
+sys.path.insert(0, os.path.join(TESTS, "lib"))
 import fleet  # noqa: E402
 import stunneltest as st  # noqa: E402
 import rndshim  # noqa: E402

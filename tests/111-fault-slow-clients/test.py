@@ -42,26 +42,17 @@ NON_READERS = 8
 MAX_PENDING = 65536
 
 
-class GoodClient(threading.Thread):
+class GoodClient(egdtest.BlockingReader):
     """Loops `02 32` until stopped; records when each answer completed."""
 
     def __init__(self, egd, unix):
-        super().__init__(daemon=True)
-        self.sock = egd.connect(unix=unix)
+        super().__init__(egd.connect(unix=unix), 32)
         self.done = []
         self.received = 0
-        self.error = None
-        self.stop = threading.Event()
 
-    def run(self):
-        try:
-            while not self.stop.is_set():
-                self.received += len(egdtest.egd_read_blocking(self.sock, 32))
-                self.done.append(time.monotonic())
-        except Exception as e:  # reported by the test
-            self.error = e
-        finally:
-            self.sock.close()
+    def answer(self, data):
+        self.received += len(data)
+        self.done.append(time.monotonic())
 
     def longest_gap(self, start, end):
         times = [start] + [t for t in self.done if start <= t <= end] + [end]

@@ -68,25 +68,16 @@ while True:
 """
 
 
-class Survivor(threading.Thread):
+class Survivor(egdtest.BlockingReader):
     """Loops `02 size` on one connection until `stop`; records each answer."""
 
     def __init__(self, egd, unix, size, name):
-        super().__init__(daemon=True)
-        self.sock = egd.connect(unix=unix)
-        self.size, self.label = size, name
+        super().__init__(egd.connect(unix=unix), size)
+        self.label = name
         self.chunks = []
-        self.error = None
-        self.stop = threading.Event()
 
-    def run(self):
-        try:
-            while not self.stop.is_set():
-                self.chunks.append((self.label, egdtest.egd_read_blocking(self.sock, self.size)))
-        except Exception as e:  # reported by the test
-            self.error = e
-        finally:
-            self.sock.close()
+    def answer(self, data):
+        self.chunks.append((self.label, data))
 
 
 def start_on_fifo(test, d):
@@ -360,8 +351,7 @@ class FileOffsetTest(unittest.TestCase):
             self.src = os.path.join(d, "capture.bin")
             self.data = egdtest.write_random_file(self.src, 64 * 1024)
             egd = egdtest.Egdd(d, source={"kind": "file", "path": self.src, "replay": False})
-            r = subprocess.run([egdtest.EGDD, "--check-config", egd.config], capture_output=True,
-                               text=True)
+            r = egdtest.check_config(egdtest.EGDD, egd.config)
             self.assertEqual(r.returncode, 1, r.stdout)
             self.assertRegex(r.stderr, r'egdd\.toml:2: source\.kind: "file" needs offset_file so '
                              r"that a restart never serves the capture's bytes again, or "

@@ -22,9 +22,9 @@ import subprocess
 import sys
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../050-httpd-api"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import httpdtest  # noqa: E402
-from httpdtest import TrngHttpd, egdtest  # noqa: E402
+from httpdtest import egdtest  # noqa: E402
 
 NS_MARK = "EGD_TEST_PRIVATE_MOUNTS"
 
@@ -59,23 +59,13 @@ def umount(path):
         subprocess.run(["umount", path], check=True, capture_output=True)
 
 
-class TestdataFaultTest(unittest.TestCase):
+class TestdataFaultTest(httpdtest.EgddHttpdCase):
+    prefix = "egdtest-113-"
+    start_at_setup = False   # each test prepares the files directory first
+
     def setUp(self):
-        wd = egdtest.workdir(prefix="egdtest-113-")
-        self.dir = wd.__enter__()
-        self.addCleanup(wd.__exit__, None, None, None)
-        self.egd = egdtest.Egdd(self.dir, source={"kind": "os"}).start()
-        self.addCleanup(self.egd.stop)
-        self.egd.wait_pool(1000)
-        self.httpd = TrngHttpd(self.dir, self.egd)
+        super().setUp()
         self.files = self.httpd.files
-
-    def start_httpd(self):
-        self.httpd.start()
-        self.addCleanup(self.stop_httpd)
-
-    def stop_httpd(self):
-        self.assertEqual(self.httpd.stop(), 0, self.httpd.log_text())
 
     def generate(self, bits, filetype="bin", status=200, cause=None):
         r = self.httpd.api("generateTestdata?numBits=%d&filetype=%s" % (bits, filetype))

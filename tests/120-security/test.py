@@ -17,7 +17,6 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, os.path.join(HERE, "..", "060-stunnel-tls"))
 import egdtest  # noqa: E402
 import stacktest  # noqa: E402
 import stunneltest  # noqa: E402

@@ -21,7 +21,6 @@ import json
 import os
 import pwd
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -29,7 +28,6 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, os.path.join(HERE, "..", "050-httpd-api"))
 import egdtest  # noqa: E402
 import httpdtest  # noqa: E402
 

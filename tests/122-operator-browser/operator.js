@@ -10,19 +10,16 @@
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
-const { TIMEOUT, statusText, run } = require("../051-httpd-browser/chromium");
+const { TIMEOUT, statusText, publicSystemTab, run } = require("../lib/chromium");
 
 const [publicUrl, operatorUrl, certPath, keyPath, outDir] = process.argv.slice(2);
 
 async function publicPage(browser, summary) {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();
-  await page.goto(publicUrl + "/", { timeout: TIMEOUT });
-  await page.click("#tab-system");
-  await page.locator("#system-note").waitFor({ state: "visible", timeout: TIMEOUT });
-  summary.public_note = (await page.textContent("#system-note")).replace(/\s+/g, " ").trim();
-  summary.public_buttons_disabled = await page.$$eval("#system button", (bs) => bs.map((b) => b.disabled));
-  await page.screenshot({ path: path.join(outDir, "1-public-system.png"), fullPage: true });
+  const tab = await publicSystemTab(page, publicUrl + "/", path.join(outDir, "1-public-system.png"));
+  summary.public_note = tab.note;
+  summary.public_buttons_disabled = tab.buttonsDisabled;
   await context.close();
 }
 

@@ -6,49 +6,30 @@ operator service and its buttons are disabled; the operator service (:8444) refu
 a browser without a client certificate at the TLS handshake; with the operator's
 certificate (egd-pki operator, presented by Playwright for that origin) the System
 tab shuts the device down and initialises it again, and egdd's state follows.
-Reuses 051's playwright-core (npm ci there when missing); skipped (77) without
-chromium, node or npm. Screenshots: test-artifacts/122-operator-browser."""
-import importlib.util
-import json
+Reuses 051's playwright-core (tests/lib/browsertest.py: npm ci there when missing);
+skipped (77) without chromium, node or npm. Screenshots: test-artifacts/122-operator-browser."""
 import os
-import shutil
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TESTS = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(TESTS, "lib"))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import browsertest  # noqa: E402
 import egdtest  # noqa: E402
 import stacktest  # noqa: E402
-
-BUILD = os.environ.get("EGD_BUILD_DIR", os.path.join(TESTS, "..", "build"))
-BROWSER_TEST = os.path.join(TESTS, "051-httpd-browser")
-check = egdtest.check
-
-
-def load_051():
-    spec = importlib.util.spec_from_file_location("browser051", os.path.join(BROWSER_TEST, "test.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from egdtest import check  # noqa: E402
 
 
 def main():
-    if not (os.path.exists("/usr/bin/chromium") and shutil.which("node") and shutil.which("npm")):
-        print("skipped: needs /usr/bin/chromium, node and npm")
-        sys.exit(77)
-    load_051().ensure_node_modules()
-    out = os.path.join(BUILD, "test-artifacts", "122-operator-browser")
+    browsertest.require_browser()
+    out = browsertest.artifacts_dir("122-operator-browser")
     with egdtest.workdir("egdtest-122-") as wd:
-        with stacktest.RunStack(BUILD, os.path.join(wd, "run-stack.log")) as st:
+        with stacktest.RunStack(egdtest.BUILD, os.path.join(wd, "run-stack.log")) as st:
             cert, key = st.leaf("operators", "admin")
-            env = dict(os.environ, NODE_PATH=os.path.join(BROWSER_TEST, "node_modules"))
-            r = subprocess.run(["node", os.path.join(HERE, "operator.js"),
-                                "https://127.0.0.1:%d" % stacktest.HTTPS,
-                                "https://127.0.0.1:%d" % stacktest.OPERATOR, cert, key, out],
-                               capture_output=True, text=True, timeout=180, env=env)
+            r = browsertest.run_node(os.path.join(HERE, "operator.js"),
+                                     "https://127.0.0.1:%d" % stacktest.HTTPS,
+                                     "https://127.0.0.1:%d" % stacktest.OPERATOR, cert, key, out)
             check(r.returncode == 0, "the browser run failed:\n%s%s" % (r.stdout, r.stderr))
-            s = json.loads(r.stdout.strip().splitlines()[-1])
+            s = browsertest.summary(r)
             check("operator" in s["public_note"] and all(s["public_buttons_disabled"]),
                   "public System tab: %r" % s)
             check(s["no_certificate"] != "loaded" and "ERR_" in s["no_certificate"],

@@ -1,24 +1,35 @@
 """Shared helpers for the system tests: start a real egdd, talk EGD and control,
-make test data that egdd's health tests accept, feed a FIFO source.
+make test data that egdd's health tests accept (healthydata.py), feed a FIFO source.
 
 Binaries come from the environment (set by ctest, see tests/CMakeLists.txt):
-EGDD, EGDCTL. Every test gets its own temporary directory and free ports.
+EGDD, EGDCTL; so do the build tree (EGD_BUILD_DIR) and the cache for what tests
+build once (EGD_TEST_CACHE). Every test gets its own temporary directory and free ports.
 """
-import collections
 import contextlib
 import json
 import os
-import re
 import signal
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from healthydata import GRAIN, healthy_random  # noqa: E402
 
 EGDD = os.environ.get("EGDD", os.path.join(os.path.dirname(__file__), "../../build/egdd/egdd"))
 EGDCTL = os.environ.get("EGDCTL", os.path.join(os.path.dirname(__file__), "../../build/egdd/egdctl"))
+BUILD = os.environ.get("EGD_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
+
+
+def cache_dir():
+    """Where tests keep what they build once (the shim, the QEMU guest), made if missing."""
+    d = os.environ.get("EGD_TEST_CACHE") or os.path.join(BUILD, "test-cache")
+    os.makedirs(d, exist_ok=True)
+    return d
 
 
 def fail(msg):
@@ -30,6 +41,21 @@ def fail(msg):
 def check(cond, msg):
     if not cond:
         fail(msg)
+
+
+class Checklist:
+    """Checks that report and go on, for tests that list many independent facts: check()
+    prints "ok" or "FAIL" and the text, and a failure's first line joins .failures; the
+    test decides at the end how to fail."""
+
+    def __init__(self):
+        self.failures = []
+
+    def check(self, cond, what):
+        print(("ok    " if cond else "FAIL  ") + what, flush=True)
+        if not cond:
+            self.failures.append(what.splitlines()[0])
+        return cond
 
 
 def free_port():
@@ -204,20 +230,14 @@ class Egdd(Process):
 
     def connect(self, unix=False, timeout=10):
         if unix:
-            s = socket.socket(socket.AF_UNIX)
-            s.settimeout(timeout)
-            s.connect(self.unix_path)
-        else:
-            s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
-        return s
+            return unix_socket(self.unix_path, timeout)
+        return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
 
     def connect_proxy(self, source=None, sport=40000, unix=True, timeout=10):
         """A connection to the proxy listener (unix or TCP) that has sent its PROXY header:
         TCP4 or TCP6 (by the address's spelling) for `source`, UNKNOWN when None."""
         if unix:
-            s = socket.socket(socket.AF_UNIX)
-            s.settimeout(timeout)
-            s.connect(self.proxy_unix_path)
+            s = unix_socket(self.proxy_unix_path, timeout)
         else:
             s = socket.create_connection(("127.0.0.1", self.proxy_port), timeout=timeout)
         if source is None:
@@ -227,6 +247,19 @@ class Egdd(Process):
         else:
             s.sendall(b"PROXY TCP4 %s 127.0.0.1 %d 7776\r\n" % (source.encode(), sport))
         return s
+
+
+def unix_socket(path, timeout=10):
+    """A stream connection to the unix socket `path` (the socket is closed if that fails)."""
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.settimeout(timeout)
+        s.connect(path)
+    except OSError:
+        s.close()
+        raise
+    return s
+
 
 def unix_listening(path):
     """True if some socket LISTENs on the unix socket `path` (from /proc/net/unix, without
@@ -239,6 +272,16 @@ def unix_listening(path):
             if len(fields) >= 8 and fields[7] == path and int(fields[3], 16) & 0x10000:
                 return True
     return False
+
+
+def check_config(binary, path, text=None):
+    """Runs `binary --check-config path`, after writing `text` to path if given; returns
+    the CompletedProcess (output as text)."""
+    if text is not None:
+        with open(path, "w") as f:
+            f.write(text)
+    return subprocess.run([binary, "--check-config", path], capture_output=True, text=True,
+                          timeout=30)
 
 
 def toml_value(v):
@@ -287,92 +330,6 @@ def egd_pid(sock):
 def workdir(prefix="egdtest-"):
     with tempfile.TemporaryDirectory(prefix=prefix) as d:
         yield d
-
-
-# --- Test data ---------------------------------------------------------------
-
-# egdd releases a byte only when every test window covering it is complete (100-byte
-# total failure chunks, 128-byte (bit samples) or 512-byte (byte samples) APT windows):
-# data fed in multiples of GRAIN is released whole.
-GRAIN = 12800
-FIPS_BLOCK = 2500   # 20,000 bits: one FIPS 140-2 / AIS 31 T1-T4 block, egdd's startup window
-
-# Bounds for runs of length 1, 2, 3, 4, 5, 6+: the 2001-10-10 change notice (rngtest's and
-# egdd's startup test) and the tighter original table, which implies it.
-FIPS_RUNS_NOTICE1 = ((2315, 2685), (1114, 1386), (527, 723), (240, 384), (103, 209), (103, 209))
-FIPS_RUNS_ORIGINAL = ((2343, 2657), (1135, 1365), (542, 708), (251, 373), (111, 201), (111, 201))
-_HIGH_NIBBLE = bytes(b >> 4 for b in range(256))
-_LOW_NIBBLE = bytes(b & 15 for b in range(256))
-_BYTE_RUN = re.compile(rb"(.)\1{4}", re.DOTALL)
-
-
-def _runs_at_least(x, kmax):
-    """[N(>=1), ..., N(>=kmax)]: the number of runs of set bits in x at least that long."""
-    tops = ~(x >> 1)              # the bit above is clear: a run may have its top here
-    a, out = x, []
-    for k in range(1, kmax + 1):
-        if k > 1:
-            a &= x << (k - 1)     # bits k-1 below are set as well
-        out.append((a & tops).bit_count())
-    return out
-
-
-def fips_140_2_failures(block, runs_table=FIPS_RUNS_NOTICE1):
-    """The FIPS 140-2 block tests (monobit, poker, runs, long run) on 2,500 bytes, bits most
-    significant first; returns the names of the failing tests ([] = pass)."""
-    assert len(block) == FIPS_BLOCK
-    fails = []
-    x = int.from_bytes(block, "big")
-    if not 9725 < x.bit_count() < 10275:
-        fails.append("monobit")
-    hi, lo = block.translate(_HIGH_NIBBLE), block.translate(_LOW_NIBBLE)
-    poker = 16 / 5000 * sum((hi.count(i) + lo.count(i)) ** 2 for i in range(16)) - 5000
-    if not 2.16 < poker < 46.17:
-        fails.append("poker")
-    bad_runs = long_run = False
-    for v in (x, x ^ ((1 << 8 * FIPS_BLOCK) - 1)):   # runs of ones, then of zeros
-        ge = _runs_at_least(v, 26)
-        exact = [ge[k] - ge[k + 1] for k in range(5)] + [ge[5]]
-        bad_runs |= any(not a <= n <= b for n, (a, b) in zip(exact, runs_table))
-        long_run |= ge[25] > 0
-    if bad_runs:
-        fails.append("runs")
-    if long_run:
-        fails.append("long_run")
-    return fails
-
-
-def _healthy_block(prev_tail):
-    """os.urandom blocks, redrawn until every health test egdd may run accepts them."""
-    while True:
-        block = os.urandom(FIPS_BLOCK)
-        junction = prev_tail + block[:4]
-        j = int.from_bytes(junction, "big")
-        if (fips_140_2_failures(block, FIPS_RUNS_ORIGINAL)   # startup test, no 26-bit run
-                or _BYTE_RUN.search(block) or _BYTE_RUN.search(junction)
-                or _runs_at_least(j, 26)[25]
-                or _runs_at_least(j ^ ((1 << 8 * len(junction)) - 1), 26)[25]
-                or any(max(collections.Counter(block[i:i + 100]).values()) > 6
-                       for i in range(0, FIPS_BLOCK, 100))):
-            continue
-        return block
-
-
-def healthy_random(n):
-    """n random bytes that pass egdd's health tests with certainty at the default settings
-    and at any alignment, not just with overwhelming probability: every 2,500-byte block
-    from the start passes the FIPS 140-2 block tests (so a startup test on the first bytes
-    after an init passes), every 100-byte chunk from the start holds no value more than 6
-    times (so any 100 bytes hold none more than 12 times), no bit run reaches 26 and no byte
-    run 5 (repetition count cutoffs 41 and 6). Chained permutations of 0..255 would be
-    simpler but fail the FIPS poker test (they are too uniform); plain os.urandom fails a
-    FIPS block test about once in 1,000 blocks."""
-    out, tail = bytearray(), b""
-    while len(out) < n:
-        block = _healthy_block(tail)
-        out += block
-        tail = block[-4:]
-    return bytes(out[:n])
 
 
 # --- Waiting and EGD exchanges ---------------------------------------------------
@@ -449,6 +406,31 @@ def drain_pool(egd, sock=None):
             out += recv_exact(s, m)
             if m == 0 and egd.status()["pool_bytes"] == 0:
                 return bytes(out)
+
+
+class BlockingReader(threading.Thread):
+    """An EGD client looping blocking reads (02 size) on `sock` until .stop is set; each
+    answer goes to answer(), by default appended to .data. The first error ends the loop
+    and is kept in .error; the socket is closed at the end."""
+
+    def __init__(self, sock, size=32):
+        super().__init__(daemon=True)
+        self.sock, self.size = sock, size
+        self.data = bytearray()
+        self.error = None
+        self.stop = threading.Event()
+
+    def run(self):
+        try:
+            while not self.stop.is_set():
+                self.answer(egd_read_blocking(self.sock, self.size))
+        except Exception as e:  # reported by the test
+            self.error = e
+        finally:
+            self.sock.close()
+
+    def answer(self, data):
+        self.data += data
 
 
 # --- A FIFO as an hwrng source -----------------------------------------------------

@@ -68,16 +68,7 @@ def connect_retrying(egd, unix, deadline):
     """Connects to egdd, retrying while it is down; raises after `deadline` (time.time())."""
     while True:
         try:
-            if not unix:
-                return socket.create_connection(("127.0.0.1", egd.port), timeout=10)
-            s = socket.socket(socket.AF_UNIX)
-            try:
-                s.settimeout(10)
-                s.connect(egd.unix_path)
-                return s
-            except OSError:
-                s.close()
-                raise
+            return egd.connect(unix=unix)
         except OSError:
             if time.time() > deadline:
                 raise

@@ -13,14 +13,11 @@ whether "pass" can work for the ioctl).
 import hashlib
 import os
 import subprocess
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def cache_dir():
-    d = os.environ.get("EGD_TEST_CACHE") or os.path.join(HERE, "..", "..", "build", "test-cache")
-    os.makedirs(d, exist_ok=True)
-    return d
+sys.path.insert(0, HERE)
+from egdtest import cache_dir  # noqa: E402
 
 
 def build_shim():
@@ -46,6 +43,11 @@ def has_cap_sys_admin():
             if line.startswith("CapEff:"):
                 return bool(int(line.split()[1], 16) & (1 << 21))
     return False
+
+
+def ioctl_mode():
+    """EGD_SHIM_IOCTL for this process: "pass" if the ioctl can reach the kernel, else "fake"."""
+    return "pass" if has_cap_sys_admin() else "fake"
 
 
 class Record:

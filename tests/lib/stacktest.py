@@ -11,12 +11,16 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
+import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+import egdtest  # noqa: E402
+import simtest  # noqa: E402
+
 API = "/trng/randomNum/"
 EGD_TLS, HTTP, HTTPS, OPERATOR = 7776, 8000, 8443, 8444
 
@@ -134,11 +138,8 @@ class RunStack:
             time.sleep(0.1)
 
     def sim(self, command):
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(10)
-            s.connect(self.path("sim.ctl"))
-            s.sendall(command.encode() + b"\n")
-            return s.recv(1000).decode()
+        """trng-sim's answer to `command` (stripped)."""
+        return simtest.command(self.path("sim.ctl"), command)
 
     # --- clients ---
     def curl(self, url, *args, timeout=30):
@@ -158,7 +159,4 @@ class RunStack:
 
     def egd(self, path=None, timeout=10):
         """A unix socket connection to egdd (default) or another EGD socket of the stack."""
-        s = socket.socket(socket.AF_UNIX)
-        s.settimeout(timeout)
-        s.connect(path or self.path("egd.sock"))
-        return s
+        return egdtest.unix_socket(path or self.path("egd.sock"), timeout)

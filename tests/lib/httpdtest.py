@@ -1,5 +1,5 @@
-"""Helpers for trng-httpd system tests (050, 051, 052): start a real trng-httpd
-in front of a real egdd (tests/lib/egdtest.py) and talk HTTP to it.
+"""Helpers for the trng-httpd system tests (050-053, 060, 113, 121): start a real
+trng-httpd in front of a real egdd (egdtest.py beside this file) and talk HTTP to it.
 
 Binary from the environment (set by ctest): TRNG_HTTPD.
 """
@@ -9,12 +9,14 @@ import os
 import socket
 import sys
 import time
+import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import egdtest  # noqa: E402
+from egdtest import unix_socket  # noqa: E402,F401  (for the tests)
 
-TRNG_HTTPD = os.environ.get("TRNG_HTTPD", os.path.join(os.path.dirname(__file__),
-                                                       "../../build/httpd/trng-httpd"))
+TRNG_HTTPD = os.environ.get("TRNG_HTTPD", os.path.join(HERE, "../../build/httpd/trng-httpd"))
 
 
 class Reply:
@@ -110,6 +112,34 @@ class TrngHttpd(egdtest.Process):
         return out
 
 
+class EgddHttpdCase(unittest.TestCase):
+    """A unittest case in its own directory (.dir): egdd on the os source with `pool`
+    bytes ready (.egd) and trng-httpd with settings() in front of it (.httpd), started
+    in setUp unless `start_at_setup` is false (then the test calls start_httpd()).
+    trng-httpd must exit 0 when the test ends."""
+    prefix = "egdtest-httpd-"
+    pool = 1000
+    start_at_setup = True
+
+    def settings(self):
+        return {}
+
+    def setUp(self):
+        self.dir = self.enterContext(egdtest.workdir(prefix=self.prefix))
+        self.egd = self.enterContext(egdtest.Egdd(self.dir, source={"kind": "os"},
+                                                  wait_bytes=self.pool))
+        self.httpd = TrngHttpd(self.dir, self.egd, self.settings())
+        if self.start_at_setup:
+            self.start_httpd()
+
+    def start_httpd(self):
+        self.httpd.start()
+        self.addCleanup(self.stop_httpd)
+
+    def stop_httpd(self):
+        self.assertEqual(self.httpd.stop(), 0, self.httpd.log_text())
+
+
 def exchange(conn, path, method="GET", body=None, headers=None):
     """One request on an http.client connection (which may wrap a prepared socket)."""
     conn.request(method, path, body=body, headers=headers or {})
@@ -136,13 +166,6 @@ def proxy_line(source, port=40000, dport=8443):
     family = "TCP6" if ":" in source else "TCP4"
     dest = "2001:db8::1" if family == "TCP6" else "192.0.2.1"
     return ("PROXY %s %s %s %d %d\r\n" % (family, source, dest, port, dport)).encode()
-
-
-def unix_socket(path, timeout=10):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(timeout)
-    s.connect(path)
-    return s
 
 
 def via_proxy(path, source, target, method="GET", headers=None, split=False):

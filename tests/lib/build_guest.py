@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Builds (once, cached) the tiny guest for the QEMU rng-egd test.
+"""Builds (once, cached) the tiny guest for the QEMU rng-egd tests (030, 061; qemutest.py).
 
 Kernel: Debian's cloud kernel, fetched with `apt-get download` and unpacked with
 dpkg-deb -x into the cache (nothing is installed). Initramfs: a newc cpio
-(written here, gzip) holding the static busybox, guest_init.sh as /init and the
+(written here, gzip) holding the static busybox, qemu_guest_init.sh as /init and the
 virtio modules the kernel does not build in, in dependency order.
 
 Usage: build_guest.py CACHE_DIR  -> prints the kernel and initrd paths.
@@ -177,7 +177,7 @@ def build(cache):
         f.write(pkg + "\n")
     os.replace(current + ".tmp", current)
 
-    with open(os.path.join(HERE, "guest_init.sh"), "rb") as f:
+    with open(os.path.join(HERE, "qemu_guest_init.sh"), "rb") as f:
         init_script = f.read()
     with open(BUSYBOX, "rb") as f:
         busybox = f.read()

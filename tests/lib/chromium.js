@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // What the browser tests (051, 122) share: Debian's chromium launched headless the
 // way this machine allows (no sandbox as root, no background networking: the
-// network is closed), a status bar's text once it says what is expected, and the
-// run wrapper that prints the JSON summary and fails the process on any error.
+// network is closed), a status bar's text once it says what is expected, the System
+// tab of a public listener, and the run wrapper that prints the JSON summary and
+// fails the process on any error. playwright-core comes from NODE_PATH
+// (tests/051-httpd-browser/node_modules; browsertest.py sets it).
 "use strict";
 const { chromium } = require("playwright-core");
 
@@ -25,6 +27,19 @@ async function statusText(page, id, expected, timeout = TIMEOUT) {
   return bar.textContent();
 }
 
+// Opens `url` on its System tab as a public listener serves it (a note stands in
+// for control) and takes a screenshot to `screenshot`; returns the note's text and
+// whether each button is disabled.
+async function publicSystemTab(page, url, screenshot) {
+  await page.goto(url, { timeout: TIMEOUT });
+  await page.click("#tab-system");
+  await page.locator("#system-note").waitFor({ state: "visible", timeout: TIMEOUT });
+  const note = (await page.textContent("#system-note")).replace(/\s+/g, " ").trim();
+  const buttonsDisabled = await page.$$eval("#system button", (bs) => bs.map((b) => b.disabled));
+  await page.screenshot({ path: screenshot, fullPage: true });
+  return { note, buttonsDisabled };
+}
+
 // Runs body(browser, summary), then prints the summary as one JSON line; any
 // error ends the process with status 1 after its stack.
 function run(body) {
@@ -43,4 +58,4 @@ function run(body) {
   });
 }
 
-module.exports = { TIMEOUT, launch, statusText, run };
+module.exports = { TIMEOUT, launch, statusText, publicSystemTab, run };

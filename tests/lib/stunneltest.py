@@ -1,4 +1,4 @@
-"""Helpers for the stunnel system tests (060, 061): a PKI made by scripts/egd-pki,
+"""Helpers for the stunnel system tests (060, 061, 091, 120): a PKI made by scripts/egd-pki,
 stunnel processes run from the stunnel/*.conf.in templates (rendered by
 stunnel/render, as in production; SETUID/SETGID empty: systemd starts each instance
 as its own user, the tests as root), egdd with a proxy:unix listener in a 0750
@@ -15,9 +15,9 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.abspath(__file__))   # tests/lib
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+sys.path.insert(0, HERE)
 import egdtest  # noqa: E402
 
 EGD_PKI = os.path.join(REPO, "scripts", "egd-pki")
@@ -25,6 +25,13 @@ RENDER = os.path.join(REPO, "stunnel", "render")
 TEMPLATES = os.path.join(REPO, "stunnel")
 STUNNEL = shutil.which("stunnel4") or shutil.which("stunnel")
 SKIP = 77
+
+
+def require_stunnel():
+    """Exits 77 (skipped) if stunnel4 is not installed."""
+    if not STUNNEL:
+        print("SKIP: stunnel4 missing (apt-get install stunnel4)")
+        sys.exit(SKIP)
 
 
 class Failure(Exception):
@@ -201,10 +208,7 @@ class ProxyEgdd(egdtest.Egdd):
         self.proxy_path = self.proxy_unix_path
 
     def proxy_connect(self, timeout=10):
-        s = socket.socket(socket.AF_UNIX)
-        s.settimeout(timeout)
-        s.connect(self.proxy_path)
-        return s
+        return egdtest.unix_socket(self.proxy_path, timeout)
 
     def by_address(self):
         """{address: per-address entry} from egdctl stats."""
@@ -214,12 +218,11 @@ class ProxyEgdd(egdtest.Egdd):
 def egdd_has_proxy_listener():
     """True if this egdd accepts a "proxy:unix:" listen entry (egdd --check-config)."""
     with egdtest.workdir("egdtest-proxycheck-") as wd:
-        path = os.path.join(wd, "check.toml")
         os.mkdir(os.path.join(wd, "proxy"), 0o750)
-        with open(path, "w") as f:
-            f.write('[source]\nkind = "os"\n[egd]\nlisten = ["proxy:unix:%s/proxy/egd.sock"]\n'
-                    '[control]\nsocket = "%s/c.sock"\n' % (wd, wd))
-        r = subprocess.run([egdtest.EGDD, "--check-config", path], capture_output=True, text=True)
+        r = egdtest.check_config(
+            egdtest.EGDD, os.path.join(wd, "check.toml"),
+            '[source]\nkind = "os"\n[egd]\nlisten = ["proxy:unix:%s/proxy/egd.sock"]\n'
+            '[control]\nsocket = "%s/c.sock"\n' % (wd, wd))
         return r.returncode == 0
 
 
@@ -228,10 +231,7 @@ def egdd_has_proxy_listener():
 def egd_connect(port, source="127.0.0.1", timeout=10):
     """A TCP connection to 127.0.0.1:port from `source`, or to the unix socket `port` (a path)."""
     if isinstance(port, str):
-        s = socket.socket(socket.AF_UNIX)
-        s.settimeout(timeout)
-        s.connect(port)
-        return s
+        return egdtest.unix_socket(port, timeout)
     return socket.create_connection(("127.0.0.1", port), timeout=timeout,
                                     source_address=(source, 0))
 
