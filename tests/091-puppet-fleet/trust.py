@@ -8,8 +8,8 @@ dropping anyone else.
 import json
 
 import fleet
-from fleetcheck import (Held, address, check, connections_from, probe, records, refused_in_log,
-                        require, state, wait_until)
+from fleetcheck import (Held, address, check, connections_from, egdctl, probe, records,
+                        refused_in_log, require, state, wait_until)
 import stunneltest as st
 
 API = "/trng/randomNum/"
@@ -75,6 +75,13 @@ def reloads(node, service):
     return node.log(service).count("Configuration successful")
 
 
+def device_summary(host):
+    """egdd's state, alarms and pool, for failure messages."""
+    s = egdctl(host, "status") or {}
+    return "egdd %s, %s alarms (last: %s), pool %s bytes" % (
+        s.get("state"), s.get("alarms"), s.get("last_alarm") or "none", s.get("pool_bytes"))
+
+
 def check_revocation(host, clients, pki, certs, apply_host):
     """egd-pki revoke c2, Puppet distributes the CRL: stunnel reloaded (same pid), c2's
     new connections refused, c1 still served on its old connection and on new ones."""
@@ -110,9 +117,15 @@ def check_revocation(host, clients, pki, certs, apply_host):
     check(out["data"] == "" and out["closed"],
           "c2: a new connection through its own stunnel gets no bytes (%s)" % (out.get("error") or out))
 
+    # The device must have bytes for c1 (a loaded machine may have had the host's
+    # pool drained, or an alarm and a re-initialisation, meanwhile): wait for it,
+    # and say what egdd went through if it never comes.
+    check(wait_until(lambda: (egdctl(host, "status") or {}).get("pool_bytes", 0) >= 256, 40),
+          "host: egdd has bytes to serve after the reload (%s)" % device_summary(host))
     second = held.next()
     check(len(second.get("data", "")) == 32 and not second.get("closed"),
-          "c1: its connection opened before the reload still serves it (%s)" % (second.get("error") or "16 bytes"))
+          "c1: its connection opened before the reload still serves it (%s; %s)"
+          % (second.get("error") or "16 bytes", device_summary(host)))
     check(wait_until(lambda: len(records(c1)) > fed_at_reload, 10),
           "c1: egd-feed still fed after the reload (%d -> %d feeds)" % (fed_at_reload, len(records(c1))))
     anew = connections_from(host.log(server)[mark:], address("c1"))
