@@ -106,49 +106,8 @@ void ContinuousTests::Reset() {
   apt_done_bytes_ = bytes_in_;  // windows restart here
 }
 
-std::optional<ContinuousFailure> ContinuousTests::Feed(std::span<const uint8_t> bytes) {
-  Verdict v = Verdict::kPass;
-  bytes_in_ += bytes.size();
-  while (!bytes.empty() && v == Verdict::kPass) {
-    if (partial_len_ > 0 || bytes.size() < block_bytes_) {
-      size_t take = std::min(block_bytes_ - partial_len_, bytes.size());
-      std::copy_n(bytes.begin(), take, partial_.begin() + partial_len_);
-      partial_len_ += take;
-      bytes = bytes.subspan(take);
-      if (partial_len_ < block_bytes_) break;
-      partial_len_ = 0;
-      v = TestBlock(partial_.data());
-      Wipe(partial_.data(), block_bytes_);  // tested: no copy of these raw bytes stays here
-      continue;
-    }
-    size_t blocks = bytes.size() / block_bytes_;
-    v = params_.mode == SampleMode::kBit ? TestBitBlocks(bytes.data(), blocks)
-                                         : TestBlocks(bytes.data(), blocks);
-    bytes = bytes.subspan(blocks * block_bytes_);
-  }
-  if (v == Verdict::kPass) return std::nullopt;
-  return Describe(v);
-}
-
-ContinuousTests::Verdict ContinuousTests::TestBlock(const uint8_t* block) {
-  Verdict v = params_.mode == SampleMode::kBit ? TestBitBlock(LoadBigEndian(block))
-                                               : TestByteBlock(block);
-  if (v == Verdict::kPass && apt_seen_ == cutoffs_.apt_window) {
-    apt_seen_ = 0;
-    apt_count_ = 0;
-    apt_done_bytes_ += params_.mode == SampleMode::kBit ? cutoffs_.apt_window / 8
-                                                        : cutoffs_.apt_window;
-  }
-  return v;
-}
-
-ContinuousTests::Verdict ContinuousTests::TestBlocks(const uint8_t* p, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    Verdict v = TestBlock(p + i * block_bytes_);
-    if (v != Verdict::kPass) return v;
-  }
-  return Verdict::kPass;
-}
+// Defined before their first caller: clang refuses target_clones on a function
+// already used in the file.
 
 // The bit-sample hot loop: TestBitBlock and TestBlock's window bookkeeping
 // with the state in registers (a source at 1 GB/s is 125 M words a second).
@@ -198,33 +157,6 @@ ContinuousTests::Verdict ContinuousTests::TestBitBlocks(const uint8_t* p, size_t
   return v;
 }
 
-ContinuousTests::Verdict ContinuousTests::RctRelations(uint64_t same) {
-  // A run of C identical samples is C - 1 consecutive "equal" relations.
-  const uint32_t need = cutoffs_.rct - 1;
-  if (equal_run_ + LeadingOnes(same) >= need) return Verdict::kRct;
-  if (need <= 64 && PopCount(same) >= static_cast<int>(need) &&
-      HasOnesRun(same, need)) {
-    return Verdict::kRct;
-  }
-  equal_run_ = ~same ? TrailingOnes(same) : equal_run_ + 64;
-  return Verdict::kPass;
-}
-
-ContinuousTests::Verdict ContinuousTests::TestBitBlock(uint64_t w) {
-  // Bit 63 - j of `same`: sample j equals sample j - 1 (sample -1 is the
-  // previous word's last bit; the stream's very first sample has none).
-  uint64_t prev = static_cast<uint64_t>(last_sample_ == 1) << 63;
-  uint64_t same = ~(w ^ ((w >> 1) | prev));
-  if (last_sample_ < 0) same &= ~(uint64_t{1} << 63);
-  last_sample_ = static_cast<int>(w & 1);
-  if (RctRelations(same) != Verdict::kPass) return Verdict::kRct;
-  if (apt_seen_ == 0) apt_first_ = static_cast<int>(w >> 63);
-  uint32_t ones = static_cast<uint32_t>(PopCount(w));
-  apt_count_ += apt_first_ ? ones : 64 - ones;
-  apt_seen_ += 64;
-  return apt_count_ >= cutoffs_.apt ? Verdict::kApt : Verdict::kPass;
-}
-
 // Byte samples, 64 at a time. The two 64-byte scans are written so that the
 // compiler vectorises them; built with and without AVX2.
 #if defined(__x86_64__)
@@ -250,6 +182,77 @@ ContinuousTests::Verdict ContinuousTests::TestByteBlock(const uint8_t* p) {
   uint8_t matches = 0;  // at most 64
   for (int i = 0; i < 64; ++i) matches += static_cast<uint8_t>(p[i] == first);
   apt_count_ += matches;
+  apt_seen_ += 64;
+  return apt_count_ >= cutoffs_.apt ? Verdict::kApt : Verdict::kPass;
+}
+
+std::optional<ContinuousFailure> ContinuousTests::Feed(std::span<const uint8_t> bytes) {
+  Verdict v = Verdict::kPass;
+  bytes_in_ += bytes.size();
+  while (!bytes.empty() && v == Verdict::kPass) {
+    if (partial_len_ > 0 || bytes.size() < block_bytes_) {
+      size_t take = std::min(block_bytes_ - partial_len_, bytes.size());
+      std::copy_n(bytes.begin(), take, partial_.begin() + partial_len_);
+      partial_len_ += take;
+      bytes = bytes.subspan(take);
+      if (partial_len_ < block_bytes_) break;
+      partial_len_ = 0;
+      v = TestBlock(partial_.data());
+      Wipe(partial_.data(), block_bytes_);  // tested: no copy of these raw bytes stays here
+      continue;
+    }
+    size_t blocks = bytes.size() / block_bytes_;
+    v = params_.mode == SampleMode::kBit ? TestBitBlocks(bytes.data(), blocks)
+                                         : TestBlocks(bytes.data(), blocks);
+    bytes = bytes.subspan(blocks * block_bytes_);
+  }
+  if (v == Verdict::kPass) return std::nullopt;
+  return Describe(v);
+}
+
+ContinuousTests::Verdict ContinuousTests::TestBlock(const uint8_t* block) {
+  Verdict v = params_.mode == SampleMode::kBit ? TestBitBlock(LoadBigEndian(block))
+                                               : TestByteBlock(block);
+  if (v == Verdict::kPass && apt_seen_ == cutoffs_.apt_window) {
+    apt_seen_ = 0;
+    apt_count_ = 0;
+    apt_done_bytes_ += params_.mode == SampleMode::kBit ? cutoffs_.apt_window / 8
+                                                        : cutoffs_.apt_window;
+  }
+  return v;
+}
+
+ContinuousTests::Verdict ContinuousTests::TestBlocks(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    Verdict v = TestBlock(p + i * block_bytes_);
+    if (v != Verdict::kPass) return v;
+  }
+  return Verdict::kPass;
+}
+
+ContinuousTests::Verdict ContinuousTests::RctRelations(uint64_t same) {
+  // A run of C identical samples is C - 1 consecutive "equal" relations.
+  const uint32_t need = cutoffs_.rct - 1;
+  if (equal_run_ + LeadingOnes(same) >= need) return Verdict::kRct;
+  if (need <= 64 && PopCount(same) >= static_cast<int>(need) &&
+      HasOnesRun(same, need)) {
+    return Verdict::kRct;
+  }
+  equal_run_ = ~same ? TrailingOnes(same) : equal_run_ + 64;
+  return Verdict::kPass;
+}
+
+ContinuousTests::Verdict ContinuousTests::TestBitBlock(uint64_t w) {
+  // Bit 63 - j of `same`: sample j equals sample j - 1 (sample -1 is the
+  // previous word's last bit; the stream's very first sample has none).
+  uint64_t prev = static_cast<uint64_t>(last_sample_ == 1) << 63;
+  uint64_t same = ~(w ^ ((w >> 1) | prev));
+  if (last_sample_ < 0) same &= ~(uint64_t{1} << 63);
+  last_sample_ = static_cast<int>(w & 1);
+  if (RctRelations(same) != Verdict::kPass) return Verdict::kRct;
+  if (apt_seen_ == 0) apt_first_ = static_cast<int>(w >> 63);
+  uint32_t ones = static_cast<uint32_t>(PopCount(w));
+  apt_count_ += apt_first_ ? ones : 64 - ones;
   apt_seen_ += 64;
   return apt_count_ >= cutoffs_.apt ? Verdict::kApt : Verdict::kPass;
 }
