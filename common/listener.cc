@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <string>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+
+#include "common/log.h"
 
 namespace egd {
 
@@ -89,6 +92,70 @@ Status OpenListener(const ListenAddress& address, unsigned unix_mode, StreamAcce
   }
   if (ec) return fail(ec.message());
   return Status::Ok();
+}
+
+std::shared_ptr<AcceptLoop> AcceptLoop::Create(StreamAcceptor acceptor, std::string name,
+                                               Handler handler, Backoff backoff) {
+  return std::shared_ptr<AcceptLoop>(
+      new AcceptLoop(std::move(acceptor), std::move(name), std::move(handler), backoff));
+}
+
+AcceptLoop::AcceptLoop(StreamAcceptor acceptor, std::string name, Handler handler,
+                       Backoff backoff)
+    : acceptor_(std::move(acceptor)),
+      retry_(acceptor_.get_executor()),
+      name_(std::move(name)),
+      handler_(std::move(handler)),
+      backoff_(backoff) {}
+
+void AcceptLoop::Start() {
+  if (started_ || stopped_) return;
+  started_ = true;
+  Accept();
+}
+
+void AcceptLoop::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  retry_.cancel();
+}
+
+void AcceptLoop::Accept() {
+  ++attempts_;
+  acceptor_.async_accept(
+      [self = shared_from_this()](const boost::system::error_code& ec, Socket socket) {
+        self->OnAccept(ec, std::move(socket));
+      });
+}
+
+void AcceptLoop::OnAccept(const boost::system::error_code& ec, Socket socket) {
+  if (stopped_) return;  // a socket accepted meanwhile is closed as it goes
+  if (ec) return Failed(ec);
+  if (failures_ > 0) {
+    Log(LogLevel::kNotice, "accept on ", name_, " works again after ", failures_, " failures");
+    failures_ = 0;
+  }
+  handler_(std::move(socket));
+  if (!stopped_) Accept();
+}
+
+void AcceptLoop::Failed(const boost::system::error_code& ec) {
+  auto now = std::chrono::steady_clock::now();
+  if (failures_++ == 0 || now - warned_ >= backoff_.warn_every) {
+    // Strings only: no descriptor is free now, and in the ASan+UBSan build the
+    // first ostream member call (a number) would have its vptr checked, which
+    // needs a pipe(2) (sanitizer_common's IsAccessibleMemoryRange): it would fail
+    // and the check would wrongly report a bad object.
+    Log(LogLevel::kWarning, "accept on ", name_, ": ", ec.message(), " (",
+        std::to_string(failures_), " in a row; new clients wait, connected ones are served)");
+    warned_ = now;
+  }
+  retry_.expires_after(backoff_.retry);
+  retry_.async_wait([self = shared_from_this()](const boost::system::error_code& e) {
+    if (!e && !self->stopped_) self->Accept();
+  });
 }
 
 Peer PeerOf(int fd, const ListenAddress& via) {

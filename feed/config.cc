@@ -44,7 +44,15 @@ std::string CheckBackoff(const Config& config, const toml_config::KeyLines& line
          " is below initial_delay_ms (" + std::to_string(b.initial.count()) + ")";
 }
 
-const toml_config::Schema<Config>& TheSchema() {
+}  // namespace
+
+// Restart-only: feed.device (opened at start, before the privileges are
+// dropped: the new path may not be openable any more) and daemon.user (the
+// uid switch cannot be undone). The credit is neither: a reload may stop
+// crediting but not start it (Feeder::ApplyCredit). Everything else, the
+// server included, applies at once.
+const toml_config::Schema<Config>& ConfigSchema() {
+  using toml_config::RestartOnly;
   static const toml_config::Schema<Config> schema(
       {.detailed_dates = false, .nested_table_names = false},
       {
@@ -53,8 +61,8 @@ const toml_config::Schema<Config>& TheSchema() {
         {"read_timeout_ms",
          [](Field& f, Config& c) { return f.Millis(kMinReadTimeoutMs, kDayMs, &c.read_timeout); }}}},
       {"feed",
-       {{"device",
-         [](Field& f, Config& c) { return f.NonEmptyString(&c.device); }},
+       {{"device", [](Field& f, Config& c) { return f.NonEmptyString(&c.device); },
+         RestartOnly<&Config::device>()},
         {"credit_bits_per_byte",
          [](Field& f, Config& c) { return f.Number(0, kMaxBitsPerByte, &c.credit_bits_per_byte); }},
         {"seed_bytes",
@@ -75,25 +83,25 @@ const toml_config::Schema<Config>& TheSchema() {
         {"max_delay_ms",
          [](Field& f, Config& c) { return f.Millis(10, kDayMs, &c.schedule.backoff.max); }},
         {"jitter", [](Field& f, Config& c) { return f.Number(0, 1, &c.schedule.backoff.jitter); }}}},
-      {"daemon", {{"user", [](Field& f, Config& c) { return f.String(&c.user); }}}},
+      {"daemon",
+       {{"user", [](Field& f, Config& c) { return f.String(&c.user); },
+         RestartOnly<&Config::user>()}}},
       {"log", {{"level", [](Field& f, Config& c) { return SetLogLevel(f, &c.log_level); }}}},
       },
       CheckBackoff);
   return schema;
 }
 
-}  // namespace
-
 Status ParseEndpoint(std::string_view text, egd::EgdEndpoint* out) {
   return egd::ParseNetAddress(text, true, out);
 }
 
 Status ParseConfig(std::string_view text, const std::string& name, Config* out) {
-  return TheSchema().Parse(text, name, out);
+  return ConfigSchema().Parse(text, name, out);
 }
 
 // Shared with egdd: a missing, unreadable or directory path is an error that
 // names it (an ifstream would read a directory as an empty, valid file).
-Status LoadConfig(const std::string& path, Config* out) { return TheSchema().Load(path, out); }
+Status LoadConfig(const std::string& path, Config* out) { return ConfigSchema().Load(path, out); }
 
 }  // namespace feed

@@ -13,6 +13,7 @@
 
 #include "common/egd_client.h"
 #include "common/status.h"
+#include "common/toml_config.h"
 #include "feed/schedule.h"
 
 namespace feed {
@@ -38,6 +39,11 @@ struct Config {
   std::string user;                               // started as root: switch to this user ("" = stay)
   std::string log_level = "info";                 // error | warning | notice | info | debug
 };
+
+// Every key of egd-feed.toml, with its setter and, for the two that need a
+// restart (feed.device, daemon.user), its RestartOnly rule; a SIGHUP keeps
+// those at their running values with Schema::KeepRestartOnly.
+const egd::toml_config::Schema<Config>& ConfigSchema();
 
 // Loads and validates `path`; unknown tables or keys, wrong types and
 // out-of-range values are errors. [server] connect may be missing here (the

@@ -2,6 +2,7 @@
 #include "feed/config.h"
 
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -215,6 +216,38 @@ TEST_CASE("a directory given as the configuration file is an error naming it") {
   egd::Status st = LoadConfig("/tmp", &c);
   REQUIRE_FALSE(st.ok());
   CHECK(st.message() == "/tmp: cannot read: Is a directory");
+}
+
+TEST_CASE("restart-only keys: the device and the user; the server applies at a reload") {
+  CHECK(ConfigSchema().RestartOnlyKeys() == std::vector<std::string>{"feed.device", "daemon.user"});
+  Config running = Parsed("[server]\nconnect = \"127.0.0.1:7776\"\n");
+  Config loaded = Parsed(R"(
+[server]
+connect = "unix:/run/egd.sock"
+read_timeout_ms = 500
+[feed]
+device = "/tmp/elsewhere"
+reseed_bytes = 32
+interval_ms = 1000
+[daemon]
+user = "nobody"
+[log]
+level = "debug"
+)");
+  std::vector<std::string> kept;
+  ConfigSchema().KeepRestartOnly(running, &loaded, &kept);
+  CHECK(kept == std::vector<std::string>{"feed.device", "daemon.user"});
+  CHECK(loaded.device == "/dev/random");
+  CHECK(loaded.user.empty());
+  CHECK(loaded.server.text == "unix:/run/egd.sock");
+  CHECK(loaded.read_timeout == milliseconds(500));
+  CHECK(loaded.schedule.reseed_bytes == 32);
+  CHECK(loaded.schedule.interval == milliseconds(1000));
+  CHECK(loaded.log_level == "debug");
+  kept.clear();
+  Config same = running;
+  ConfigSchema().KeepRestartOnly(running, &same, &kept);
+  CHECK(kept.empty());
 }
 
 }  // namespace

@@ -5,9 +5,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "common/log.h"
 #include "common/secure_memory.h"
@@ -71,25 +72,14 @@ Feeder::Feeder(asio::io_context& io, Options options, Config config, RandomDevic
       schedule_(config_.schedule, UniformRandom, Clock::now()),
       client_(NewClient(io, config_)),
       timer_(io),
-      signals_(io, SIGINT, SIGTERM, SIGHUP) {}
+      signals_(io, [this] { Reload(); }, [this] {
+        Log(LogLevel::kNotice, fed_bytes_, " bytes fed in all");
+        Stop(0);
+      }) {}
 
 void Feeder::Start() {
   LogSettings(config_);
-  WaitSignal();
   Wake();
-}
-
-void Feeder::WaitSignal() {
-  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    if (sig == SIGHUP) {
-      Reload();
-      WaitSignal();
-      return;
-    }
-    Log(LogLevel::kNotice, "signal ", sig, ": stopping (", fed_bytes_, " bytes fed in all)");
-    Stop(0);
-  });
 }
 
 void Feeder::Wake() {
@@ -121,22 +111,24 @@ void Feeder::Arm() {
 
 void Feeder::StartFeed(TimePoint now) {
   Schedule::Feed feed = schedule_.StartFeed(now);
-  uint64_t seq = ++read_seq_;
+  reading_ = std::make_shared<Reading>(Reading{feed});
   uint64_t connects = client_->connects();
-  client_->Read(feed.bytes, config_.read_timeout, [this, seq, feed](egd::EgdClient::Result r) {
-    OnRead(seq, feed, std::move(r));
-  });
+  client_->Read(feed.bytes, config_.read_timeout,
+                [this, weak = std::weak_ptr<Reading>(reading_)](egd::EgdClient::Result r) {
+                  // Locked: this read is still the one the Feeder (alive) waits for.
+                  std::shared_ptr<Reading> reading = weak.lock();
+                  if (!reading) return egd::WipeContents(r.bytes);
+                  OnRead(*reading, std::move(r));
+                });
   if (client_->connects() > connects) {
     Log(LogLevel::kInfo, "connecting to ", config_.server.text, " (", FeedReasonName(feed.reason),
         ", ", feed.bytes, " bytes)");
   }
 }
 
-void Feeder::OnRead(uint64_t seq, Schedule::Feed feed, egd::EgdClient::Result result) {
-  if (stopping_ || seq != read_seq_) {
-    egd::WipeContents(result.bytes);
-    return;
-  }
+void Feeder::OnRead(const Reading& reading, egd::EgdClient::Result result) {
+  Schedule::Feed feed = reading.feed;
+  reading_.reset();  // done: nothing is in flight now
   if (result.ok) {
     Feed(feed, &result.bytes);
   } else {
@@ -211,17 +203,17 @@ void Feeder::ApplyCredit(Config* fresh) {
 }
 
 void Feeder::Reload() {
+  // Prepare: nothing changes unless the file and the overrides build.
   Config fresh;
   egd::Status st = BuildConfig(options_, &fresh);
   if (!st.ok()) {
     Log(LogLevel::kError, "reload failed, keeping the running configuration: ", st.message());
     return;
   }
-  if (fresh.user != config_.user || fresh.device != config_.device) {
-    Log(LogLevel::kWarning, "reload: daemon.user and feed.device take effect at the next start");
-    fresh.user = config_.user;
-    fresh.device = config_.device;
-  }
+  std::vector<std::string> kept;
+  ConfigSchema().KeepRestartOnly(config_, &fresh, &kept);
+  // Commit: none of this can fail.
+  egd::LogRestartOnly(kept);
   ApplyCredit(&fresh);
   bool new_server = fresh.server.text != config_.server.text;
   config_ = std::move(fresh);
@@ -229,7 +221,7 @@ void Feeder::Reload() {
   TimePoint now = Clock::now();
   schedule_.Reconfigure(config_.schedule, now);
   if (new_server) {
-    ++read_seq_;  // a read in flight on the old server is dropped
+    reading_.reset();  // a read in flight on the old server is dropped
     client_->Stop();
     client_ = NewClient(io_, config_);
     schedule_.Aborted(now);
@@ -242,8 +234,9 @@ void Feeder::Reload() {
 void Feeder::Stop(int code) {
   stopping_ = true;
   exit_code_ = code;
+  reading_.reset();
   timer_.cancel();
-  signals_.cancel();
+  signals_.Cancel();
   client_->Stop();
 }
 

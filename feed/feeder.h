@@ -9,11 +9,19 @@
 // event loop with no hand-written fd bookkeeping). A steady_timer wakes the
 // Feeder at Schedule::NextWake(); an EgdClient with one connection does the
 // reading, and at most one read (so at most one connection attempt) is in
-// flight; a signal_set turns SIGTERM/SIGINT into a clean stop and SIGHUP into a
-// reload (the file and the command-line overrides are applied again; a bad
-// file is logged and the running configuration kept). A reload to credit 0
-// drops CAP_SYS_ADMIN for good; a reload to a credit above 0 without it is
-// logged as taking effect at the next start, and feeding goes on uncredited.
+// flight; egd::SignalLoop (common/signal_loop.h, as in egdd and trng-httpd)
+// turns SIGTERM/SIGINT into a clean stop and SIGHUP into a reload.
+//
+// A reload is prepare-then-commit. Prepare: the file and the command-line
+// overrides are built again (BuildConfig; a bad file is logged with its
+// file:line and changes nothing, log level included), and the restart-only keys
+// (feed.device, daemon.user: config.cc) keep their running values with a
+// warning (Schema::KeepRestartOnly, egd::LogRestartOnly). Commit, which cannot
+// fail: the credit (a reload to credit 0 drops CAP_SYS_ADMIN for good; a
+// reload to a credit above 0 without it is logged as taking effect at the next
+// start, and feeding goes on uncredited), the schedule, the log level, and a
+// new server: the read in flight on the old one is dropped (its lifetime token
+// is), and the new one is read from at once.
 //
 // A read that fails or outlasts read_timeout closes the connection (bytes that
 // had arrived are wiped, never fed) and counts as a failure for the backoff.
@@ -26,10 +34,10 @@
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/egd_client.h"
+#include "common/signal_loop.h"
 #include "feed/config.h"
 #include "feed/options.h"
 #include "feed/random_device.h"
@@ -44,20 +52,28 @@ class Feeder {
   Feeder(boost::asio::io_context& io, Options options, Config config, RandomDevice& device,
          bool can_credit);
 
+  Feeder(const Feeder&) = delete;
+  Feeder& operator=(const Feeder&) = delete;
+
   // Starts feeding; io.run() returns after a stop (signal, or --once done).
   void Start();
   int exit_code() const { return exit_code_; }
 
  private:
-  void WaitSignal();
+  // The read in flight. Its callback holds a weak_ptr and does nothing once
+  // the Feeder dropped it (a reload switched servers, a stop, the Feeder gone).
+  struct Reading {
+    Schedule::Feed feed;
+  };
+
   void Wake();
   void Arm();
   void StartFeed(TimePoint now);
-  void OnRead(uint64_t seq, Schedule::Feed feed, egd::EgdClient::Result result);
+  void OnRead(const Reading& reading, egd::EgdClient::Result result);
   void OnFailure(const egd::EgdClient::Result& result, size_t wanted);
   void Feed(Schedule::Feed feed, egd::SecureBytes* bytes);
   void ApplyCredit(Config* fresh);
-  void Reload();
+  void Reload();  // SIGHUP (see above)
   void Stop(int code);
 
   boost::asio::io_context& io_;
@@ -68,11 +84,11 @@ class Feeder {
   Schedule schedule_;
   std::unique_ptr<egd::EgdClient> client_;
   boost::asio::steady_timer timer_;
-  boost::asio::signal_set signals_;
-  uint64_t read_seq_ = 0;  // the read in flight; older callbacks are ignored
+  std::shared_ptr<Reading> reading_;  // the read in flight's lifetime token
   uint64_t fed_bytes_ = 0;
   bool stopping_ = false;
   int exit_code_ = 0;
+  egd::SignalLoop signals_;  // last: its handlers use everything above
 };
 
 // Everything after the configuration is known: refuses to credit without

@@ -55,8 +55,12 @@ class App {
   // the key already has max_clients_per_address; else CloseClient must follow.
   bool OpenClient(const std::string& client);
   void CloseClient(const std::string& client);
-  // Applies a reloaded configuration (httpd/reload.h: restart-only settings
-  // already kept as running) to requests from now on.
+  // The running configuration: the HTTP server and its sessions read [http]
+  // from here as each connection and request comes, so a reload reaches them.
+  const Config& config() const { return config_; }
+  // The commit of a reload: `config` (loaded, restart-only keys already kept at
+  // their running values by ConfigSchema().KeepRestartOnly) applies to
+  // connections and requests from now on. Cannot fail.
   void Reconfigure(const Config& config);
 
  private:

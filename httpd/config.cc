@@ -112,20 +112,35 @@ std::string Check(const Config& c, const toml_config::KeyLines& lines, uint32_t*
   return "";
 }
 
+using toml_config::RestartOnly;
+
+// Restart-only keys (RestartOnly<>: a reload keeps the running value and warns)
+// are those bound to what trng-httpd opened at start: its listeners (and who may
+// send PROXY headers to them, which Check ties to the listeners), how clients
+// are keyed (open connections and token buckets are counted per key: a new
+// keying would split a client between old and new keys, doubling its limits),
+// egdd (its EGD connections are open; control names the same egdd) and the
+// test data directory (files and tokens live there). Everything else applies
+// to new connections and requests at once.
 std::vector<toml_config::Key<Config>> HttpKeys() {
   return {
-      {"listen", [](Field& f, Config& c) { return SetListen(f, false, &c.http.listen); }},
+      {"listen", [](Field& f, Config& c) { return SetListen(f, false, &c.http.listen); },
+       RestartOnly<&Config::http, &HttpConfig::listen>()},
       {"public_listen",
-       [](Field& f, Config& c) { return SetListen(f, true, &c.http.public_listen); }},
-      {"proxy_trusted_peers", SetTrustedPeers},
+       [](Field& f, Config& c) { return SetListen(f, true, &c.http.public_listen); },
+       RestartOnly<&Config::http, &HttpConfig::public_listen>()},
+      {"proxy_trusted_peers", SetTrustedPeers,
+       RestartOnly<&Config::http, &HttpConfig::proxy_trusted_peers>()},
       {"allowed_hosts", SetAllowedHosts},
       {"max_clients", [](Field& f, Config& c) { return f.Int(1, 100000, &c.http.max_clients); }},
       {"max_clients_per_address",
        [](Field& f, Config& c) { return f.Int(0, 100000, &c.http.max_clients_per_address); }},
       {"ipv4_prefix",
-       [](Field& f, Config& c) { return f.Int(8, 32, &c.http.client_key.ipv4_prefix); }},
+       [](Field& f, Config& c) { return f.Int(8, 32, &c.http.client_key.ipv4_prefix); },
+       RestartOnly<&Config::http, &HttpConfig::client_key, &egd::ClientKeyPolicy::ipv4_prefix>()},
       {"ipv6_prefix",
-       [](Field& f, Config& c) { return f.Int(16, 128, &c.http.client_key.ipv6_prefix); }},
+       [](Field& f, Config& c) { return f.Int(16, 128, &c.http.client_key.ipv6_prefix); },
+       RestartOnly<&Config::http, &HttpConfig::client_key, &egd::ClientKeyPolicy::ipv6_prefix>()},
       {"header_limit_bytes",
        [](Field& f, Config& c) { return f.Int(1024, 1 << 20, &c.http.header_limit); }},
       {"body_limit_bytes", [](Field& f, Config& c) { return f.Int(0, 1 << 20, &c.http.body_limit); }},
@@ -139,10 +154,13 @@ std::vector<toml_config::Key<Config>> HttpKeys() {
 
 std::vector<toml_config::Key<Config>> EgddKeys() {
   return {
-      {"egd", [](Field& f, Config& c) { return SetAddress(f, true, &c.egdd.egd); }},
+      {"egd", [](Field& f, Config& c) { return SetAddress(f, true, &c.egdd.egd); },
+       RestartOnly<&Config::egdd, &EgddConfig::egd>()},
       {"control",
-       [](Field& f, Config& c) { return SetAbsolutePath(f, egd::kSunPathMax, &c.egdd.control); }},
-      {"connections", [](Field& f, Config& c) { return f.Int(1, 64, &c.egdd.connections); }},
+       [](Field& f, Config& c) { return SetAbsolutePath(f, egd::kSunPathMax, &c.egdd.control); },
+       RestartOnly<&Config::egdd, &EgddConfig::control>()},
+      {"connections", [](Field& f, Config& c) { return f.Int(1, 64, &c.egdd.connections); },
+       RestartOnly<&Config::egdd, &EgddConfig::connections>()},
       {"random_timeout_ms",
        [](Field& f, Config& c) { return f.Duration(10, 3600000, &c.egdd.random_timeout); }},
       {"init_timeout_ms",
@@ -166,7 +184,9 @@ std::vector<toml_config::Key<Config>> LimitsKeys() {
       {"client_burst", [](Field& f, Config& c) { return f.Int(1, kGiB, &c.limits.client_burst); }}};
 }
 
-const toml_config::Schema<Config>& TheSchema() {
+}  // namespace
+
+const toml_config::Schema<Config>& ConfigSchema() {
   static const toml_config::Schema<Config> schema(
       {.detailed_dates = false, .nested_table_names = false},
       {
@@ -174,7 +194,8 @@ const toml_config::Schema<Config>& TheSchema() {
       {"egdd", EgddKeys()},
       {"limits", LimitsKeys()},
       {"files",
-       {{"dir", [](Field& f, Config& c) { return SetAbsolutePath(f, 4096, &c.files.dir); }},
+       {{"dir", [](Field& f, Config& c) { return SetAbsolutePath(f, 4096, &c.files.dir); },
+         RestartOnly<&Config::files, &FilesConfig::dir>()},
         {"max_files", [](Field& f, Config& c) { return f.Int(1, 100000, &c.files.max_files); }},
         {"max_age_s", [](Field& f, Config& c) { return f.Duration(1, 365 * kDay, &c.files.max_age); }}}},
       {"pollen",
@@ -188,8 +209,6 @@ const toml_config::Schema<Config>& TheSchema() {
       Check);
   return schema;
 }
-
-}  // namespace
 
 size_t HttpConfig::PerAddressLimit() const {
   if (max_clients_per_address > 0) return max_clients_per_address;
@@ -210,11 +229,11 @@ Config::Config() {
 }
 
 Status ParseConfig(std::string_view text, const std::string& name, Config* out) {
-  return TheSchema().Parse(text, name, out);
+  return ConfigSchema().Parse(text, name, out);
 }
 
 // Shared with egdd: a missing, unreadable or directory path is an error that
 // names it (an ifstream would read a directory as an empty, valid file).
-Status LoadConfig(const std::string& path, Config* out) { return TheSchema().Load(path, out); }
+Status LoadConfig(const std::string& path, Config* out) { return ConfigSchema().Load(path, out); }
 
 }  // namespace httpd

@@ -17,6 +17,7 @@
 #include "common/listen_address.h"
 #include "common/net_address.h"
 #include "common/status.h"
+#include "common/toml_config.h"
 
 namespace httpd {
 
@@ -93,6 +94,11 @@ struct Config {
 // The most random bytes one request can take (getRandom, generateTestdata or
 // pollen at their limits): client_burst must hold it when a rate is set.
 uint64_t LargestRequestBytes(const Config& config);
+
+// Every key of trng-httpd.toml, with its setter and, for the few that need a
+// restart, its RestartOnly rule (config.cc says which and why); a SIGHUP keeps
+// those at their running values with Schema::KeepRestartOnly.
+const egd::toml_config::Schema<Config>& ConfigSchema();
 
 // Loads and validates `path`. Unknown tables or keys, wrong types and
 // out-of-range values are errors. On error *out is untouched.

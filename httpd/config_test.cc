@@ -160,5 +160,99 @@ TEST_CASE("a directory given as the configuration file is an error naming it") {
   CHECK(st.message() == "/tmp: cannot read: Is a directory");
 }
 
+TEST_CASE("restart-only keys: the listeners, client keys, egdd and the files directory") {
+  CHECK(ConfigSchema().RestartOnlyKeys() ==
+        std::vector<std::string>{"http.listen", "http.public_listen", "http.proxy_trusted_peers",
+                                 "http.ipv4_prefix", "http.ipv6_prefix", "egdd.egd",
+                                 "egdd.control", "egdd.connections", "files.dir"});
+}
+
+TEST_CASE("a reload keeps restart-only keys at their running values and names them") {
+  Config running = Parse("");
+  Config loaded = Parse(R"(
+[http]
+listen = "127.0.0.1:9000"
+public_listen = ["proxy:127.0.0.1:9443"]
+proxy_trusted_peers = ["10.0.0.1"]
+ipv4_prefix = 24
+ipv6_prefix = 56
+max_clients = 7
+[egdd]
+egd = "127.0.0.1:8888"
+control = "/tmp/control.sock"
+connections = 9
+random_timeout_ms = 500
+[files]
+dir = "/tmp/files"
+max_files = 3
+[limits]
+max_quantity = 7
+)");
+  std::vector<std::string> kept;
+  ConfigSchema().KeepRestartOnly(running, &loaded, &kept);
+  CHECK(kept == ConfigSchema().RestartOnlyKeys());  // all of them changed
+  CHECK(loaded.http.listen == running.http.listen);
+  CHECK(loaded.http.public_listen.empty());
+  CHECK(loaded.http.proxy_trusted_peers.empty());
+  CHECK(loaded.http.client_key == running.http.client_key);
+  CHECK(loaded.egdd.egd.text == running.egdd.egd.text);
+  CHECK(loaded.egdd.control == running.egdd.control);
+  CHECK(loaded.egdd.connections == running.egdd.connections);
+  CHECK(loaded.files.dir == running.files.dir);
+  // Live keys keep their new values.
+  CHECK(loaded.http.max_clients == 7);
+  CHECK(loaded.egdd.random_timeout == std::chrono::milliseconds(500));
+  CHECK(loaded.files.max_files == 3);
+  CHECK(loaded.limits.max_quantity == 7);
+}
+
+TEST_CASE("a reload applies [http] limits and timeouts, limits, pollen, retention, log level") {
+  Config running = Parse("");
+  Config loaded = Parse(R"(
+[http]
+allowed_hosts = ["trng.example"]
+max_clients = 5
+max_clients_per_address = 2
+header_limit_bytes = 2048
+body_limit_bytes = 100
+idle_timeout_ms = 1000
+request_timeout_ms = 700
+write_timeout_ms = 900
+[egdd]
+random_timeout_ms = 500
+control_timeout_ms = 600
+[limits]
+max_num_bits = 128
+client_rate_limit = 1000
+[files]
+max_files = 3
+max_age_s = 5
+[pollen]
+enabled = false
+[log]
+level = "debug"
+)");
+  Config next = loaded;
+  std::vector<std::string> kept;
+  ConfigSchema().KeepRestartOnly(running, &next, &kept);
+  CHECK(kept.empty());
+  CHECK(next.http.allowed_hosts == std::vector<std::string>{"trng.example"});
+  CHECK(next.http.max_clients == 5);
+  CHECK(next.http.PerAddressLimit() == 2);
+  CHECK(next.http.header_limit == 2048);
+  CHECK(next.http.body_limit == 100);
+  CHECK(next.http.idle_timeout == std::chrono::milliseconds(1000));
+  CHECK(next.http.request_timeout == std::chrono::milliseconds(700));
+  CHECK(next.http.write_timeout == std::chrono::milliseconds(900));
+  CHECK(next.egdd.random_timeout == std::chrono::milliseconds(500));
+  CHECK(next.egdd.control_timeout == std::chrono::milliseconds(600));
+  CHECK(next.limits.max_num_bits == 128);
+  CHECK(next.limits.client_rate_limit == 1000);
+  CHECK(next.files.max_files == 3);
+  CHECK(next.files.max_age == std::chrono::seconds(5));
+  CHECK_FALSE(next.pollen.enabled);
+  CHECK(next.log.level == "debug");
+}
+
 }  // namespace
 }  // namespace httpd

@@ -53,7 +53,7 @@ void Session::Close() {
 // Reads the first bytes: the PROXY header on a proxy listener, else enough to
 // see that no PROXY header comes where none is expected.
 void Session::DoPreface() {
-  stream_.expires_after(proxy_ ? context_.config.request_timeout : context_.config.idle_timeout);
+  stream_.expires_after(proxy_ ? http().request_timeout : http().idle_timeout);
   stream_.async_read_some(buffer_.prepare(kPrefaceRead),
                           [self = shared_from_this()](const error_code& ec, size_t n) {
                             self->OnPreface(ec, n);
@@ -107,12 +107,12 @@ void Session::Refuse(const char* reason, const std::string& why) {
 }
 
 bool Session::Admit(const std::string& client) {
-  key_ = egd::ClientKey(client, context_.config.client_key);
+  key_ = egd::ClientKey(client, http().client_key);
   if (!context_.app.OpenClient(key_)) {
     auto v = context_.app.refusals().Record(key_, std::chrono::steady_clock::now());
     if (v.log) {
       Log(LogLevel::kNotice, "http client ", name_, " refused: ", key_, " already has ",
-          context_.config.PerAddressLimit(), " connections (max_clients_per_address)",
+          http().PerAddressLimit(), " connections (max_clients_per_address)",
           v.Note(key_));
     }
     return false;
@@ -123,9 +123,9 @@ bool Session::Admit(const std::string& client) {
 
 void Session::DoReadHeader() {
   parser_.emplace();
-  parser_->header_limit(static_cast<uint32_t>(context_.config.header_limit));
-  parser_->body_limit(context_.config.body_limit);
-  stream_.expires_after(context_.config.idle_timeout);
+  parser_->header_limit(static_cast<uint32_t>(http().header_limit));
+  parser_->body_limit(http().body_limit);
+  stream_.expires_after(http().idle_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
                           [self = shared_from_this()](const error_code& ec, size_t) {
                             self->OnHeader(ec);
@@ -135,7 +135,7 @@ void Session::DoReadHeader() {
 void Session::OnHeader(const error_code& ec) {
   if (ec) return OnReadError(ec);
   if (parser_->is_done()) return OnRead({});  // no body (every GET): skip a read and a timer
-  stream_.expires_after(context_.config.request_timeout);
+  stream_.expires_after(http().request_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](const error_code& e, size_t) { self->OnRead(e); });
 }
@@ -200,7 +200,7 @@ void Session::Send(Response r) {
   res_.body() = std::move(r.body);
   res_.keep_alive(keep_alive_);
   res_.prepare_payload();
-  stream_.expires_after(context_.config.write_timeout);
+  stream_.expires_after(http().write_timeout);
   http::async_write(stream_, res_, [self = shared_from_this()](const error_code& ec, size_t) {
     self->OnWrite(ec);
   });
@@ -209,7 +209,20 @@ void Session::Send(Response r) {
 void Session::OnWrite(const error_code& ec) {
   res_ = {};  // the body's secure memory is wiped as it is released
   if (ec || !keep_alive_ || closed_) return Close();
-  DoReadHeader();
+  DoWaitRequest();
+}
+
+// Keep-alive: waits for the next request's first bytes (within idle_timeout),
+// so that its parser gets the limits in force when it comes, a reload's too.
+void Session::DoWaitRequest() {
+  if (buffer_.size() > 0) return DoReadHeader();  // pipelined: it is here already
+  stream_.expires_after(http().idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kPrefaceRead),
+                          [self = shared_from_this()](const error_code& ec, size_t n) {
+                            if (ec) return self->Close();  // gone, or idle too long
+                            self->buffer_.commit(n);
+                            self->DoReadHeader();
+                          });
 }
 
 }  // namespace httpd

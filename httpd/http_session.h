@@ -13,9 +13,11 @@
 //    (App::OpenClient); else the connection is closed at once.
 // 3. Requests, one at a time (keep-alive; header and body size limits; a
 //    keep-alive timeout for the next request's headers, a request timeout for
-//    its body, a write timeout for the answer), handed to App with the
-//    listener's role and the client key; App's Response is written whenever
-//    it comes. Response bodies stay in secure memory and are wiped once sent.
+//    its body, a write timeout for the answer; all read from App::config() as
+//    each stage starts, and the size limits once a request's first bytes
+//    came, so a reload applies to the next request of an open connection),
+//    handed to App with the listener's role and the client key; App's
+//    Response is written whenever it comes. Response bodies stay in secure memory and are wiped once sent.
 // A failing session closes itself, never the daemon. Single-threaded.
 #pragma once
 
@@ -40,10 +42,11 @@ namespace httpd {
 class Session;
 using SessionRegistry = std::map<uint64_t, std::weak_ptr<Session>>;
 
-// What a session shares with its server. `config` is the live [http] table:
-// it outlives every session, as App does (sessions may wait inside App).
+// What a session shares with its server. App outlives every session (sessions
+// may wait inside App); its config() is the running configuration, read as
+// each stage starts, so a reload's [http] limits and timeouts reach sessions
+// already open at their next request.
 struct SessionContext {
-  const HttpConfig& config;
   App& app;
   std::shared_ptr<SessionRegistry> registry;
 };
@@ -71,6 +74,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void CheckNoProxyHeader();
   void Refuse(const char* reason, const std::string& why);
   bool Admit(const std::string& client);
+  void DoWaitRequest();
   void DoReadHeader();
   void OnHeader(const boost::system::error_code& ec);
   void OnReadError(const boost::system::error_code& ec);
@@ -79,6 +83,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void SendError(unsigned status, const std::string& message);
   void Send(Response r);
   void OnWrite(const boost::system::error_code& ec);
+  const HttpConfig& http() const { return context_.app.config().http; }
 
   Stream stream_;
   SessionContext context_;

@@ -1,47 +1,54 @@
 // trng-httpd: the TRNG manual's HTTP API and web page, backed by egdd.
 #include <csignal>
-#include <functional>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include "common/config_main.h"
 #include "common/log.h"
 #include "common/process_hardening.h"
+#include "common/signal_loop.h"
 #include "httpd/app.h"
 #include "httpd/config.h"
 #include "httpd/http_server.h"
-#include "httpd/reload.h"
 
 namespace {
 
+// SIGHUP. Prepare: load the file again (an error is logged with its file:line
+// and changes nothing, log level included) and keep the restart-only keys at
+// their running values (warned about). Commit: App takes the new configuration
+// (the server and sessions read it from there) and the log level is set. With
+// the listeners restart-only, nothing is bound, so nothing after the load can
+// fail.
+void Reload(httpd::App& app) {
+  const httpd::Config& running = app.config();
+  httpd::Config next;
+  if (egd::Status st = httpd::LoadConfig(running.file, &next); !st.ok()) {
+    egd::Log(egd::LogLevel::kError, "reload: ", st.message(), "; the running configuration stays");
+    return;
+  }
+  std::vector<std::string> kept;
+  httpd::ConfigSchema().KeepRestartOnly(running, &next, &kept);
+  egd::LogRestartOnly(kept);
+  app.Reconfigure(next);
+  // Said at the old level: a reload to a quieter level is still confirmed.
+  egd::Log(egd::LogLevel::kNotice, "reload: configuration ", next.file, " applied");
+  egd::SetLogLevel(*egd::ParseLogLevel(next.log.level));
+}
+
 int Run(const httpd::Config& config) {
-  httpd::Config live = config;  // the server and its sessions read live.http
   boost::asio::io_context io(1);
-  httpd::App app(io, live);
-  httpd::HttpServer server(io, live.http, app);
+  httpd::App app(io, config);
+  httpd::HttpServer server(io, app);
   egd::Status st = app.Start();
   if (st.ok()) st = server.Listen();
   if (!st.ok()) {
     egd::Log(egd::LogLevel::kError, st.message());
     return 1;
   }
-  boost::asio::signal_set stop(io, SIGINT, SIGTERM);
-  boost::asio::signal_set hup(io, SIGHUP);
-  std::function<void()> wait_hup = [&] {
-    hup.async_wait([&](const boost::system::error_code& ec, int) {
-      if (ec) return;
-      httpd::Reload(&live, [&app](const httpd::Config& c) { app.Reconfigure(c); });
-      wait_hup();
-    });
-  };
-  wait_hup();
-  stop.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    egd::Log(egd::LogLevel::kNotice, "signal ", sig, ": stopping");
-    hup.cancel();
+  egd::SignalLoop signals(io, [&app] { Reload(app); }, [&] {
     server.Stop();
     app.Stop();
   });
