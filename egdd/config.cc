@@ -19,6 +19,7 @@ namespace {
 using egd::Status;
 using egd::toml_config::EnumName;
 using egd::toml_config::Field;
+using egd::toml_config::RestartOnly;
 namespace toml_config = egd::toml_config;
 
 constexpr int64_t kKiB = 1024;
@@ -146,6 +147,7 @@ std::string CheckReplay(const Config& config, const toml_config::KeyLines& lines
 }
 
 std::string CheckAll(const Config& config, const toml_config::KeyLines& lines, uint32_t* line) {
+  config.key_lines = lines;
   for (auto check : {CheckHealth, CheckProxyPeers, CheckReplay}) {
     std::string problem = check(config, lines, line);
     if (!problem.empty()) return problem;
@@ -162,7 +164,8 @@ const toml_config::Schema<Config>& TheSchema() {
         {"path", [](Field& f, Config& c) { return f.NonEmptyString(&c.source.path); }},
         {"entropy_per_bit",
          [](Field& f, Config& c) { return f.Fraction(&c.source.entropy_per_bit); }},
-        {"autostart", [](Field& f, Config& c) { return f.Bool(&c.source.autostart); }},
+        {"autostart", [](Field& f, Config& c) { return f.Bool(&c.source.autostart); },
+         RestartOnly<&Config::source, &SourceConfig::autostart>()},
         {"read_size", [](Field& f, Config& c) { return f.Int(1, kMiB, &c.source.read_size); }},
         {"offset_file",
          [](Field& f, Config& c) { return SetOptionalPath(f, &c.source.offset_file); }},
@@ -257,5 +260,18 @@ Status ParseConfig(std::string_view text, const std::string& name, Config* out) 
 }
 
 Status LoadConfig(const std::string& path, Config* out) { return TheSchema().Load(path, out); }
+
+void KeepRestartOnly(const Config& running, Config* loaded, std::vector<std::string>* kept) {
+  TheSchema().KeepRestartOnly(running, loaded, kept);
+}
+
+std::vector<std::string> RestartOnlyKeys() { return TheSchema().RestartOnlyKeys(); }
+
+std::string AtKey(const Config& config, std::initializer_list<std::string_view> keys,
+                  std::string_view message) {
+  uint32_t line = toml_config::FirstLine(config.key_lines, keys);
+  if (line == 0) return config.file + ": " + std::string(message);
+  return toml_config::Located(config.file, line, message);
+}
 
 }  // namespace egdd

@@ -8,14 +8,16 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/client_address.h"
 #include "common/listen_address.h"
-#include "health/sp800_90b.h"
 #include "common/status.h"
+#include "common/toml_config.h"
+#include "health/sp800_90b.h"
 
 namespace egdd {
 
@@ -36,7 +38,7 @@ struct SourceConfig {
   SourceKind kind = SourceKind::kHwrng;  // serial | hwrng | file | os
   std::string path = "/dev/hwrng";       // device or capture file (hwrng, file)
   double entropy_per_bit = 1.0;          // assessed min-entropy per raw bit, (0, 1]
-  bool autostart = true;                 // initialise at start; false = wait for `init`
+  bool autostart = true;                 // initialise at start; false = wait for `init` (restart-only)
   size_t read_size = 4096;               // bytes asked of the source per read, [1, 1 MiB]
   std::string offset_file;               // file: keeps the read offset across restarts ("" = not kept)
   bool replay = false;                   // file: may run without offset_file (restarts replay)
@@ -98,9 +100,18 @@ struct Config {
   OutputConfig output;
   HealthConfig health;
   LogConfig log;
+  // The line each key was set on ("section.key"), so that an error found after
+  // loading (a reload that cannot bind egd.listen) names it. Written by the
+  // loader's final check, which sees the Config as const: hence mutable.
+  mutable egd::toml_config::KeyLines key_lines;
 
   Config();  // fills egd.listen with its default
 };
+
+// "file:line: message" at the line of the first of `keys` set in the file
+// ("file: message" when none is).
+std::string AtKey(const Config& config, std::initializer_list<std::string_view> keys,
+                  std::string_view message);
 
 // max_clients_per_address as applied: 0 means a quarter of max_clients.
 size_t EffectiveMaxClientsPerAddress(const EgdConfig& egd);
@@ -111,6 +122,12 @@ egd::Status LoadConfig(const std::string& path, Config* out);
 
 // Same, from text (for tests and fuzzing); `name` is used in messages.
 egd::Status ParseConfig(std::string_view text, const std::string& name, Config* out);
+
+// A reload: keys that apply only at the next start (the schema marks them
+// RestartOnly; today source.autostart, which only decides what egdd does when
+// it starts) get their running value back and are named in *kept.
+void KeepRestartOnly(const Config& running, Config* loaded, std::vector<std::string>* kept);
+std::vector<std::string> RestartOnlyKeys();
 
 // Parses an octal permission string like "0660"; false if malformed or > 0777.
 bool ParseMode(std::string_view text, unsigned* mode);

@@ -549,5 +549,25 @@ TEST_CASE("the example file holds every key with its default") {
   CHECK(KeysIn(EGDD_EXAMPLE_CONFIG) == expected);
 }
 
+TEST_CASE("errors found after loading name the line of their key (AtKey)") {
+  Config c = Parsed("[egd]\nmax_clients = 5\n\n[control]\nsocket = \"/run/x.sock\"\n");
+  CHECK(c.key_lines.at("control.socket") == 5);
+  CHECK(AtKey(c, {"control.socket"}, "control.socket: boom") ==
+        "egdd.toml:5: control.socket: boom");
+  CHECK(AtKey(c, {"serial.port", "egd.max_clients"}, "x") == "egdd.toml:2: x");
+  CHECK(AtKey(c, {"serial.port"}, "not set in the file") == "egdd.toml: not set in the file");
+}
+
+TEST_CASE("a reload keeps the restart-only keys (source.autostart) and names them") {
+  CHECK(RestartOnlyKeys() == std::vector<std::string>{"source.autostart"});
+  Config running = Parsed("[source]\nautostart = true\n");
+  Config loaded = Parsed("[source]\nautostart = false\nread_size = 100\n");
+  std::vector<std::string> kept;
+  KeepRestartOnly(running, &loaded, &kept);
+  CHECK(kept == std::vector<std::string>{"source.autostart"});
+  CHECK(loaded.source.autostart);
+  CHECK(loaded.source.read_size == 100);
+}
+
 }  // namespace
 }  // namespace egdd

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
@@ -14,6 +15,7 @@ namespace egdd {
 
 namespace asio = boost::asio;
 using Local = asio::local::stream_protocol;
+using Socket = egd::AcceptLoop::Socket;
 
 namespace {
 
@@ -22,8 +24,8 @@ constexpr size_t kMaxCommand = 256;
 // One control connection: read a line (bounded, with a deadline), answer, close.
 class ControlSession : public std::enable_shared_from_this<ControlSession> {
  public:
-  ControlSession(Local::socket socket, const ControlServer::Handler& handler)
-      : socket_(std::move(socket)), handler_(handler), buf_(kMaxCommand),
+  ControlSession(Socket socket, std::weak_ptr<const ControlServer::Handler> handler)
+      : socket_(std::move(socket)), handler_(std::move(handler)), buf_(kMaxCommand),
         deadline_(socket_.get_executor()) {}
 
   void Start() {
@@ -45,7 +47,9 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     } else {
       std::string line(asio::buffers_begin(buf_.data()), asio::buffers_begin(buf_.data()) + n);
       while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-      reply = handler_(line);
+      auto handler = handler_.lock();
+      if (!handler) return Finish();  // egdd is stopping
+      reply = (*handler)(line);
     }
     reply_ = reply + "\n";
     asio::async_write(socket_, asio::buffer(reply_),
@@ -60,8 +64,8 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     socket_.close(ignored);
   }
 
-  Local::socket socket_;
-  const ControlServer::Handler& handler_;
+  Socket socket_;
+  std::weak_ptr<const ControlServer::Handler> handler_;
   asio::streambuf buf_;
   asio::steady_timer deadline_;
   std::string reply_;
@@ -69,49 +73,52 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
 
 }  // namespace
 
-ControlServer::ControlServer(asio::io_context& io, Handler handler)
-    : io_(io), handler_(std::move(handler)), acceptor_(io) {}
+ControlServer::ControlServer(std::weak_ptr<const Handler> handler)
+    : handler_(std::move(handler)) {}
 
 ControlServer::~ControlServer() { Stop(); }
 
-egd::Status ControlServer::Listen(const std::string& path, unsigned mode) {
-  Stop();
+egd::Status ControlServer::Open(asio::io_context& io, const std::string& path, unsigned mode,
+                                std::weak_ptr<const Handler> handler,
+                                std::shared_ptr<ControlServer>* out) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) return egd::Status::Error(path + " exists and is not a socket");
-    ::unlink(path.c_str());
+    if (!S_ISSOCK(st.st_mode)) {
+      return egd::Status::Error("control socket " + path + ": exists and is not a socket");
+    }
+    ::unlink(path.c_str());  // stale, from an earlier run
   }
+  auto server = std::make_shared<ControlServer>(handler);
+  egd::StreamAcceptor a(io);
+  asio::generic::stream_protocol::endpoint endpoint(Local::endpoint{path});
   boost::system::error_code ec;
-  acceptor_.open(Local(), ec);
+  a.open(endpoint.protocol(), ec);
   // The mode is applied before anyone can connect: bind under a tight umask.
   mode_t old = ::umask(0177);
-  if (!ec) acceptor_.bind(Local::endpoint(path), ec);
+  if (!ec) a.bind(endpoint, ec);
   ::umask(old);
+  if (!ec) server->file_ = SocketFile(path);
   if (!ec && ::chmod(path.c_str(), mode) != 0) ec.assign(errno, boost::system::system_category());
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    acceptor_.close();
-    return egd::Status::Error("control socket " + path + ": " + ec.message());
-  }
-  path_ = path;
-  egd::Log(egd::LogLevel::kInfo, "control socket on ", path);
-  Accept();
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return egd::Status::Error("control socket " + path + ": " + ec.message());
+  server->loop_ = egd::AcceptLoop::Create(std::move(a), "unix:" + path + " (control)",
+                                          [handler](Socket socket) {
+                                            std::make_shared<ControlSession>(std::move(socket),
+                                                                             handler)
+                                                ->Start();
+                                          });
+  *out = std::move(server);
   return egd::Status::Ok();
 }
 
-void ControlServer::Accept() {
-  acceptor_.async_accept([this](const boost::system::error_code& ec, Local::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) std::make_shared<ControlSession>(std::move(socket), handler_)->Start();
-    Accept();
-  });
-}
+void ControlServer::Accept() { loop_->Start(); }
+
+bool ControlServer::SetMode(unsigned mode) { return ::chmod(path().c_str(), mode) == 0; }
 
 void ControlServer::Stop() {
-  if (!acceptor_.is_open()) return;
-  boost::system::error_code ignored;
-  acceptor_.close(ignored);
-  ::unlink(path_.c_str());
+  if (loop_) loop_->Stop();
+  file_.Remove();
+  file_ = SocketFile();
 }
 
 }  // namespace egdd

@@ -1,7 +1,15 @@
-// ControlServer: egdd's local control socket (unix stream). A client sends one
-// command line ("status", "stats", "init", "shutdown", "restart"; at most 256
-// bytes) and gets one line of JSON back, then the connection closes. Access is
-// controlled by the socket's file mode ([control] mode, default 0660).
+// ControlServer: one bound control socket of egdd (unix stream). A client
+// sends one command line ("status", "stats", "init", "shutdown", "restart"; at
+// most 256 bytes) and gets one line of JSON back, then the connection closes.
+// Access is controlled by the socket's file mode ([control] mode, default 0660).
+//
+// Lifetime: a ControlServer is one socket, bound by Open and owned by a
+// shared_ptr; moving the socket (a reload) opens a new one while the old one
+// still answers, then stops the old one. It accepts through an
+// egd::AcceptLoop (a pause after a failed accept); a session holds a weak_ptr
+// to the handler (owned by the daemon), so an answer is never computed by a
+// daemon that is gone. Stop() removes the socket file only while it is still
+// this socket's.
 #pragma once
 
 #include <functional>
@@ -9,31 +17,35 @@
 #include <string>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-
+#include "common/listener.h"
 #include "common/status.h"
+#include "egdd/socket_file.h"
 
 namespace egdd {
 
-class ControlServer {
+class ControlServer : public std::enable_shared_from_this<ControlServer> {
  public:
-  // handler maps a command (without newline) to a JSON response line.
+  // Maps a command (without newline) to a JSON response line.
   using Handler = std::function<std::string(const std::string& command)>;
 
-  ControlServer(boost::asio::io_context& io, Handler handler);
+  // Binds and listens at `path` with `mode` (a stale socket there is
+  // replaced; any other file is an error), but does not accept yet. A server
+  // dropped before Stop (a reload that failed) removes its socket file.
+  static egd::Status Open(boost::asio::io_context& io, const std::string& path, unsigned mode,
+                          std::weak_ptr<const Handler> handler,
+                          std::shared_ptr<ControlServer>* out);
+  explicit ControlServer(std::weak_ptr<const Handler> handler);  // use Open
   ~ControlServer();
 
-  egd::Status Listen(const std::string& path, unsigned mode);
+  void Accept();  // starts answering
   void Stop();
-  const std::string& path() const { return path_; }
+  bool SetMode(unsigned mode);  // chmod of the socket file
+  const std::string& path() const { return file_.path(); }
 
  private:
-  void Accept();
-
-  boost::asio::io_context& io_;
-  Handler handler_;
-  boost::asio::local::stream_protocol::acceptor acceptor_;
-  std::string path_;
+  std::weak_ptr<const Handler> handler_;
+  std::shared_ptr<egd::AcceptLoop> loop_;
+  SocketFile file_;
 };
 
 }  // namespace egdd

@@ -1,112 +1,83 @@
-// Daemon: egdd's whole process on one io_context — source, health gate, pool,
-// EGD server, control socket and signals — and the device state machine:
+// Daemon: egdd's lifecycle on one io_context. It owns the parts — the pool,
+// the device (source, health gate, state machine: egdd/device.h), the EGD
+// server, the control socket and its replies — and starts, reloads and stops
+// them. Signals are the caller's (main wires egd::SignalLoop to Reload and
+// Terminate), and the source comes from a factory, so tests drive a whole
+// daemon in-process with a simulated device.
 //
-//   standby --init--> initializing --first chunk passes--> running
-//   initializing/running --health alarm--> failed  (output stopped; init, or
-//                          on_alarm = reinit after a growing delay, restarts)
-//
-// Output: an alarm halts the pool at once (common to every state until the
-// device is running again: `00` answers 0, `01` returns nothing, `02` readers
-// stay queued and get fresh bytes after the startup test passed); the pool,
-// the health window, the conditioner state and the scratch buffers are
-// wiped. Standby and device_lost keep serving what the pool holds: those
-// bytes passed every test. Every buffer holding entropy is secure memory.
-//   initializing/running --device gone--> device_lost --reopened--> initializing
-//   any but standby --shutdown--> standby; restart = shutdown + init
-//
-// SIGTERM/SIGINT stop everything so io_context::run() returns; SIGHUP reloads
-// the configuration file without closing client connections.
+// Start and every reload run the same two steps:
+//   prepare  build and bind everything the configuration changes while the
+//            running parts keep serving: new EGD listeners, a control socket
+//            at a new path, a new source (opened while the device is on), a
+//            new health gate or conditioner, a new pool ring, the limits and
+//            the log level. The first error stops here; what was built is
+//            dropped (its sockets closed, their files removed), and nothing
+//            at all has changed.
+//   commit   swap them in and retire the old parts: listeners no longer
+//            configured close, the old control socket closes, the old source
+//            is switched off and dropped. Nothing here can fail.
+// The configuration in force (config()) changes only with a commit. Errors
+// are logged as "file:line: message" (the line of the key concerned).
+// Restart-only keys (config.h: KeepRestartOnly) keep their running value and
+// are named in a warning. Client connections are never closed by a reload.
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <nlohmann/json.hpp>
 
-#include "common/secure_memory.h"
-#include "health/conditioner.h"
-#include "health/health.h"
+#include "common/log.h"
+#include "common/status.h"
 #include "egdd/config.h"
+#include "egdd/control_replies.h"
 #include "egdd/control_server.h"
+#include "egdd/device.h"
 #include "egdd/egd_server.h"
 #include "egdd/pool.h"
 #include "egdd/source.h"
 
 namespace egdd {
 
-enum class DeviceState { kStandby, kInitializing, kRunning, kFailed, kDeviceLost };
-std::string_view DeviceStateName(DeviceState state);
-
 class Daemon {
  public:
-  Daemon(boost::asio::io_context& io, Config config);
+  Daemon(boost::asio::io_context& io, Config config, SourceFactory sources);
   ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
 
-  // Opens listeners and the control socket, installs signal handlers and, with
-  // autostart, initialises the device. Errors here are fatal for startup.
+  // Binds the listeners and the control socket and, with autostart,
+  // initialises the device. An error here is fatal for startup.
   egd::Status Start();
-
-  // Control operations; each returns the JSON reply for egdctl.
-  nlohmann::json Init();
-  nlohmann::json Shutdown();
-  nlohmann::json Restart();
-  nlohmann::json StatusJson() const;
-  nlohmann::json StatsJson() const;
-  std::string HandleControl(const std::string& command);
-
-  void Reload();
+  // SIGHUP: loads config().file again; prepare, then commit. The result is
+  // logged; it is returned for tests.
+  egd::Status Reload();
+  // SIGTERM: closes everything, so io_context::run() returns.
   void Terminate();
 
+  const Config& config() const { return config_; }
+  Device& device() { return *device_; }
+  const Pool& pool() const { return pool_; }
+  const EgdServer& egd() const { return egd_; }
+  std::string control_path() const { return control_ ? control_->path() : ""; }
+
  private:
-  egd::Status ApplyConfig(const Config& config, bool first);
-  void MakeSource();
-  void OpenSource();
-  void CloseSource();
-  void RequestRead();
-  void OnData(std::span<const uint8_t> raw);
-  void OnSourceEvent(SourceEvent event, const std::string& why);
-  void OnAlarm(const egd::HealthAlarm& alarm);
-  void ScheduleReconnect();
-  void ScheduleReinit();
-  void SetState(DeviceState state, const std::string& why);
-  uint32_t EntropyBits() const;
-  void WipeScratch();
-  void WarnAboutTrust(const Config& c) const;
-  void WaitSignals();
-  nlohmann::json Reply(bool ok, const std::string& error, const std::string& message) const;
+  struct Next;  // everything a reload builds before it commits
+  egd::Status Prepare(const Config& next, Next* out);
+  void Commit(Next next);
+  void Warn(const Config& c, bool source_changed) const;
 
   boost::asio::io_context& io_;
   Config config_;
-  DeviceState state_ = DeviceState::kStandby;
-  std::unique_ptr<Source> source_;
-  egd::SecureUnique<egd::HealthGate> gate_;  // in secure memory: its test state holds raw bytes
-  std::unique_ptr<egd::Conditioner> conditioner_;  // conditioned output mode only
   Pool pool_;
+  std::shared_ptr<Device> device_;
   EgdServer egd_;
-  ControlServer control_;
-  boost::asio::signal_set signals_;
-  boost::asio::steady_timer reconnect_timer_;
-  std::chrono::milliseconds reconnect_delay_{500};
-  bool read_outstanding_ = false;
-  bool source_eof_ = false;
+  ControlReplies replies_;
+  // Held here only: control sessions hold a weak_ptr (no answer once egdd is gone).
+  std::shared_ptr<const ControlServer::Handler> control_handler_;
+  std::shared_ptr<ControlServer> control_;
   bool stopping_ = false;
-  egd::SecureBytes passed_;       // scratch: bytes that passed the gate (wiped after use)
-  egd::SecureBytes conditioned_;  // scratch: conditioner output (wiped after use)
-  uint64_t bytes_received_ = 0;  // raw bytes from the source
-  uint64_t bytes_passed_ = 0;    // raw bytes that passed the health tests
-  uint64_t bytes_discarded_ = 0; // tested bytes that did not fit, or alarm windows
-  uint64_t bytes_wiped_ = 0;     // pooled bytes wiped by alarms
-  uint64_t alarms_ = 0;
-  uint64_t alarm_streak_ = 0;  // alarms since the device last reached running
-  uint64_t reconnects_ = 0;
-  std::string last_alarm_;
-  std::string state_reason_;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace egdd

@@ -1,13 +1,16 @@
 #include "egdd/egd_server.h"
 
 #include <malloc.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 
 #include <boost/asio/ip/tcp.hpp>
 
 #include "common/log.h"
+#include "egdd/socket_file.h"
 
 namespace egdd {
 
@@ -15,15 +18,64 @@ using egd::Log;
 using egd::LogLevel;
 namespace asio = boost::asio;
 
-struct EgdServer::Listener {
-  Listener(asio::io_context& io, ListenAddress a) : address(std::move(a)), acceptor(io), retry(io) {}
-  ListenAddress address;
-  egd::StreamAcceptor acceptor;
-  asio::steady_timer retry;  // backs off when accept fails (e.g. out of fds)
-  bool closed = false;
-  uint64_t failures = 0;     // accept failures in a row
-  std::chrono::steady_clock::time_point warned{};
+// One listening socket. Its handlers hold a weak_ptr to it and lock it first;
+// the server holds the only other reference, so a listener it dropped (removed
+// by a reload, or the server gone) ignores whatever completes late.
+class EgdServer::Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(EgdServer& server, ListenAddress a) : server_(server), address_(std::move(a)) {}
+  ~Listener() {
+    if (loop_) loop_->Stop();
+    socket_file_.Remove();
+  }
+
+  // Binds and listens; Start() then accepts. Call on a shared_ptr.
+  egd::Status Open(asio::io_context& io, unsigned unix_mode) {
+    egd::StreamAcceptor acceptor(io);
+    if (egd::Status st = egd::OpenListener(address_, unix_mode, &acceptor); !st.ok()) return st;
+    if (address_.is_unix) socket_file_ = SocketFile(address_.path);
+    loop_ = egd::AcceptLoop::Create(std::move(acceptor), address_.text,
+                                    [weak = weak_from_this()](egd::AcceptLoop::Socket socket) {
+                                      if (auto self = weak.lock()) {
+                                        self->server_.OnAccept(*self, std::move(socket));
+                                      }
+                                    });
+    return egd::Status::Ok();
+  }
+  void Start() { loop_->Start(); }
+  // A reload that keeps this socket: "proxy:" may have come or gone, and a
+  // plain unix socket gets the new unix_mode.
+  void Update(const ListenAddress& a, unsigned unix_mode) {
+    address_ = a;
+    if (!a.is_unix) return;
+    unsigned mode = a.proxy ? 0660 : unix_mode;
+    if (::chmod(a.path.c_str(), mode) != 0) {
+      Log(LogLevel::kWarning, "cannot set the mode of ", a.path, ": ", egd::ErrnoText("chmod"));
+    }
+  }
+  const ListenAddress& address() const { return address_; }
+
+ private:
+  EgdServer& server_;  // owns this listener
+  ListenAddress address_;
+  std::shared_ptr<egd::AcceptLoop> loop_;  // backs off when accept fails (e.g. out of fds)
+  SocketFile socket_file_;                 // unix: removed on close while it is still ours
 };
+
+namespace {
+
+EgdSettings SettingsFrom(const EgdConfig& c) {
+  EgdSettings s;
+  s.max_clients = c.max_clients;
+  s.max_clients_per_address = EffectiveMaxClientsPerAddress(c);
+  s.key_policy = {c.ipv4_prefix, c.ipv6_prefix};
+  s.proxy_trusted_peers = c.proxy_trusted_peers;
+  s.command_timeout = c.command_timeout;
+  s.max_pending_output = c.max_pending_output;
+  return s;
+}
+
+}  // namespace
 
 EgdServer::EgdServer(asio::io_context& io, Pool& pool, std::function<uint32_t()> entropy_bits)
     : io_(io) {
@@ -53,71 +105,70 @@ void EgdServer::OnClosed(uint64_t id) {
 
 EgdServer::~EgdServer() { Stop(); }
 
-egd::Status EgdServer::Listen(const std::vector<ListenAddress>& addresses, unsigned unix_mode) {
-  for (auto it = listeners_.begin(); it != listeners_.end();) {
-    bool keep = std::find(addresses.begin(), addresses.end(), it->second->address) !=
-                addresses.end();
-    if (keep) {
-      ++it;
+std::shared_ptr<EgdServer::Listener> EgdServer::Find(const ListenAddress& address) const {
+  for (const auto& l : listeners_) {
+    if (egd::SameSocket(l->address(), address)) return l;
+  }
+  return nullptr;
+}
+
+egd::Status EgdServer::Prepare(const Config& config, Next* next) {
+  const EgdConfig& c = config.egd;
+  next->settings = SettingsFrom(c);
+  next->client_rate = c.client_rate_limit;
+  next->client_burst = c.client_burst;
+  ParseMode(c.unix_mode, &next->unix_mode);
+  next->listen = c.listen;
+  for (const ListenAddress& a : c.listen) {
+    if (Find(a)) {
+      // Kept; a proxy:unix socket's directory must still keep others out.
+      if (!a.is_unix || !a.proxy) continue;
+      if (egd::Status st = egd::CheckProxyDirectory(a.path); !st.ok()) {
+        return egd::Status::Error(AtKey(config, {"egd.listen"}, "egd.listen: cannot listen on " +
+                                                                 a.text + ": " + st.message()));
+      }
       continue;
     }
-    Log(LogLevel::kInfo, "no longer listening on ", it->first);
-    it->second->closed = true;
-    boost::system::error_code ignored;
-    it->second->acceptor.close(ignored);
-    it->second->retry.cancel();
-    if (it->second->address.is_unix) ::unlink(it->second->address.path.c_str());
-    it = listeners_.erase(it);
-  }
-  for (const auto& a : addresses) {
-    if (listeners_.count(a.text)) continue;
-    egd::Status st = Open(a, unix_mode);
-    if (!st.ok()) return st;
-  }
-  return egd::Status::Ok();
-}
-
-egd::Status EgdServer::Open(const ListenAddress& address, unsigned unix_mode) {
-  auto l = std::make_shared<Listener>(io_, address);
-  egd::Status st = egd::OpenListener(address, unix_mode, &l->acceptor);
-  if (!st.ok()) return st;
-  Log(LogLevel::kInfo, "listening for EGD clients on ", address.text);
-  listeners_[address.text] = l;
-  Accept(l);
-  return egd::Status::Ok();
-}
-
-void EgdServer::Accept(const std::shared_ptr<Listener>& l) {
-  l->acceptor.async_accept([this, l](const boost::system::error_code& ec,
-                                     EgdSession::Socket socket) {
-    OnAccept(l, ec, std::move(socket));
-  });
-}
-
-void EgdServer::OnAccept(const std::shared_ptr<Listener>& l, const boost::system::error_code& ec,
-                         EgdSession::Socket socket) {
-  if (l->closed || ec == asio::error::operation_aborted) return;
-  if (ec) {
-    // Typically EMFILE: keep existing clients served and try again shortly,
-    // saying so once a minute rather than at every retry.
-    auto now = std::chrono::steady_clock::now();
-    if (l->failures++ == 0 || now - l->warned >= std::chrono::minutes(1)) {
-      Log(LogLevel::kWarning, "accept on ", l->address.text, ": ", ec.message(), " (",
-          l->failures, " in a row; new clients wait, connected ones are served)");
-      l->warned = now;
+    auto l = std::make_shared<Listener>(*this, a);
+    if (egd::Status st = l->Open(io_, next->unix_mode); !st.ok()) {
+      return egd::Status::Error(AtKey(config, {"egd.listen"}, "egd.listen: " + st.message()));
     }
-    l->retry.expires_after(std::chrono::milliseconds(200));
-    l->retry.async_wait([this, l](const boost::system::error_code& e) {
-      if (!e && !l->closed) Accept(l);
+    next->opened.push_back(std::move(l));
+  }
+  return egd::Status::Ok();
+}
+
+void EgdServer::Commit(Next next) {
+  settings_ = std::move(next.settings);
+  clients_.Configure(next.client_rate, next.client_burst);
+  std::vector<std::shared_ptr<Listener>> kept;
+  for (auto& l : listeners_) {
+    auto it = std::find_if(next.listen.begin(), next.listen.end(), [&](const ListenAddress& a) {
+      return egd::SameSocket(a, l->address());
     });
-    return;
+    if (it == next.listen.end()) {
+      Log(LogLevel::kInfo, "no longer listening on ", l->address().text);
+      continue;  // dropped below: its socket closes, its handlers find nothing
+    }
+    l->Update(*it, next.unix_mode);
+    kept.push_back(std::move(l));
   }
-  if (l->failures > 0) {
-    Log(LogLevel::kNotice, "accept on ", l->address.text, " works again after ", l->failures,
-        " failures");
-    l->failures = 0;
+  for (auto& l : next.opened) {
+    Log(LogLevel::kInfo, "listening for EGD clients on ", l->address().text);
+    l->Start();
+    kept.push_back(std::move(l));
   }
-  egd::Peer p = egd::PeerOf(socket.native_handle(), l->address);
+  listeners_ = std::move(kept);
+}
+
+std::vector<std::string> EgdServer::addresses() const {
+  std::vector<std::string> out;
+  for (const auto& l : listeners_) out.push_back(l->address().text);
+  return out;
+}
+
+void EgdServer::OnAccept(Listener& l, EgdSession::Socket socket) {
+  egd::Peer p = egd::PeerOf(socket.native_handle(), l.address());
   std::string key = egd::ClientKey(p.address, settings_.key_policy);
   boost::system::error_code ignored;
   if (sessions_.size() >= settings_.max_clients) {
@@ -125,22 +176,21 @@ void EgdServer::OnAccept(const std::shared_ptr<Listener>& l, const boost::system
     Log(LogLevel::kNotice, "egd client ", p.name, " rejected: max_clients (", settings_.max_clients,
         ") reached");
     socket.close(ignored);
-  } else if (l->address.proxy && !l->address.is_unix &&
+  } else if (l.address().proxy && !l.address().is_unix &&
              !egd::TrustedProxyPeer(settings_.proxy_trusted_peers, p.address)) {
-    RefuseUntrustedProxyPeer(*l, p);
+    RefuseUntrustedProxyPeer(l, p);
     socket.close(ignored);
-  } else if (!l->address.proxy && !Admit(key, p.name)) {
+  } else if (!l.address().proxy && !Admit(key, p.name)) {
     socket.close(ignored);
   } else {
     StartSession(l, std::move(socket), p, std::move(key));
   }
-  Accept(l);
 }
 
-void EgdServer::StartSession(const std::shared_ptr<Listener>& l, EgdSession::Socket socket,
-                             const egd::Peer& peer, std::string key) {
+void EgdServer::StartSession(const Listener& l, EgdSession::Socket socket, const egd::Peer& peer,
+                             std::string key) {
   boost::system::error_code ignored;
-  if (!l->address.is_unix) socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  if (!l.address().is_unix) socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   // The kernel's send buffer grows to megabytes for a client that does not
   // read; bytes written there are lost to everyone else. Bound it like the
   // session's own queue (Linux doubles the value given).
@@ -150,7 +200,7 @@ void EgdServer::StartSession(const std::shared_ptr<Listener>& l, EgdSession::Soc
   ++stats_.connections;
   uint64_t id = next_id_++;
   auto session = std::make_shared<EgdSession>(std::move(socket), ctx_, id, peer.name, peer.address,
-                                              std::move(key), l->address.proxy);
+                                              std::move(key), l.address().proxy);
   sessions_[id] = session;
   peak_sessions_ = std::max(peak_sessions_, sessions_.size());
   Log(LogLevel::kDebug, "egd client ", peer.name, " connected");
@@ -176,7 +226,7 @@ void EgdServer::RefuseUntrustedProxyPeer(const Listener& l, const egd::Peer& pee
   ++stats_.proxy_untrusted_peer;
   egd::RefusalLog::Verdict v = proxy_refusals_.Record(peer.address, std::chrono::steady_clock::now());
   if (v.log) {
-    Log(LogLevel::kWarning, "egd connection from ", peer.name, " to ", l.address.text,
+    Log(LogLevel::kWarning, "egd connection from ", peer.name, " to ", l.address().text,
         " closed: ", peer.address, " is not in [egd] proxy_trusted_peers, so it may not name "
         "clients in a PROXY header", v.Note(peer.address));
   }
@@ -209,7 +259,7 @@ nlohmann::json EgdServer::ClientsJson() const {
 }
 
 void EgdServer::Stop() {
-  Listen({}, 0);
+  listeners_.clear();
   auto sessions = sessions_;  // Close() unregisters
   for (auto& [id, s] : sessions) s->Close();
 }

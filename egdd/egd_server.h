@@ -1,7 +1,15 @@
 // EgdServer: the EGD listeners (TCP and unix, from [egd] listen) and the
-// registry of client sessions. Listen() may be called again on reload: it
-// opens new addresses, closes removed ones and leaves existing ones — and every
-// client connection — untouched. Single-threaded (io_context thread).
+// registry of client sessions. Single-threaded (io_context thread).
+//
+// Configuration is prepare-then-commit (a reload): Prepare binds every
+// address not yet listened on, while the current listeners keep accepting;
+// it fails, and changes nothing, if any cannot be bound. Commit then starts
+// accepting on the new listeners, closes removed ones and applies the rest
+// (limits, unix_mode to existing unix sockets, a proxy: prefix added to or
+// removed from an address already listened on). Client connections are never
+// touched. Each listener accepts through an egd::AcceptLoop (a pause after a
+// failed accept, e.g. out of descriptors); its handler holds a weak_ptr to
+// the listener and locks it first: a dropped listener's handlers find nothing.
 //
 // Admission, in order: max_clients (at accept); on a TCP proxy listener, the
 // peer must be in proxy_trusted_peers (at accept); max_clients_per_address
@@ -22,28 +30,40 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/listener.h"
+#include "common/refusal_log.h"
 #include "common/status.h"
 #include "egdd/config.h"
 #include "egdd/egd_session.h"
-#include "common/refusal_log.h"
 
 namespace egdd {
 
 class EgdServer {
  public:
   EgdServer(boost::asio::io_context& io, Pool& pool, std::function<uint32_t()> entropy_bits);
+  EgdServer(const EgdServer&) = delete;
+  EgdServer& operator=(const EgdServer&) = delete;
   ~EgdServer();
 
-  // Makes the set of listeners equal to `addresses`. On error, listeners that
-  // were opened stay open and the message names the failing address.
-  egd::Status Listen(const std::vector<ListenAddress>& addresses, unsigned unix_mode);
-  void Apply(const EgdSettings& settings, size_t client_rate, size_t client_burst) {
-    settings_ = settings;
-    clients_.Configure(client_rate, client_burst);
-  }
+  class Listener;
+  // What Commit applies: built by Prepare, dropped unused if the reload fails
+  // (which closes the sockets it bound).
+  struct Next {
+    EgdSettings settings;
+    size_t client_rate = 0;
+    size_t client_burst = 0;
+    unsigned unix_mode = 0666;
+    std::vector<ListenAddress> listen;
+    std::vector<std::shared_ptr<Listener>> opened;  // bound and listening, not yet accepting
+  };
+
+  // `config` is the whole configuration: errors name its file and the line of
+  // egd.listen ("file:line: egd.listen: cannot listen on ...").
+  egd::Status Prepare(const Config& config, Next* next);
+  void Commit(Next next);
   void Stop();  // closes listeners and every session
 
   size_t clients() const { return sessions_.size(); }
+  std::vector<std::string> addresses() const;  // listened on, as configured
   const EgdStats& stats() const { return stats_; }
   const egd::ClientTable& client_table() const { return clients_; }
   // clients_by_address for egdctl stats: the client table, each key with the
@@ -51,17 +71,14 @@ class EgdServer {
   nlohmann::json ClientsJson() const;
 
  private:
-  struct Listener;
-  egd::Status Open(const ListenAddress& address, unsigned unix_mode);
-  void Accept(const std::shared_ptr<Listener>& listener);
-  void OnAccept(const std::shared_ptr<Listener>& listener, const boost::system::error_code& ec,
-                EgdSession::Socket socket);
+  std::shared_ptr<Listener> Find(const ListenAddress& address) const;
+  void OnAccept(Listener& listener, EgdSession::Socket socket);
   void OnClosed(uint64_t id);
   bool Admit(const std::string& key, const std::string& peer);
   void RefuseUntrustedProxyPeer(const Listener& l, const egd::Peer& peer);
   void OnUnexpectedProxy(const std::string& address, const std::string& peer);
-  void StartSession(const std::shared_ptr<Listener>& l, EgdSession::Socket socket,
-                    const egd::Peer& peer, std::string key);
+  void StartSession(const Listener& l, EgdSession::Socket socket, const egd::Peer& peer,
+                    std::string key);
 
   boost::asio::io_context& io_;
   EgdSettings settings_;
@@ -70,7 +87,7 @@ class EgdServer {
   egd::RefusalLog per_address_refusals_;  // by client key
   egd::RefusalLog proxy_refusals_;        // by peer address: untrusted or unexpected PROXY
   SessionContext ctx_;
-  std::map<std::string, std::shared_ptr<Listener>> listeners_;  // by address text
+  std::vector<std::shared_ptr<Listener>> listeners_;  // one per socket (egd::SameSocket)
   std::map<uint64_t, std::shared_ptr<EgdSession>> sessions_;
   uint64_t next_id_ = 1;
   size_t peak_sessions_ = 0;  // since the heap was last trimmed

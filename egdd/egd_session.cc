@@ -302,17 +302,16 @@ void EgdSession::UpdateCommandTimer() {
   if ((!parser_.mid_request() && !awaiting_proxy_) || eof_) {
     if (timer_armed_) command_timer_.cancel();
     timer_armed_ = false;
-    ++timer_generation_;
     return;
   }
   if (timer_armed_) return;  // the deadline runs from the command's first byte
   timer_armed_ = true;
-  uint64_t generation = ++timer_generation_;
   command_timer_.expires_after(ctx_.settings->command_timeout);
-  command_timer_.async_wait([self = shared_from_this(), generation](
-                                const boost::system::error_code& ec) {
-    // A timer that fired just as it was disarmed and re-armed is stale.
-    if (ec || self->closed_ || generation != self->timer_generation_) return;
+  command_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    // A timer that fired just as it was disarmed (and maybe re-armed for a
+    // later deadline) is stale: only a deadline that has passed counts.
+    if (ec || self->closed_ || !self->timer_armed_) return;
+    if (self->command_timer_.expiry() > std::chrono::steady_clock::now()) return;
     ++self->ctx_.stats->command_timeouts;
     Log(LogLevel::kNotice, "egd client ", self->peer_,
         ": command not completed within the timeout: closing");

@@ -139,7 +139,6 @@ class EgdSession : public std::enable_shared_from_this<EgdSession> {
   bool writing_ = false;
   bool waiting_ = false;      // a blocking read is queued in the pool
   bool timer_armed_ = false;
-  uint64_t timer_generation_ = 0;
   bool bad_ = false;          // protocol error seen: close after earlier responses
   bool eof_ = false;          // client finished sending
   bool closed_ = false;

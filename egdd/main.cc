@@ -6,6 +6,7 @@
 #include "common/config_main.h"
 #include "common/log.h"
 #include "common/process_hardening.h"
+#include "common/signal_loop.h"
 #include "egdd/daemon.h"
 
 int main(int argc, char** argv) {
@@ -18,7 +19,9 @@ int main(int argc, char** argv) {
       argc, argv, "usage: egdd --config FILE | --check-config FILE", egdd::LoadConfig,
       [](const egdd::Config& config) {
         boost::asio::io_context io(1);
-        egdd::Daemon daemon(io, config);
+        egdd::Daemon daemon(io, config, egdd::RealSources(io));
+        // SIGHUP reloads, SIGTERM/SIGINT stop; queued until run() if they come early.
+        egd::SignalLoop signals(io, [&] { daemon.Reload(); }, [&] { daemon.Terminate(); });
         egd::Status st = daemon.Start();
         if (!st.ok()) {
           egd::Log(egd::LogLevel::kError, st.message());

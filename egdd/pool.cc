@@ -25,11 +25,16 @@ void Pool::CopyOut(size_t n, egd::SecureBytes* out) {
   size_t first = std::min(n, capacity() - head_);
   out->insert(out->end(), buffer_.begin() + head_, buffer_.begin() + head_ + first);
   out->insert(out->end(), buffer_.begin(), buffer_.begin() + (n - first));
+  Drop(n);
+  if (n > 0 && on_take_ && !resizing_) on_take_();
+}
+
+void Pool::Drop(size_t n) {
+  size_t first = std::min(n, capacity() - head_);
   egd::Wipe(buffer_.data() + head_, first);
   egd::Wipe(buffer_.data(), n - first);
   head_ = (head_ + n) % capacity();
   size_ -= n;
-  if (n > 0 && on_take_) on_take_();
 }
 
 size_t Pool::Take(size_t max, egd::SecureBytes* out) {
@@ -93,15 +98,19 @@ void Pool::Resume() {
   ServeWaiters();
 }
 
-void Pool::Resize(size_t capacity) {
-  assert(capacity > 0);
-  egd::SecureBytes keep;
-  CopyOut(size_, &keep);
-  size_t drop = keep.size() > capacity ? keep.size() - capacity : 0;
-  egd::SecureBytes(capacity).swap(buffer_);  // the old ring is wiped as it is released
+void Pool::Resize(egd::SecureBytes ring) {
+  assert(!ring.empty());
+  size_t keep = std::min(size_, ring.size());
+  resizing_ = true;
+  Drop(size_ - keep);  // the oldest bytes that do not fit
+  size_t first = std::min(keep, capacity() - head_);
+  std::copy_n(buffer_.begin() + head_, first, ring.begin());
+  std::copy_n(buffer_.begin(), keep - first, ring.begin() + first);
+  buffer_.swap(ring);  // the old ring is wiped as it is released
   head_ = 0;
-  size_ = 0;
-  Add(std::span<const uint8_t>(keep).subspan(drop));  // (while halted, keep is empty)
+  ServeWaiters();      // a smaller ring may not fit a waiter's need: it stays queued
+  resizing_ = false;
+  if (on_take_) on_take_();
 }
 
 }  // namespace egdd

@@ -69,8 +69,11 @@ class Pool {
   void Halt();
   void Resume();
 
-  // Changes the capacity, keeping the newest bytes that fit.
-  void Resize(size_t capacity);
+  // Changes the capacity to ring.size(), keeping the newest bytes that fit;
+  // `ring` is the new buffer, all zeros (a reload allocates it before it
+  // commits, so Resize itself cannot fail). on_take runs once, afterwards,
+  // never in the middle: a read it triggers sees the new capacity.
+  void Resize(egd::SecureBytes ring);
 
   // The whole ring, for tests: every byte outside the stored range is zero.
   std::span<const uint8_t> ring() const { return buffer_; }
@@ -86,6 +89,7 @@ class Pool {
   };
 
   void CopyOut(size_t n, egd::SecureBytes* out);
+  void Drop(size_t n);  // wipes the n oldest bytes
   void ServeWaiters();
 
   egd::SecureBytes buffer_;  // ring buffer; bytes outside [head_, head_ + size_) are zero
@@ -95,6 +99,7 @@ class Pool {
   size_t reserved_ = 0;  // sum of queued needs
   bool delivering_ = false;
   bool halted_ = false;
+  bool resizing_ = false;  // on_take_ waits until the new ring is in place
   std::function<void()> on_take_;
 };
 

@@ -158,10 +158,49 @@ TEST_CASE("resize keeps stored bytes that fit") {
   Pool pool(10);
   auto data = Seq(10);
   pool.Add(data);
-  pool.Resize(4);
+  pool.Resize(SecureBytes(4));
+  CHECK(pool.capacity() == 4);
+  CHECK(NonZero(pool) == 4);
   SecureBytes out;
   pool.Take(10, &out);
   CHECK(out == Seq(4, 7));
+}
+
+TEST_CASE("resize across the ring's wrap keeps order; growing keeps everything") {
+  Pool pool(10);
+  auto data = Seq(8);
+  pool.Add(data);
+  SecureBytes out;
+  pool.Take(6, &out);
+  auto more = Seq(6, 9);  // 2 left + 6: wraps
+  pool.Add(more);
+  pool.Resize(SecureBytes(20));
+  out.clear();
+  pool.Take(100, &out);
+  CHECK(out == Seq(8, 7));
+}
+
+TEST_CASE("resize calls on_take once, after the new ring is in place, and serves waiters") {
+  Pool pool(1000);
+  auto data = Seq(200);
+  pool.Add(data);
+  std::vector<std::pair<size_t, size_t>> seen;  // (capacity, free) at each on_take
+  pool.set_on_take([&] { seen.emplace_back(pool.capacity(), pool.free()); });
+  SecureBytes out;
+  CHECK(pool.TryTakeOrWait(1, 150, &out, [](std::span<const uint8_t>) {}));
+  seen.clear();
+  size_t delivered = 0;
+  CHECK_FALSE(pool.TryTakeOrWait(2, 100, &out, [&](std::span<const uint8_t> b) {
+    delivered = b.size();
+  }));
+  pool.Resize(SecureBytes(300));
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].first == 300);
+  CHECK(seen[0].second == 250);  // 50 kept; too few for the waiter, who stays queued
+  CHECK(delivered == 0);
+  auto fill = Seq(50, 1);
+  pool.Add(fill);  // 100 now: the waiter gets them
+  CHECK(delivered == 100);
 }
 
 TEST_CASE("the ring is secure memory") {

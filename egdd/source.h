@@ -1,15 +1,28 @@
-// Source: one interface for every entropy source kind (hwrng, file, os; serial
-// in a later issue). The daemon pulls: it asks for one read at a time when the
-// pool has room, so a full pool means the device is not read at all.
+// Source: one interface for every entropy source kind, one file per kind
+// (hwrng_source, file_source, os_source, serial_source; MakeSource picks one).
+// The daemon pulls: it asks for one read at a time when the pool has room, so a
+// full pool means the device is not read at all.
 //
 // Contract:
-// - Open() powers the device on (serial: sends "on"); Close() powers it off
-//   (serial: "off") and cancels an outstanding read, whose callback then never
-//   runs. Open after Close is a restart.
-// - After Read(max), exactly one callback runs on the io_context thread:
-//   on_data with 1..max bytes, or on_event with kEof (the capture ended; no
-//   more data ever), or kLost (device gone or failing; the daemon reconnects by
-//   calling Open again later).
+// - Open() acquires the device (opens it): a missing or inaccessible device
+//   fails here, and nothing else happens yet: nothing is sent to the device,
+//   no callback runs. Start() then switches it on (serial: line settings and
+//   "on"); a failure from there on is reported as kLost. A reload opens a new
+//   source while the old one still runs and starts it only once the old one
+//   is closed (two sources on one serial port never both talk to it).
+// - Close() switches the device off (serial: "off"), cancels an outstanding
+//   read and returns at once, even while a blocking read(2) is in progress
+//   (that read finishes on its own worker; its result is dropped). After
+//   Close, no callback of this source runs. Open after Close is a restart.
+// - After Read(max), exactly one callback runs on the io_context thread, never
+//   inside Read: on_data with 1..max bytes, or on_event with kEof (the capture
+//   ended; no more data ever), or kLost (device gone or failing; the daemon
+//   reconnects by calling Open again later).
+// - Lifetime: every asynchronous handler of a source holds a lifetime token
+//   (a weak_ptr to the state of the current open, locked first); Close and
+//   the destructor release that state, so a stale handler finds nothing and
+//   a callback never runs on a closed or destroyed source. The owner may
+//   therefore give callbacks that capture `this`.
 // - All methods are called from the io_context thread.
 #pragma once
 
@@ -43,15 +56,25 @@ class Source {
   virtual bool is_trng() const = 0;
   virtual std::string description() const = 0;  // for status and logs
   virtual egd::Status Open() = 0;
+  virtual void Start() {}
   virtual void Close() = 0;
   virtual void Read(size_t max) = 0;
   // Kind-specific counters for `egdctl status` (e.g. serial framing errors).
   virtual nlohmann::json Stats() const { return nlohmann::json::object(); }
 };
 
-// Creates the source configured in `config` (not yet opened); never null:
-// every kind has a source, and a missing device shows when it is opened.
+// Makes the source `config` asks for (not yet opened); never null. The daemon
+// takes one, so tests can drive it with a simulated device.
+using SourceFactory =
+    std::function<std::unique_ptr<Source>(const Config& config, SourceCallbacks callbacks)>;
+
+// The factory of the real sources: every kind has a source, and a missing
+// device shows when it is opened.
 std::unique_ptr<Source> MakeSource(boost::asio::io_context& io, const Config& config,
                                    SourceCallbacks callbacks);
+SourceFactory RealSources(boost::asio::io_context& io);
+
+// Whether a and b configure the same source (so a reload keeps it).
+bool SameSource(const Config& a, const Config& b);
 
 }  // namespace egdd

@@ -1,0 +1,101 @@
+#include "egdd/control_replies.h"
+
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/secure_memory.h"
+
+namespace egdd {
+
+using nlohmann::json;
+
+json ControlReplies::Reply(const Device::Outcome& outcome) const {
+  json j = {{"ok", outcome.ok},
+            {"message", outcome.message},
+            {"state", DeviceStateName(device_.state())}};
+  if (!outcome.ok) j["error"] = outcome.error;
+  return j;
+}
+
+json ControlReplies::Status() const {
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::steady_clock::now() - started_);
+  const Source* source = device_.source();
+  const EgdStats& s = egd_.stats();
+  return json{
+      {"state", DeviceStateName(device_.state())},
+      {"state_reason", device_.reason()},
+      {"source_kind", source ? std::string(source->kind()) : "none"},
+      {"source_is_trng", source && source->is_trng()},
+      {"source", source ? source->description() : ""},
+      {"source_eof", device_.source_eof()},
+      {"source_stats", source ? source->Stats() : json::object()},
+      {"output_mode", device_.conditioned() ? "conditioned" : "raw"},
+      {"entropy_per_bit", device_.entropy_per_bit()},
+      {"pool_bytes", pool_.size()},
+      {"pool_capacity", pool_.capacity()},
+      {"pool_reserved", pool_.reserved()},
+      {"waiting_readers", pool_.waiting()},
+      {"entropy_bits", device_.EntropyBits()},
+      {"output_stopped", pool_.halted()},
+      {"bytes_received", device_.counters().bytes_received},
+      {"bytes_served", s.bytes_served},
+      {"clients", egd_.clients()},
+      // Connections closed at once, by reason (trng-httpd's /metrics shows them).
+      {"connections_refused", {{"max_clients", s.rejected},
+                               {"per_address", s.rejected_per_address},
+                               {"proxy", s.proxy_rejected}}},
+      {"alarms", device_.counters().alarms},
+      {"last_alarm", device_.counters().last_alarm},
+      {"pid", static_cast<long>(::getpid())},
+      {"uptime_s", uptime.count()},
+  };
+}
+
+json ControlReplies::Stats() const {
+  const EgdStats& s = egd_.stats();
+  const Device::Counters& c = device_.counters();
+  json j = Status();
+  j["egd"] = {{"requests", s.requests},
+              {"connections", s.connections},
+              {"rejected", s.rejected},
+              {"rejected_per_address", s.rejected_per_address},
+              {"max_clients_per_address", EffectiveMaxClientsPerAddress(config_.egd)},
+              {"protocol_errors", s.protocol_errors},
+              {"command_timeouts", s.command_timeouts},
+              {"bytes_written_by_clients", s.bytes_written_by_clients},
+              {"proxy_rejected", s.proxy_rejected},
+              {"proxy_untrusted_peer", s.proxy_untrusted_peer},
+              {"proxy_header_unexpected", s.proxy_header_unexpected},
+              {"rate_limited", s.rate_limited}};
+  j["clients_by_address"] = egd_.ClientsJson();
+  j["listen"] = egd_.addresses();
+  j["health"] = {{"bytes_passed", c.bytes_passed},
+                 {"bytes_discarded", c.bytes_discarded},
+                 {"bytes_wiped_on_alarm", c.bytes_wiped},
+                 {"chunks_tested", device_.chunks_tested()},
+                 {"alarms", c.alarms}};
+  j["source_reconnects"] = c.reconnects;
+  egd::SecureMemoryStats m = egd::GetSecureMemoryStats();
+  j["secure_memory"] = {{"mapped_bytes", m.mapped_bytes},
+                        {"in_use_bytes", m.in_use_bytes},
+                        {"peak_in_use_bytes", m.peak_in_use_bytes},
+                        {"unlocked_bytes", m.unlocked_bytes},
+                        {"mappings", m.mappings}};
+  return j;
+}
+
+std::string ControlReplies::Handle(const std::string& command) {
+  egd::Log(egd::LogLevel::kDebug, "control: ", command);
+  json reply;
+  if (command == "status") reply = Status();
+  else if (command == "stats") reply = Stats();
+  else if (command == "init") reply = Reply(device_.Init());
+  else if (command == "shutdown") reply = Reply(device_.Shutdown());
+  else if (command == "restart") reply = Reply(device_.Restart());
+  else reply = json{{"ok", false}, {"error", "unknown_command"},
+                    {"message", "unknown command; use status, stats, init, shutdown, restart"}};
+  return reply.dump();
+}
+
+}  // namespace egdd

@@ -1,0 +1,104 @@
+#include "egdd/file_source.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <mutex>
+
+namespace egdd {
+
+struct FileSource::Cursor {
+  std::mutex mu;
+  bool closed = false;  // guarded by mu
+  off_t offset = 0;     // guarded by mu
+};
+
+egd::Status FileSource::Open() {
+  Close();
+  if (!loaded_) {
+    if (egd::Status st = LoadOffset(offset_file_, &offset_); !st.ok()) return st;
+    loaded_ = true;
+  }
+  int fd = -1;
+  if (egd::Status st = OpenForBlockingReads(path_, &fd); !st.ok()) return st;
+  if (::lseek(fd, offset_, SEEK_SET) < 0) {
+    int err = errno;
+    ::close(fd);
+    return egd::ErrnoStatus("seek in " + path_, err);
+  }
+  opened_at_ = offset_;
+  auto cursor = std::make_shared<Cursor>();
+  cursor->offset = offset_;
+  auto file = std::make_shared<OwnedFd>(fd);
+  auto read = [file, cursor, path = path_, offset_file = offset_file_](size_t max) {
+    BlockingReader::Result r;
+    r.bytes.resize(max);
+    ssize_t n;
+    do {
+      n = ::read(file->get(), r.bytes.data(), max);
+    } while (n < 0 && errno == EINTR);
+    int err = errno;
+    r.bytes.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    if (n == 0) r = {{}, SourceEvent::kEof, path + ": end of file"};
+    if (n < 0) r.why = egd::ErrnoText(path, err);
+    if (n <= 0) return r;
+    std::lock_guard lock(cursor->mu);
+    if (cursor->closed) return BlockingReader::Result{};  // dropped by the reader anyway
+    egd::Status st = StoreOffset(offset_file, cursor->offset + n);
+    if (!st.ok()) return BlockingReader::Result{{}, SourceEvent::kLost, st.message()};
+    cursor->offset += n;
+    return r;
+  };
+  cursor_ = cursor;
+  return reader_.Start(std::move(read), -1, callbacks_);
+}
+
+void FileSource::Close() {
+  if (cursor_) {
+    std::lock_guard lock(cursor_->mu);
+    cursor_->closed = true;
+    offset_ = cursor_->offset;
+  }
+  cursor_.reset();
+  reader_.Close();
+}
+
+egd::Status FileSource::LoadOffset(const std::string& file, off_t* offset) {
+  if (file.empty()) return egd::Status::Ok();
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return egd::Status::Ok();
+  if (fd < 0) return egd::ErrnoStatus("cannot read offset file " + file, errno);
+  char text[32] = {};
+  ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  char* end = text;
+  errno = 0;
+  long long v = n > 0 ? std::strtoll(text, &end, 10) : -1;
+  if (v < 0 || errno != 0 || end == text || (*end != '\n' && *end != '\0')) {
+    return egd::Status::Error("offset file " + file + " does not hold a byte offset");
+  }
+  *offset = static_cast<off_t>(v);
+  return egd::Status::Ok();
+}
+
+egd::Status FileSource::StoreOffset(const std::string& file, off_t offset) {
+  if (file.empty()) return egd::Status::Ok();
+  std::string tmp = file + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return egd::ErrnoStatus("cannot write offset file " + tmp, errno);
+  std::string text = std::to_string(offset) + "\n";
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  int err = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
+    if (ok) err = errno;
+    ::unlink(tmp.c_str());
+    return egd::ErrnoStatus("cannot store the offset in " + file, err);
+  }
+  return egd::Status::Ok();
+}
+
+}  // namespace egdd
