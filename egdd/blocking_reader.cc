@@ -124,6 +124,20 @@ egd::Status OpenForBlockingReads(const std::string& path, int* fd) {
   return egd::Status::Ok();
 }
 
+BlockingReader::Result ReadFd(int fd, size_t max, const std::string& path, SourceEvent at_eof) {
+  BlockingReader::Result r;
+  r.bytes.resize(max);
+  ssize_t n;
+  do {
+    n = ::read(fd, r.bytes.data(), max);
+  } while (n < 0 && errno == EINTR);
+  int err = errno;
+  r.bytes.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  if (n == 0) r = {{}, at_eof, path + ": end of file"};
+  if (n < 0) r.why = egd::ErrnoText(path, err);
+  return r;
+}
+
 OwnedFd::~OwnedFd() {
   if (fd_ >= 0) ::close(fd_);
 }

@@ -68,6 +68,11 @@ class BlockingReader {
 // yet; *fd is the caller's to close.
 egd::Status OpenForBlockingReads(const std::string& path, int* fd);
 
+// One read(2) of up to `max` bytes from `fd`, retried on EINTR: the bytes, or
+// why none came: "PATH: end of file" with event `at_eof`, or the errno text
+// with kLost. For the ReadFns of descriptor-backed sources.
+BlockingReader::Result ReadFd(int fd, size_t max, const std::string& path, SourceEvent at_eof);
+
 // Owns a descriptor: closes it when the last copy of the read function that
 // holds it is destroyed (on the worker, after its last read).
 class OwnedFd {

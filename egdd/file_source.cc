@@ -33,17 +33,9 @@ egd::Status FileSource::Open() {
   cursor->offset = offset_;
   auto file = std::make_shared<OwnedFd>(fd);
   auto read = [file, cursor, path = path_, offset_file = offset_file_](size_t max) {
-    BlockingReader::Result r;
-    r.bytes.resize(max);
-    ssize_t n;
-    do {
-      n = ::read(file->get(), r.bytes.data(), max);
-    } while (n < 0 && errno == EINTR);
-    int err = errno;
-    r.bytes.resize(n > 0 ? static_cast<size_t>(n) : 0);
-    if (n == 0) r = {{}, SourceEvent::kEof, path + ": end of file"};
-    if (n < 0) r.why = egd::ErrnoText(path, err);
-    if (n <= 0) return r;
+    BlockingReader::Result r = ReadFd(file->get(), max, path, SourceEvent::kEof);
+    if (r.bytes.empty()) return r;
+    size_t n = r.bytes.size();
     std::lock_guard lock(cursor->mu);
     if (cursor->closed) return BlockingReader::Result{};  // dropped by the reader anyway
     egd::Status st = StoreOffset(offset_file, cursor->offset + n);

@@ -52,16 +52,8 @@ class LiveReload(httpdtest.EgddHttpdCase):
             "egdd": {"egd": "127.0.0.1:%d" % self.egd.port, "control": self.egd.control},
             "files": {"dir": self.httpd.files},
         }
-        for source in (self.settings(), changes):
-            for name, keys in source.items():
-                sections.setdefault(name, {}).update(keys)
         with open(self.httpd.config, "w") as f:
-            for name, keys in sections.items():
-                f.write("[%s]\n" % name)
-                for k, v in keys.items():
-                    f.write("%s = %s\n" % (k, egdtest.toml_value(v)))
-                f.write("\n")
-            f.write(extra)
+            f.write(egdtest.toml_text(sections, self.settings(), changes) + extra)
 
     def hup(self, marker):
         before = self.httpd.log_text().count(marker)

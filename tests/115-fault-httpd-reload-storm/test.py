@@ -94,15 +94,7 @@ class ReloadStorm(httpdtest.EgddHttpdCase):
         }
 
     def text(self, changes=None, extra=""):
-        sections = self.base()
-        for name, keys in (changes or {}).items():
-            sections.setdefault(name, {}).update(keys)
-        out = []
-        for name, keys in sections.items():
-            out.append("[%s]" % name)
-            out += ["%s = %s" % (k, egdtest.toml_value(v)) for k, v in keys.items()]
-            out.append("")
-        return "\n".join(out) + extra
+        return egdtest.toml_text(self.base(), changes) + extra
 
     def valid_files(self):
         taken = "127.0.0.1:%d" % self.taken_port

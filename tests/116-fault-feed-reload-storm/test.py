@@ -43,14 +43,7 @@ def config(server, changes=None, extra=""):
         "reconnect": {"initial_delay_ms": 20, "max_delay_ms": 200},
         "log": {"level": "info"},
     }
-    for name, keys in (changes or {}).items():
-        sections.setdefault(name, {}).update(keys)
-    out = []
-    for name, keys in sections.items():
-        out.append("[%s]" % name)
-        out += ["%s = %s" % (k, egdtest.toml_value(v)) for k, v in keys.items()]
-        out.append("")
-    return "\n".join(out) + extra
+    return egdtest.toml_text(sections, changes) + extra
 
 
 def wait_more(log, n, feed, timeout=10):

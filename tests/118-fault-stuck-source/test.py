@@ -13,12 +13,10 @@ one of its round trips also within 100 ms):
   source is closed (egdd's output then stops, by design, so the client's `00` answers
   0 and its `01` returns nothing, promptly).
 """
-import hashlib
+import json
 import os
 import signal
-import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,18 +32,7 @@ LIMIT = 0.1  # s
 
 
 def build_shim():
-    src = os.path.join(HERE, "no_poll_shim.c")
-    with open(src, "rb") as f:
-        tag = hashlib.sha256(f.read()).hexdigest()[:16]
-    so = os.path.join(egdtest.cache_dir(), "no_poll_shim-%s.so" % tag)
-    if not os.path.exists(so):
-        tmp = "%s.%d.tmp" % (so, os.getpid())
-        r = subprocess.run(["cc", "-Wall", "-O2", "-shared", "-fPIC", "-o", tmp, src, "-ldl"],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError("compiling no_poll_shim.c failed:\n" + r.stderr)
-        os.rename(tmp, so)
-    return so
+    return egdtest.build_shim(os.path.join(HERE, "no_poll_shim.c"))
 
 
 def readers_in_read(pid, path):
@@ -71,16 +58,7 @@ def readers_in_read(pid, path):
 
 def control(path, command):
     """One control command on a raw socket (no egdctl process to start): the reply."""
-    with egdtest.unix_socket(path, timeout=5) as s:
-        s.sendall(command.encode() + b"\n")
-        reply = b""
-        while not reply.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
-    import json
-    return json.loads(reply)
+    return json.loads(egdtest.unix_line(path, command, timeout=5))
 
 
 class Probe:

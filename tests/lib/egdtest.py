@@ -6,6 +6,7 @@ EGDD, EGDCTL; so do the build tree (EGD_BUILD_DIR) and the cache for what tests
 build once (EGD_TEST_CACHE). Every test gets its own temporary directory and free ports.
 """
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -249,6 +250,40 @@ class Egdd(Process):
         return s
 
 
+def unix_line(path, line, timeout=10):
+    """Sends one command line to the unix socket `path` (a control socket: egdd's,
+    trng-sim's) and returns the reply line, without its newline."""
+    with unix_socket(path, timeout) as s:
+        s.sendall(line.encode() + b"\n")
+        reply = b""
+        while not reply.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    return reply.decode().rstrip("\n")
+
+
+def build_shim(src, mode=None):
+    """Compiles the LD_PRELOAD shim `src` (a .c file) once per source version into
+    the test cache and returns the .so path (chmod `mode` if given); raises
+    RuntimeError if the compiler fails."""
+    with open(src, "rb") as f:
+        tag = hashlib.sha256(f.read()).hexdigest()[:16]
+    name = os.path.splitext(os.path.basename(src))[0]
+    so = os.path.join(cache_dir(), "%s-%s.so" % (name, tag))
+    if not os.path.exists(so):
+        tmp = "%s.%d.tmp" % (so, os.getpid())
+        r = subprocess.run(["cc", "-Wall", "-O2", "-shared", "-fPIC", "-o", tmp, src, "-ldl"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("compiling %s failed:\n%s" % (src, r.stderr))
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.rename(tmp, so)
+    return so
+
+
 def unix_socket(path, timeout=10):
     """A stream connection to the unix socket `path` (the socket is closed if that fails)."""
     s = socket.socket(socket.AF_UNIX)
@@ -282,6 +317,18 @@ def check_config(binary, path, text=None):
             f.write(text)
     return subprocess.run([binary, "--check-config", path], capture_output=True, text=True,
                           timeout=30)
+
+
+def toml_text(*layers):
+    """TOML text for layers of {"section": {"key": value}}: later layers override
+    earlier ones key by key; sections in the order they first appear."""
+    sections = {}
+    for layer in layers:
+        for name, keys in (layer or {}).items():
+            sections.setdefault(name, {}).update(keys)
+    return "".join("[%s]\n%s\n" % (name, "".join("%s = %s\n" % (k, toml_value(v))
+                                                   for k, v in keys.items()))
+                   for name, keys in sections.items())
 
 
 def toml_value(v):

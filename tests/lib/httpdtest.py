@@ -59,11 +59,7 @@ class TrngHttpd(egdtest.Process):
         if isinstance(listen, list) and "127.0.0.1:%d" % self.port not in listen:
             sections["http"]["listen"] = ["127.0.0.1:%d" % self.port] + listen
         with open(self.config, "w") as f:
-            for name, keys in sections.items():
-                f.write("[%s]\n" % name)
-                for k, v in keys.items():
-                    f.write("%s = %s\n" % (k, egdtest.toml_value(v)))
-                f.write("\n")
+            f.write(egdtest.toml_text(sections))
         self.proc = None
 
     def start(self):

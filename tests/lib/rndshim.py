@@ -10,31 +10,17 @@ read_records(log) parses what it recorded. Run a feeder with
 ("fake": nothing reaches the kernel, by either path; has_cap_sys_admin() says
 whether "pass" can work for the ioctl).
 """
-import hashlib
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from egdtest import cache_dir  # noqa: E402
+import egdtest  # noqa: E402
 
 
 def build_shim():
     """Path of the compiled shim; raises RuntimeError if the compiler fails."""
-    src = os.path.join(HERE, "random_shim.c")
-    with open(src, "rb") as f:
-        tag = hashlib.sha256(f.read()).hexdigest()[:16]
-    so = os.path.join(cache_dir(), "random_shim-%s.so" % tag)
-    if not os.path.exists(so):
-        tmp = "%s.%d.tmp" % (so, os.getpid())
-        r = subprocess.run(["cc", "-Wall", "-O2", "-shared", "-fPIC", "-o", tmp, src, "-ldl"],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError("compiling the RNDADDENTROPY shim failed:\n" + r.stderr)
-        os.chmod(tmp, 0o755)  # feeders may run as another user
-        os.rename(tmp, so)
-    return so
+    return egdtest.build_shim(os.path.join(HERE, "random_shim.c"), mode=0o755)  # feeders may run as another user
 
 
 def has_cap_sys_admin():

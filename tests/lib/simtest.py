@@ -19,15 +19,7 @@ TRNG_SIM = os.environ.get("TRNG_SIM", os.path.join(HERE, "../../build/firmware/t
 def command(control, line, timeout=10):
     """Sends one command to the control socket `control`; returns the answer line,
     stripped."""
-    with egdtest.unix_socket(control, timeout) as s:
-        s.sendall(line.encode() + b"\n")
-        reply = b""
-        while not reply.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
-    return reply.decode().strip()
+    return egdtest.unix_line(control, line, timeout).strip()
 
 
 class TrngSim:
