@@ -148,7 +148,8 @@ class EgdClient::Connection : public std::enable_shared_from_this<Connection> {
   void Close(const std::string& why) {
     error_code ignored;
     socket_.close(ignored);
-    ++generation_;  // handlers of the old socket's operations now ignore themselves
+    // A new lifetime token: handlers of the old socket's operations now ignore themselves.
+    connection_ = std::make_shared<ConnectionToken>();
     state_ = State::kClosed;
     writing_ = false;
     queued_.clear();
@@ -176,8 +177,8 @@ class EgdClient::Connection : public std::enable_shared_from_this<Connection> {
       auto address = asio::ip::make_address(endpoint_.host, ec);
       ep = asio::ip::tcp::endpoint(address, endpoint_.port);
     }
-    socket_.async_connect(ep, [self = shared_from_this(), gen = generation_](const error_code& ec) {
-      if (gen == self->generation_) self->OnConnect(ec);
+    socket_.async_connect(ep, [self = shared_from_this(), token = Token()](const error_code& ec) {
+      if (!token.expired()) self->OnConnect(ec);
     });
   }
 
@@ -196,9 +197,9 @@ class EgdClient::Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void DoRead() {
-    socket_.async_read_some(asio::buffer(buf_), [self = shared_from_this(), gen = generation_](
+    socket_.async_read_some(asio::buffer(buf_), [self = shared_from_this(), token = Token()](
                                                     const error_code& ec, size_t n) {
-      if (gen == self->generation_) self->OnRead(ec, n);
+      if (!token.expired()) self->OnRead(ec, n);
     });
   }
 
@@ -225,9 +226,9 @@ class EgdClient::Connection : public std::enable_shared_from_this<Connection> {
     }
     if (flush_posted_ || queued_.empty()) return;
     flush_posted_ = true;
-    asio::post(io_, [self = shared_from_this(), gen = generation_] {
+    asio::post(io_, [self = shared_from_this(), token = Token()] {
       self->flush_posted_ = false;
-      if (gen == self->generation_) self->Flush();
+      if (!token.expired()) self->Flush();
     });
   }
 
@@ -237,9 +238,8 @@ class EgdClient::Connection : public std::enable_shared_from_this<Connection> {
     in_flight_.swap(queued_);
     queued_.clear();
     asio::async_write(socket_, asio::buffer(in_flight_),
-                      [self = shared_from_this(), gen = generation_](const error_code& ec,
-                                                                     size_t) {
-                        if (gen == self->generation_) self->OnWrite(ec);
+                      [self = shared_from_this(), token = Token()](const error_code& ec, size_t) {
+                        if (!token.expired()) self->OnWrite(ec);
                       });
   }
 
@@ -287,7 +287,11 @@ class EgdClient::Connection : public std::enable_shared_from_this<Connection> {
   std::vector<uint8_t> in_flight_;  // the write in progress
   bool writing_ = false;
   bool flush_posted_ = false;
-  uint64_t generation_ = 0;  // bumped by Close
+  // The lifetime token of the current connection (replaced by Close): each
+  // socket handler holds a weak_ptr to it and does nothing once it expired.
+  struct ConnectionToken {};
+  std::shared_ptr<ConnectionToken> connection_ = std::make_shared<ConnectionToken>();
+  std::weak_ptr<ConnectionToken> Token() const { return connection_; }
   uint64_t connects_ = 0;
   SecureBytes buf_ = SecureBytes(16384);  // bytes from egdd: secure memory
 };
