@@ -11,7 +11,10 @@ one of its round trips also within 100 ms):
 - a reload (SIGHUP) that replaces the source by another FIFO (the old one stays stuck);
 - a health alarm: zeros written into the stuck read end it, the health tests fire, the
   source is closed (egdd's output then stops, by design, so the client's `00` answers
-  0 and its `01` returns nothing, promptly).
+  0 and its `01` returns nothing, promptly). An alarm always comes from the data of the
+  read that just returned, and egdd has one read outstanding at a time, so here the
+  closing is of a reader between reads; the stuck-read close itself is what shutdown
+  and reload show.
 """
 import json
 import os
