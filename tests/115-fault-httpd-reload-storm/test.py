@@ -155,13 +155,8 @@ class ReloadStorm(httpdtest.EgddHttpdCase):
             else:
                 name, text = invalid[(i // 2) % len(invalid)]
                 if text is None:
-                    os.rename(config, config + ".away")
-                    os.mkdir(config)
-                    try:
+                    with egdtest.directory_in_place_of(config):
                         self.hup(STAYS)
-                    finally:
-                        os.rmdir(config)
-                        os.rename(config + ".away", config)
                 else:
                     with open(config, "w") as f:
                         f.write(text)

@@ -116,14 +116,9 @@ def run_storm(wd, shim, servers, sources):
                 text = make(servers[current]) if make else None
             n = len(feed.matching(pattern))
             if text is None:  # a directory where the file should be
-                os.rename(cfg, cfg + ".away")
-                os.mkdir(cfg)
-                try:
+                with egdtest.directory_in_place_of(cfg):
                     feed.proc.send_signal(signal.SIGHUP)
                     feed.wait_line(pattern, count=n + 1)
-                finally:
-                    os.rmdir(cfg)
-                    os.rename(cfg + ".away", cfg)
             else:
                 with open(cfg, "w") as f:
                     f.write(text)

@@ -250,6 +250,19 @@ class Egdd(Process):
         return s
 
 
+@contextlib.contextmanager
+def directory_in_place_of(path):
+    """The file `path` moved aside and an empty directory in its place (a config
+    file that cannot be read) for the duration of the block; the file then back."""
+    os.rename(path, path + ".away")
+    os.mkdir(path)
+    try:
+        yield
+    finally:
+        os.rmdir(path)
+        os.rename(path + ".away", path)
+
+
 def unix_line(path, line, timeout=10):
     """Sends one command line to the unix socket `path` (a control socket: egdd's,
     trng-sim's) and returns the reply line, without its newline."""
