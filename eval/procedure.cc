@@ -39,11 +39,11 @@ void RecordBlock(Attempt& a, size_t k, size_t block, const TestResult& t) {
 Attempt RunAttemptA(std::span<const uint8_t> data, size_t first_byte) {
   Attempt a;
   a.first_bit = first_byte * 8;
-  a.basic_tests = kBlocksA * 5;
+  a.basic_tests = 1 + kBlocksA * 5;  // T0 and 257 x T1-T5: 1,286
   const std::span<const uint8_t> rest = data.subspan(std::min(first_byte, data.size()));
   if (rest.size() < ais31::kT0Bytes) return a;
-  a.tests.push_back(ais31::T0Disjointness(rest.first(ais31::kT0Bytes)));
-  a.fatal = !a.tests.back().pass;  // T0 is not one of the 1,285 basic tests: no retry
+  // T0 is one of the basic tests: a T0 failure alone means a retry, like any other.
+  Record(a, ais31::T0Disjointness(rest.first(ais31::kT0Bytes)));
   for (const char* name : {"T1 monobit", "T2 poker", "T3 runs", "T4 long run", "T5 autocorrelation"}) {
     a.repeated.push_back(RepeatedTest{name, 0, 0, 0, {}});
   }
@@ -105,9 +105,9 @@ bool Decide(ProcedureResult& r, size_t needed_bytes) {
   const Attempt& a = r.attempts.back();
   const bool retry = r.attempts.size() == 2;
   const std::string which = retry ? "attempt 2: " : "attempt 1: ";
-  if (a.fatal || a.failed >= (retry ? 1u : 2u)) {
+  if (a.failed >= (retry ? 1u : 2u)) {
     r.verdict = Verdict::kFail;
-    r.reason = which + (a.fatal ? "T0 disjointness failed" : Count(a.failed, a.basic_tests));
+    r.reason = which + Count(a.failed, a.basic_tests);
     return false;
   }
   if (!a.complete) {

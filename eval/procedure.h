@@ -4,9 +4,9 @@
 //
 //   A     T0 on the first 3,145,728 bits, then T1-T5 on each of 257
 //         consecutive 20,000-bit blocks: 1,035,716 bytes per attempt.
-//         T0 failing fails A; of the 1,285 basic tests T1-T5 none may fail,
-//         and if exactly one does, A is run once more on the next 1,035,716
-//         bytes, where none may fail.
+//         Of the 1,286 basic tests (T0 and 257 x T1-T5) none may fail, and
+//         if exactly one does (T0 included), A is run once more on the next
+//         1,035,716 bytes, where none may fail.
 //   B     from one bit cursor: T6a (100,000 bits), T6b (pairs), T7a
 //         (triples), T7b (quadruples), T8 (2,068,480 bits): 9 basic tests,
 //         at least 871,060 bytes per attempt; the same one-retry rule on
@@ -53,10 +53,9 @@ struct Attempt {
   std::vector<TestResult> tests;       // tests run once (T0; B's tests; FIPS)
   std::vector<RepeatedTest> repeated;  // A's T1-T5 over the blocks
   std::vector<BlockFailure> block_failures;
-  size_t basic_tests = 0;  // basic tests the attempt consists of (A: 1285, B: 9)
+  size_t basic_tests = 0;  // basic tests the attempt consists of (A: 1286, B: 9)
   size_t run = 0;          // basic tests run (fewer than basic_tests when the data ends)
   size_t failed = 0;       // basic tests failed so far
-  bool fatal = false;      // a failure no retry can save (A's T0)
   bool complete = false;   // every test ran
 };
 

@@ -34,7 +34,8 @@ TEST_CASE("Procedure A: layout and good data") {
   const Attempt& a = r.attempts[0];
   CHECK(a.complete);
   CHECK(a.bits_used == kProcedureABytes * 8);
-  CHECK(a.basic_tests == 1285);
+  CHECK(a.basic_tests == 1286);
+  CHECK(a.run == 1286);
   REQUIRE(a.repeated.size() == 5);
   for (const RepeatedTest& t : a.repeated) CHECK(t.runs == 257);
   CHECK(a.tests.at(0).name == "T0 disjointness");
@@ -60,7 +61,7 @@ TEST_CASE("Procedure A: one failed basic test means one retry on the next part")
   CHECK(short_retry.bytes_needed == 2 * kProcedureABytes);
 }
 
-TEST_CASE("Procedure A: two failed basic tests or a T0 failure fail at once") {
+TEST_CASE("Procedure A: two failed basic tests fail at once") {
   std::vector<uint8_t> data = RandomBytes(2 * kProcedureABytes, 1003);
   BreakBlock(data, 0, 3);
   BreakBlock(data, 0, 250);
@@ -69,11 +70,32 @@ TEST_CASE("Procedure A: two failed basic tests or a T0 failure fail at once") {
   CHECK(r.attempts.size() == 1);
 
   data = RandomBytes(2 * kProcedureABytes, 1004);
-  std::copy(data.begin(), data.begin() + 6, data.begin() + 600);  // word 100 = word 0
+  std::copy(data.begin(), data.begin() + 6, data.begin() + 600);  // word 100 = word 0: T0
+  BreakBlock(data, 0, 7);
   r = RunProcedureA(data);
   CHECK(r.verdict == Verdict::kFail);
   CHECK(r.attempts.size() == 1);
-  CHECK(r.reason == "attempt 1: T0 disjointness failed");
+  CHECK(r.reason == "attempt 1: 2 of 1286 basic tests failed");
+}
+
+TEST_CASE("Procedure A: T0 is a basic test under the one-retry rule") {
+  // A good stream with word 1 copied over word 0: T0 alone fails, and A
+  // passes after a retry (AIS 31: 1,286 basic tests, one may fail once).
+  std::vector<uint8_t> data = RandomBytes(2 * kProcedureABytes, 1006);
+  std::copy(data.begin() + 6, data.begin() + 12, data.begin());
+  ProcedureResult r = RunProcedureA(data);
+  REQUIRE(r.attempts.size() == 2);
+  CHECK(r.attempts[0].failed == 1);
+  CHECK_FALSE(r.attempts[0].tests.at(0).pass);
+  CHECK(r.verdict == Verdict::kPass);
+  CHECK(r.reason == "attempt 2: 0 of 1286 basic tests failed (after one failure in attempt 1)");
+
+  // The same failure in the retry fails A.
+  std::copy(data.begin() + kProcedureABytes + 6, data.begin() + kProcedureABytes + 12,
+            data.begin() + kProcedureABytes);
+  r = RunProcedureA(data);
+  CHECK(r.verdict == Verdict::kFail);
+  CHECK(r.reason == "attempt 2: 1 of 1286 basic tests failed");
 }
 
 TEST_CASE("Procedure A: short data needs 1,035,716 bytes, unless it already failed") {
