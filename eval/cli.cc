@@ -27,13 +27,25 @@ bool ParseFipsOption(const std::string& flag, const std::string& value, CliOptio
   return true;
 }
 
+bool ParseBitsPerSample(const std::string& value, CliOptions& o, std::string* error) {
+  int n = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || end != value.data() + value.size() || n < 1 || n > 8) {
+    *error = "--bits-per-sample takes a number from 1 to 8";
+    return false;
+  }
+  o.bits_per_sample = n;
+  return true;
+}
+
 }  // namespace
 
 std::optional<CliOptions> ParseCli(const std::vector<std::string>& args, std::string* error) {
   CliOptions o;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    const bool takes_value = a == "--procedure" || a == "--fips-runs" || a == "--crngt-bits";
+    const bool takes_value =
+        a == "--procedure" || a == "--fips-runs" || a == "--crngt-bits" || a == "--bits-per-sample";
     if (takes_value && i + 1 == args.size()) {
       *error = a + " needs a value";
       return std::nullopt;
@@ -44,6 +56,8 @@ std::optional<CliOptions> ParseCli(const std::vector<std::string>& args, std::st
       o.json = true;
     } else if (a == "--procedure") {
       o.procedure = args[++i];
+    } else if (a == "--bits-per-sample") {
+      if (!ParseBitsPerSample(args[++i], o, error)) return std::nullopt;
     } else if (takes_value) {
       if (!ParseFipsOption(a, args[i + 1], o, error)) return std::nullopt;
       ++i;
@@ -58,8 +72,8 @@ std::optional<CliOptions> ParseCli(const std::vector<std::string>& args, std::st
     }
   }
   if (o.help) return o;
-  if (o.procedure != "A" && o.procedure != "B" && o.procedure != "fips") {
-    *error = "--procedure must be A, B or fips";
+  if (o.procedure != "A" && o.procedure != "B" && o.procedure != "fips" && o.procedure != "90b") {
+    *error = "--procedure must be A, B, fips or 90b";
     return std::nullopt;
   }
   if (o.file.empty()) {

@@ -8,8 +8,10 @@
 // returns the min-entropy per sample it estimates, with the intermediate
 // values the reference reports. Pure; no I/O.
 //
-// So far: 6.3.1, the most common value estimate. The other nine estimators,
-// H_original / H_bitstring and the assessed min-entropy follow (issue 14).
+// This file: 6.3.1, the most common value estimate. The others:
+// estimate_binary.h (collision, Markov, compression), estimate_tuple.h
+// (t-tuple, LRS), estimate_predictors.h (MultiMCW, lag, MultiMMC, LZ78Y);
+// entropy_assessment.h runs them all as the standard does.
 #pragma once
 
 #include <cstddef>

@@ -6,7 +6,10 @@
 #include <iostream>
 #include <iterator>
 
+#include "eval/assessment_report.h"
 #include "eval/cli.h"
+#include "eval/entropy_assessment.h"
+#include "eval/entropy_samples.h"
 #include "eval/procedure.h"
 #include "eval/report.h"
 
@@ -38,6 +41,16 @@ int main(int argc, char** argv) {
   if (!ReadFile(file == "-" ? "/dev/stdin" : file, &data)) {
     std::cerr << "egd-eval: " << file << ": " << std::strerror(errno) << "\n";
     return 2;
+  }
+  if (options->procedure == "90b") {
+    EntropySamples samples;
+    if (std::string why = PrepareSamples(data, options->bits_per_sample, &samples); !why.empty()) {
+      std::cerr << "egd-eval: " << file << ": " << why << "\n";
+      return 2;
+    }
+    const EntropyAssessment a = AssessNonIid(samples);
+    std::cout << (options->json ? FormatAssessmentJson(a, file) : FormatAssessmentText(a, file));
+    return 0;
   }
   const ProcedureResult result = options->procedure == "A"   ? RunProcedureA(data)
                                  : options->procedure == "B" ? RunProcedureB(data)

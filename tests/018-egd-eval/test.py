@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """egd-eval end to end: bytes served by a real egdd pass AIS 31 procedures A and B
 and the FIPS 140-2 tests; a biased capture fails; bad usage and short files give
-exit code 2 with a clear message; --json is one JSON document."""
+exit code 2 with a clear message; --json is one JSON document. The SP 800-90B
+assessment (--procedure 90b) gives NIST's published results on NIST's sample files
+(tests/data/sp800-90b) and a credible value for bytes egdd served."""
 import json
 import os
 import random
@@ -12,6 +14,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
 
+NIST = os.path.join(os.path.dirname(__file__), "../data/sp800-90b")
 EGD_EVAL = os.environ.get("EGD_EVAL",
                           os.path.join(os.path.dirname(__file__), "../../build/eval/egd-eval"))
 # FIPS with the 2001-10-10 runs table and 32-bit continuous blocks: the 16-bit
@@ -82,6 +85,53 @@ class EgdEvalTest(unittest.TestCase):
         r = evaluate(["--procedure", "fips"], os.path.join(self.dir, "missing.bin"))
         self.assertEqual(r.returncode, 2)
         self.assertIn("missing.bin", r.stderr)
+
+    def reference(self, name):
+        """NIST's results for bin/NAME.bin: {"H_original": x, ...} and the bit width."""
+        values, bits = {}, None
+        with open(os.path.join(NIST, "refdata", name + ".res")) as f:
+            for line in f:
+                if line.startswith("Loaded "):
+                    bits = int(line.split("distinct ")[1].split("-bit")[0])
+                for sep in (" = ", ": "):
+                    key, _, value = line.strip().rpartition(sep)
+                    if key in ("H_original", "H_bitstring", "Assessed min entropy"):
+                        values[key] = float(value)
+        return values, bits
+
+    def test_90b_gives_nists_results(self):
+        for name, binary in (("rand8_short", False), ("rand1_short", True)):
+            ref, bits = self.reference(name)
+            r = evaluate(["--procedure", "90b", "--bits-per-sample", str(bits), "--json"],
+                         os.path.join(NIST, "bin", name + ".bin"))
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            doc = json.loads(r.stdout)
+            self.assertAlmostEqual(doc["h_original"], ref["H_original"], delta=1e-6)
+            self.assertAlmostEqual(doc["min_entropy"], ref["Assessed min entropy"], delta=1e-6)
+            self.assertEqual("h_bitstring" in doc, not binary)
+            self.assertEqual("bitstring" in doc["estimators"], not binary)
+            self.assertEqual(len(doc["estimators"]["literal"]), 10 if binary else 7)
+            if not binary:
+                self.assertAlmostEqual(doc["h_bitstring"], ref["H_bitstring"], delta=1e-6)
+                self.assertEqual(len(doc["estimators"]["bitstring"]), 10)
+            text = evaluate(["--procedure", "90b", "--bits-per-sample", str(bits)],
+                            os.path.join(NIST, "bin", name + ".bin")).stdout
+            self.assertRegex(text, r"RESULT: min-entropy %.6f per %d-bit sample \(set by the "
+                             r"(literal|bitstring) \w+ estimate\)"
+                             % (ref["Assessed min entropy"], bits))
+
+    def test_90b_on_served_bytes_and_bad_input(self):
+        r = evaluate(["--procedure", "90b", "--json"], self.good)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        h = json.loads(r.stdout)["min_entropy"]
+        self.assertGreater(h, 7.0, "getrandom() bytes assessed at %.3f bits per byte" % h)
+        self.assertLessEqual(h, 8.0)
+        r = evaluate(["--procedure", "90b", "--bits-per-sample", "4"], self.good)
+        self.assertEqual(r.returncode, 2)
+        self.assertRegex(r.stderr, r"sample \d+ is \d+, wider than 4 bits")
+        r = evaluate(["--procedure", "90b", "--bits-per-sample", "9"], self.good)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--bits-per-sample takes a number from 1 to 8", r.stderr)
 
 
 if __name__ == "__main__":
