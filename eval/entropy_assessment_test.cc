@@ -17,7 +17,7 @@ using namespace egdstat::testing;
 
 namespace {
 
-constexpr double kTolerance = 1e-6;  // NIST's own self-test tolerance
+constexpr double kTolerance = egdstat::testing::kNistTolerance;
 
 // egd-eval's estimator names and the reference's.
 const std::map<std::string, std::string> kReferenceNames = {
@@ -56,8 +56,7 @@ TEST_CASE("assessment: NIST's sample files give NIST's results, estimator by est
   for (const std::string& name : NistDataNames()) {
     INFO(name);
     NistResult ref = LoadNistResult(name);
-    EntropySamples s;
-    REQUIRE(PrepareSamples(LoadNistSamples(name), ref.bits, &s).empty());
+    EntropySamples s = LoadNistPrepared(name, ref);
     EntropyAssessment a = AssessNonIid(s);
     CheckEstimators(ref, "Literal", a.literal);
     CheckEstimators(ref, "Bitstring", a.bitstring);

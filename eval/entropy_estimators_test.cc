@@ -9,13 +9,13 @@
 using egdstat::EntropySamples;
 using egdstat::EstimateMostCommonValue;
 using egdstat::PrepareSamples;
+using egdstat::testing::LoadNistPrepared;
 using egdstat::testing::LoadNistResult;
-using egdstat::testing::LoadNistSamples;
 using egdstat::testing::NistDataNames;
 
 namespace {
 
-constexpr double kTolerance = 1e-6;  // NIST's own self-test tolerance
+constexpr double kTolerance = egdstat::testing::kNistTolerance;
 
 EntropySamples Prepare(std::vector<uint8_t> data, int bits) {
   EntropySamples s;
@@ -61,7 +61,7 @@ TEST_CASE("most common value: NIST's sample files give NIST's results") {
   for (const std::string& name : NistDataNames()) {
     INFO(name);
     auto ref = LoadNistResult(name);
-    EntropySamples s = Prepare(LoadNistSamples(name), ref.bits);
+    EntropySamples s = LoadNistPrepared(name, ref);
     REQUIRE(s.literal.size() == ref.samples);
     REQUIRE(s.alphabet == ref.alphabet);
     struct Run {

@@ -16,14 +16,14 @@ using egdstat::EntropySamples;
 using egdstat::EstimateCollision;
 using egdstat::EstimateCompression;
 using egdstat::EstimateMarkov;
+using egdstat::testing::LoadNistPrepared;
 using egdstat::testing::LoadNistResult;
-using egdstat::testing::LoadNistSamples;
 using egdstat::testing::NistDataNames;
 using egdstat::testing::NistResult;
 
 namespace {
 
-constexpr double kTolerance = 1e-6;  // NIST's own self-test tolerance
+constexpr double kTolerance = egdstat::testing::kNistTolerance;
 
 // Within 1e-6 absolutely: Approx's default relative slack (1e-5) is looser.
 Approx Near(double expected) { return Approx(expected).epsilon(0).margin(kTolerance); }
@@ -45,8 +45,7 @@ struct NistBits {
 
 NistBits LoadBits(const std::string& name) {
   NistBits b{LoadNistResult(name), "", {}};
-  EntropySamples s;
-  REQUIRE(egdstat::PrepareSamples(LoadNistSamples(name), b.ref.bits, &s).empty());
+  EntropySamples s = LoadNistPrepared(name, b.ref);
   b.label = s.binary() ? "Literal" : "Bitstring";
   b.bits = s.binary() ? s.literal : s.bitstring;
   return b;

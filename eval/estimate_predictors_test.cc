@@ -15,15 +15,14 @@
 using egdstat::EntropySamples;
 using egdstat::PredictionEstimate;
 using egdstat::PredictorEstimate;
-using egdstat::PrepareSamples;
+using egdstat::testing::LoadNistPrepared;
 using egdstat::testing::LoadNistResult;
-using egdstat::testing::LoadNistSamples;
 using egdstat::testing::NistDataNames;
 using egdstat::testing::NistResult;
 
 namespace {
 
-constexpr double kTolerance = 1e-6;  // NIST's own self-test tolerance
+constexpr double kTolerance = egdstat::testing::kNistTolerance;
 
 using Estimator = std::function<std::optional<PredictorEstimate>(std::span<const uint8_t>, int)>;
 
@@ -206,8 +205,7 @@ TEST_CASE("predictors: NIST's sample files give NIST's results", "[predictors]")
   for (const std::string& name : NistDataNames()) {
     INFO(name);
     NistResult ref = LoadNistResult(name);
-    EntropySamples s;
-    REQUIRE(PrepareSamples(LoadNistSamples(name), ref.bits, &s).empty());
+    EntropySamples s = LoadNistPrepared(name, ref);
     struct Label {
       const char* label;
       const std::vector<uint8_t>* samples;

@@ -15,15 +15,14 @@ using egdstat::AnalyzeRepeats;
 using egdstat::EntropySamples;
 using egdstat::EstimateLrs;
 using egdstat::EstimateTTuple;
-using egdstat::PrepareSamples;
 using egdstat::RepeatProfile;
+using egdstat::testing::LoadNistPrepared;
 using egdstat::testing::LoadNistResult;
-using egdstat::testing::LoadNistSamples;
 using egdstat::testing::NistDataNames;
 
 namespace {
 
-constexpr double kTolerance = 1e-6;  // NIST's own self-test tolerance
+constexpr double kTolerance = egdstat::testing::kNistTolerance;
 
 // The profile by definition: every t-tuple counted in a map.
 RepeatProfile BruteForceProfile(const std::vector<uint8_t>& s) {
@@ -199,8 +198,7 @@ TEST_CASE("tuple: NIST's sample files give NIST's results", "[tuple]") {
   for (const std::string& name : NistDataNames()) {
     INFO(name);
     auto ref = LoadNistResult(name);
-    EntropySamples s;
-    REQUIRE(PrepareSamples(LoadNistSamples(name), ref.bits, &s).empty());
+    EntropySamples s = LoadNistPrepared(name, ref);
     struct Run {
       const char* label;
       const std::vector<uint8_t>* samples;

@@ -77,4 +77,12 @@ std::vector<uint8_t> LoadNistSamples(const std::string& name) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+EntropySamples LoadNistPrepared(const std::string& name, const NistResult& ref) {
+  EntropySamples s;
+  if (std::string why = PrepareSamples(LoadNistSamples(name), ref.bits, &s); !why.empty()) {
+    throw std::runtime_error(name + ": " + why);
+  }
+  return s;
+}
+
 }  // namespace egdstat::testing

@@ -9,7 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "eval/entropy_samples.h"
+
 namespace egdstat::testing {
+
+// The reference's self-test counts any difference below this as agreement.
+inline constexpr double kNistTolerance = 1e-6;
 
 // One refdata/NAME.res file: what ea_non_iid -vv printed for bin/NAME.bin.
 struct NistResult {
@@ -27,5 +32,8 @@ struct NistResult {
 std::vector<std::string> NistDataNames();
 NistResult LoadNistResult(const std::string& name);   // throws std::runtime_error
 std::vector<uint8_t> LoadNistSamples(const std::string& name);
+// bin/NAME.bin prepared as the reference prepared it (the bit width of its
+// .res); throws std::runtime_error if that fails.
+EntropySamples LoadNistPrepared(const std::string& name, const NistResult& ref);
 
 }  // namespace egdstat::testing
