@@ -123,9 +123,16 @@ class EgdEvalTest(unittest.TestCase):
     def test_90b_on_served_bytes_and_bad_input(self):
         r = evaluate(["--procedure", "90b", "--json"], self.good)
         self.assertEqual(r.returncode, 0, r.stderr)
-        h = json.loads(r.stdout)["min_entropy"]
-        self.assertGreater(h, 7.0, "getrandom() bytes assessed at %.3f bits per byte" % h)
-        self.assertLessEqual(h, 8.0)
+        doc = json.loads(r.stdout)
+        # Ideal bytes: the most common value near 1/256, every bit near 1/2. The
+        # assessed value itself is lower and jumps with the longest run of correct
+        # guesses of a literal predictor (its P_local): a run of 3 in 2.1 million
+        # samples (in about half of the captures tried) gives 6.91 bits, a run of 4
+        # (about 1 in 500) 5.52, a run of 5 (about 1 in 100,000) 4.60.
+        self.assertGreater(doc["estimators"]["literal"]["most_common_value"], 7.8)
+        self.assertGreater(doc["h_bitstring"], 0.85)
+        self.assertGreater(doc["min_entropy"], 5.0, "getrandom() bytes: %.3f bits" % doc["min_entropy"])
+        self.assertLessEqual(doc["min_entropy"], 8.0)
         r = evaluate(["--procedure", "90b", "--bits-per-sample", "4"], self.good)
         self.assertEqual(r.returncode, 2)
         self.assertRegex(r.stderr, r"sample \d+ is \d+, wider than 4 bits")

@@ -232,7 +232,7 @@ def check_client_speaks_tls11(ctx, pki):
                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
-        egdtest.wait_for(lambda: st.listening(port), "openssl s_server")
+        egdtest.wait_for(lambda: egdtest.listening(port), "openssl s_server")
         with ctx.wrap_socket(st.egd_connect(port), server_hostname="entropy1") as s:
             if s.version() != "TLSv1.1":
                 fail("the TLS 1.1 client negotiated %s with openssl s_server" % s.version())

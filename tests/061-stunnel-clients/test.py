@@ -67,7 +67,7 @@ class Tunnel:
             ACCEPT="%s,127.0.0.1:%d" % (self.socket, self.port),
             CONNECT="127.0.0.1:%d" % server_port, HOST_NAMES="entropy1", CERT=cert, KEY=key,
             CAFILE=pki.ca, CRLFILE=pki.crl, SOURCE_ADDRESS=CHAIN_SRC))
-        egdtest.wait_for(lambda: st.listening(self.port), "the stunnel client's TCP accept")
+        egdtest.wait_for(lambda: egdtest.listening(self.port), "the stunnel client's TCP accept")
 
     @contextlib.contextmanager
     def through(self, what):

@@ -60,7 +60,23 @@ class TrngHttpd(egdtest.Process):
             sections["http"]["listen"] = ["127.0.0.1:%d" % self.port] + listen
         with open(self.config, "w") as f:
             f.write(egdtest.toml_text(sections))
+        self.listeners = []  # every listen and public_listen address, to wait for at start
+        for key in ("listen", "public_listen"):
+            value = sections["http"].get(key, [])
+            self.listeners += [value] if isinstance(value, str) else list(value)
         self.proc = None
+
+    def all_listening(self):
+        """Every configured listener accepts (seen in /proc, without connecting: a probe
+        to a PROXY listener would count as a refused client)."""
+        for address in self.listeners:
+            address = address[len("proxy:"):] if address.startswith("proxy:") else address
+            if address.startswith("unix:"):
+                if not egdtest.unix_listening(address[len("unix:"):]):
+                    return False
+            elif not egdtest.listening(int(address.rsplit(":", 1)[1])):
+                return False
+        return True
 
     def start(self):
         self.spawn([TRNG_HTTPD, "--config", self.config])
@@ -69,11 +85,11 @@ class TrngHttpd(egdtest.Process):
             if self.proc.poll() is not None:
                 raise RuntimeError("trng-httpd exited %d:\n%s" % (self.proc.returncode,
                                                                  self.log_text()))
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.02)
+            # trng-httpd opens its listeners one after another: the first may already
+            # accept while a later one is not open yet.
+            if self.all_listening():
+                return self
+            time.sleep(0.02)
         self.kill()
         raise RuntimeError("trng-httpd did not start:\n" + self.log_text())
 

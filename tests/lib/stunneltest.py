@@ -108,21 +108,6 @@ class Pki:
 
 # --- Processes ---------------------------------------------------------------------
 
-def listening(port):
-    """True if some socket LISTENs on TCP port `port` (IPv4 or IPv6)."""
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                next(f)
-                for line in f:
-                    fields = line.split()
-                    if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                        return True
-        except OSError:
-            pass
-    return False
-
-
 class Stunnel(egdtest.Process):
     """stunnel4 running a rendered template. Context manager; stop() = SIGTERM.
 
@@ -181,7 +166,7 @@ class Stunnel(egdtest.Process):
         self.spawn(prefix + [STUNNEL, self.conf], stdin=subprocess.DEVNULL)
         deadline = time.time() + 10
         ready = (lambda: egdtest.unix_listening(self.port)) if isinstance(self.port, str) \
-            else (lambda: listening(self.port))
+            else (lambda: egdtest.listening(self.port))
         while not ("Configuration successful" in self.log_text() and ready()):
             if self.proc.poll() is not None:
                 fail("stunnel %s exited %d:\n%s" % (self.name, self.proc.returncode, self.log_text()))
