@@ -100,6 +100,11 @@ bool IpPrefix::Contains(std::string_view address) const {
   return ip->bytes == bytes;
 }
 
+bool IpPrefix::CoversLoopback() const {
+  return IsLoopbackAddress(text.substr(0, text.find('/'))) || Contains("127.0.0.1") ||
+         Contains("::1");
+}
+
 bool IsLoopbackAddress(std::string_view address) {
   std::optional<Ip> ip = ParseIp(address);
   if (!ip) return false;

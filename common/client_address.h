@@ -44,6 +44,9 @@ struct IpPrefix {
   std::string text;                 // as written
 
   bool Contains(std::string_view address) const;  // false for non-IP identities
+  // True if the prefix is, or holds, a loopback address (127.0.0.1 or ::1):
+  // trusting it as a proxy lets any local process claim any client address.
+  bool CoversLoopback() const;
   bool operator==(const IpPrefix& o) const { return text == o.text; }
 };
 

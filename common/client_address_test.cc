@@ -66,5 +66,18 @@ TEST_CASE("loopback") {
   CHECK_FALSE(IsLoopbackAddress("unix"));
 }
 
+TEST_CASE("trusted prefixes that cover loopback") {
+  for (const char* text : {"127.0.0.1", "127.5.0.0/16", "0.0.0.0/0", "::1", "::/0"}) {
+    IpPrefix p;
+    REQUIRE(ParseIpPrefix(text, &p).ok());
+    CHECK(p.CoversLoopback());
+  }
+  for (const char* text : {"10.0.0.0/8", "192.0.2.1", "2001:db8::/32"}) {
+    IpPrefix p;
+    REQUIRE(ParseIpPrefix(text, &p).ok());
+    CHECK_FALSE(p.CoversLoopback());
+  }
+}
+
 }  // namespace
 }  // namespace egd

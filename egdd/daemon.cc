@@ -22,11 +22,6 @@ struct Daemon::Next {
 
 namespace {
 
-bool CoversLoopback(const egd::IpPrefix& p) {
-  return egd::IsLoopbackAddress(p.text.substr(0, p.text.find('/'))) || p.Contains("127.0.0.1") ||
-         p.Contains("::1");
-}
-
 // Each client is a descriptor: the soft limit (1024 under systemd) would cap
 // egdd near 1000 clients whatever max_clients says. egdd never uses select(),
 // so the hard limit is safe.
@@ -126,7 +121,7 @@ void Daemon::Commit(Next next) {
 
 void Daemon::Warn(const Config& c, bool source_changed) const {
   for (const egd::IpPrefix& p : c.egd.proxy_trusted_peers) {
-    if (!CoversLoopback(p)) continue;
+    if (!p.CoversLoopback()) continue;
     Log(LogLevel::kWarning, "[egd] proxy_trusted_peers lists ", p.text, ", a loopback address: "
         "any local process can connect from it and claim any client address in a PROXY header "
         "(a proxy:unix: listener in a group-restricted directory avoids this)");

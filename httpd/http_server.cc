@@ -35,9 +35,7 @@ HttpServer::~HttpServer() { Stop(); }
 egd::Status HttpServer::Listen() {
   const HttpConfig& config = app_.config().http;
   for (const egd::IpPrefix& p : config.proxy_trusted_peers) {
-    bool loopback = egd::IsLoopbackAddress(p.text.substr(0, p.text.find('/'))) ||
-                    p.Contains("127.0.0.1") || p.Contains("::1");
-    if (loopback) {
+    if (p.CoversLoopback()) {
       Log(LogLevel::kWarning, "http.proxy_trusted_peers lists ", p.text,
           ": any local process can then claim any client address in a PROXY header; prefer a "
           "proxy:unix: listener");
