@@ -97,7 +97,7 @@ egd::Status ControlServer::Open(asio::io_context& io, const std::string& path, u
   mode_t old = ::umask(0177);
   if (!ec) a.bind(endpoint, ec);
   ::umask(old);
-  if (!ec) server->file_ = SocketFile(path);
+  if (!ec) server->file_ = egd::SocketFile(path);
   if (!ec && ::chmod(path.c_str(), mode) != 0) ec.assign(errno, boost::system::system_category());
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return egd::Status::Error("control socket " + path + ": " + ec.message());
@@ -118,7 +118,7 @@ bool ControlServer::SetMode(unsigned mode) { return ::chmod(path().c_str(), mode
 void ControlServer::Stop() {
   if (loop_) loop_->Stop();
   file_.Remove();
-  file_ = SocketFile();
+  file_ = egd::SocketFile();
 }
 
 }  // namespace egdd

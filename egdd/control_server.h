@@ -19,7 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include "common/listener.h"
 #include "common/status.h"
-#include "egdd/socket_file.h"
+#include "common/socket_file.h"
 
 namespace egdd {
 
@@ -45,7 +45,7 @@ class ControlServer : public std::enable_shared_from_this<ControlServer> {
  private:
   std::weak_ptr<const Handler> handler_;
   std::shared_ptr<egd::AcceptLoop> loop_;
-  SocketFile file_;
+  egd::SocketFile file_;
 };
 
 }  // namespace egdd

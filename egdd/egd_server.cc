@@ -10,7 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "common/log.h"
-#include "egdd/socket_file.h"
+#include "common/socket_file.h"
 
 namespace egdd {
 
@@ -33,7 +33,7 @@ class EgdServer::Listener : public std::enable_shared_from_this<Listener> {
   egd::Status Open(asio::io_context& io, unsigned unix_mode) {
     egd::StreamAcceptor acceptor(io);
     if (egd::Status st = egd::OpenListener(address_, unix_mode, &acceptor); !st.ok()) return st;
-    if (address_.is_unix) socket_file_ = SocketFile(address_.path);
+    if (address_.is_unix) socket_file_ = egd::SocketFile(address_.path);
     loop_ = egd::AcceptLoop::Create(std::move(acceptor), address_.text,
                                     [weak = weak_from_this()](egd::AcceptLoop::Socket socket) {
                                       if (auto self = weak.lock()) {
@@ -59,7 +59,7 @@ class EgdServer::Listener : public std::enable_shared_from_this<Listener> {
   EgdServer& server_;  // owns this listener
   ListenAddress address_;
   std::shared_ptr<egd::AcceptLoop> loop_;  // backs off when accept fails (e.g. out of fds)
-  SocketFile socket_file_;                 // unix: removed on close while it is still ours
+  egd::SocketFile socket_file_;                 // unix: removed on close while it is still ours
 };
 
 namespace {

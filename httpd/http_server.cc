@@ -1,10 +1,9 @@
 #include "httpd/http_server.h"
 
-#include <unistd.h>
-
 #include <boost/asio/ip/tcp.hpp>
 
 #include "common/log.h"
+#include "common/socket_file.h"
 
 namespace httpd {
 
@@ -25,6 +24,7 @@ struct HttpServer::Listener {
   const ListenAddress address;
   const Role role;
   std::shared_ptr<egd::AcceptLoop> accept;
+  egd::SocketFile file;  // unix: removed on Stop while it is still ours
 };
 
 HttpServer::HttpServer(asio::io_context& io, App& app)
@@ -58,6 +58,7 @@ egd::Status HttpServer::Open(const ListenAddress& address, Role role) {
   egd::StreamAcceptor acceptor(io_);
   if (egd::Status st = egd::OpenListener(address, kUnixMode, &acceptor); !st.ok()) return st;
   auto l = std::make_shared<Listener>(address, role);
+  if (address.is_unix) l->file = egd::SocketFile(address.path);
   l->accept = egd::AcceptLoop::Create(
       std::move(acceptor), address.text,
       [this, weak = std::weak_ptr<Listener>(l)](egd::AcceptLoop::Socket socket) {
@@ -107,7 +108,7 @@ void HttpServer::OnAccept(const Listener& l, Session::Socket socket) {
 void HttpServer::Stop() {
   for (const auto& l : listeners_) {
     l->accept->Stop();
-    if (l->address.is_unix) ::unlink(l->address.path.c_str());
+    l->file.Remove();
   }
   listeners_.clear();
   auto sessions = *sessions_;  // Close() may unregister

@@ -8,7 +8,7 @@
 
 #include <string>
 
-namespace egdd {
+namespace egd {
 
 class SocketFile {
  public:
@@ -25,4 +25,4 @@ class SocketFile {
   bool known_ = false;
 };
 
-}  // namespace egdd
+}  // namespace egd

@@ -1,9 +1,9 @@
-#include "egdd/socket_file.h"
+#include "common/socket_file.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace egdd {
+namespace egd {
 
 SocketFile::SocketFile(std::string path) : path_(std::move(path)) {
   struct stat st {};
@@ -21,4 +21,4 @@ void SocketFile::Remove() const {
   if (st.st_dev == dev_ && st.st_ino == ino_) ::unlink(path_.c_str());
 }
 
-}  // namespace egdd
+}  // namespace egd
