@@ -44,6 +44,10 @@ std::optional<double> NistResult::Get(const std::string& key) const {
   return it->second;
 }
 
+bool NistResult::Says(const std::string& line) const {
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
 std::vector<std::string> NistDataNames() {
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(kDir + "/refdata")) {
@@ -58,6 +62,7 @@ NistResult LoadNistResult(const std::string& name) {
   NistResult r;
   std::string line;
   while (std::getline(in, line)) {
+    r.lines.push_back(line);
     unsigned long n = 0;
     int a = 0, k = 0;
     if (std::sscanf(line.c_str(), "Loaded %lu samples of %d distinct %d-bit-wide", &n, &a, &k) == 3) {

@@ -25,7 +25,9 @@ struct NistResult {
   // lines ("H_original", "H_bitstring", "Assessed min entropy"), keyed by the
   // text before " = " or ": ".
   std::map<std::string, double> values;
+  std::vector<std::string> lines;  // every line, for the verdicts that carry no value
   std::optional<double> Get(const std::string& key) const;
+  bool Says(const std::string& line) const;  // `line` is one of them
 };
 
 // The names of the sample files NIST's self-test runs (bin/*.bin with a .res).
