@@ -136,6 +136,16 @@ std::string CheckProxyPeers(const Config& config, const toml_config::KeyLines& l
   return "";
 }
 
+bool SetBitsPerSample(Field& f, Config& c) {
+  int bits = 0;
+  if (!f.Int(0, 8, &bits)) return false;
+  if (bits != 0 && bits != 1 && bits != 2 && bits != 4 && bits != 8) {
+    return f.Fail("must be 0 (the source's width), 1, 2, 4 or 8");
+  }
+  c.assessment.bits_per_sample = bits;
+  return true;
+}
+
 // A capture without an offset file would be served again after a restart.
 std::string CheckReplay(const Config& config, const toml_config::KeyLines& lines,
                         uint32_t* line) {
@@ -164,6 +174,8 @@ const toml_config::Schema<Config>& TheSchema() {
         {"path", [](Field& f, Config& c) { return f.NonEmptyString(&c.source.path); }},
         {"entropy_per_bit",
          [](Field& f, Config& c) { return f.Fraction(&c.source.entropy_per_bit); }},
+        {"entropy_certified",
+         [](Field& f, Config& c) { return f.Bool(&c.source.entropy_certified); }},
         {"autostart", [](Field& f, Config& c) { return f.Bool(&c.source.autostart); },
          RestartOnly<&Config::source, &SourceConfig::autostart>()},
         {"read_size", [](Field& f, Config& c) { return f.Int(1, kMiB, &c.source.read_size); }},
@@ -211,6 +223,12 @@ const toml_config::Schema<Config>& TheSchema() {
         {"on_alarm", [](Field& f, Config& c) { return f.Enum(kAlarmPolicies, &c.health.on_alarm); }},
         {"reinit_delay_ms",
          [](Field& f, Config& c) { return f.Millis(100, 3600000, &c.health.reinit_delay); }}}},
+      {"assessment",
+       {{"samples",
+         [](Field& f, Config& c) { return f.Int(10000, 10000000, &c.assessment.samples); }},
+        {"bits_per_sample", SetBitsPerSample},
+        {"state_dir",
+         [](Field& f, Config& c) { return f.NonEmptyString(&c.assessment.state_dir); }}}},
       {"log",
        {{"level", [](Field& f, Config& c) {
           std::string_view level;
@@ -248,6 +266,11 @@ Config::Config() {
   ListenAddress address;
   ParseListenAddress("unix:/run/egdd/egd.sock", &address);
   egd.listen.push_back(std::move(address));
+}
+
+int EffectiveBitsPerSample(const Config& config) {
+  if (config.assessment.bits_per_sample != 0) return config.assessment.bits_per_sample;
+  return config.source.kind == SourceKind::kSerial ? 1 : 8;
 }
 
 size_t EffectiveMaxClientsPerAddress(const EgdConfig& egd) {

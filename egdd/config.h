@@ -37,7 +37,8 @@ using egd::ParseListenAddress;
 struct SourceConfig {
   SourceKind kind = SourceKind::kHwrng;  // serial | hwrng | file | os
   std::string path = "/dev/hwrng";       // device or capture file (hwrng, file)
-  double entropy_per_bit = 1.0;          // assessed min-entropy per raw bit, (0, 1]
+  double entropy_per_bit = 1.0;          // upper bound on the credited min-entropy per raw bit, (0, 1]
+  bool entropy_certified = false;        // entropy_per_bit is an external certificate: credited as is
   bool autostart = true;                 // initialise at start; false = wait for `init` (restart-only)
   size_t read_size = 4096;               // bytes asked of the source per read, [1, 1 MiB]
   std::string offset_file;               // file: keeps the read offset across restarts ("" = not kept)
@@ -86,6 +87,13 @@ struct HealthConfig {
   std::chrono::milliseconds reinit_delay{10000};  // first delay; doubles while alarms repeat, [100, 3600000]
 };
 
+// egdd's own SP 800-90B assessment of its source (egdd/assessment.h).
+struct AssessmentConfig {
+  uint64_t samples = 1000000;   // raw samples per assessment, [10,000, 10,000,000]
+  int bits_per_sample = 0;      // 0 = the source's (serial 1, others 8); else 1, 2, 4 or 8
+  std::string state_dir = "/var/lib/egdd";  // results, one file per device identity
+};
+
 struct LogConfig {
   std::string level = "info";  // error | warning | notice | info | debug
 };
@@ -99,6 +107,7 @@ struct Config {
   PoolConfig pool;
   OutputConfig output;
   HealthConfig health;
+  AssessmentConfig assessment;
   LogConfig log;
   // The line each key was set on ("section.key"), so that an error found after
   // loading (a reload that cannot bind egd.listen) names it. Written by the
@@ -112,6 +121,9 @@ struct Config {
 // ("file: message" when none is).
 std::string AtKey(const Config& config, std::initializer_list<std::string_view> keys,
                   std::string_view message);
+
+// Bits per assessed sample as applied (assessment.bits_per_sample, or the source's).
+int EffectiveBitsPerSample(const Config& config);
 
 // max_clients_per_address as applied: 0 means a quarter of max_clients.
 size_t EffectiveMaxClientsPerAddress(const EgdConfig& egd);

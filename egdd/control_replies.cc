@@ -32,6 +32,8 @@ json ControlReplies::Status() const {
       {"source_stats", source ? source->Stats() : json::object()},
       {"output_mode", device_.conditioned() ? "conditioned" : "raw"},
       {"entropy_per_bit", device_.entropy_per_bit()},
+      {"output_entropy_per_bit", device_.output_entropy_per_bit()},
+      {"assessment", AssessmentJson()},
       {"pool_bytes", pool_.size()},
       {"pool_capacity", pool_.capacity()},
       {"pool_reserved", pool_.reserved()},
@@ -50,6 +52,36 @@ json ControlReplies::Status() const {
       {"pid", static_cast<long>(::getpid())},
       {"uptime_s", uptime.count()},
   };
+}
+
+// What credit rests on: the assessment in force, one in progress, and the
+// health limits derived from it.
+json ControlReplies::AssessmentJson() const {
+  json j = {{"configured_entropy_per_bit", device_.configured_entropy_per_bit()},
+            {"certified", device_.certified()},
+            {"credited_entropy_per_bit", device_.entropy_per_bit()}};
+  if (const auto& a = device_.assessment()) {
+    j["result"] = ToJson(*a);
+    j["result"]["entropy_per_bit"] = a->per_bit();
+  }
+  if (const Assessor* r = device_.assessor()) {
+    j["running"] = {{"samples_needed", r->samples_needed()},
+                    {"samples_collected", r->samples_collected()},
+                    {"bits_per_sample", r->bits_per_sample()},
+                    {"phase", r->collecting() ? "collecting" : "estimating"}};
+  }
+  j["state"] = device_.assessor() ? "running" : device_.assessment() ? "done"
+               : device_.certified() ? "certified" : "none";
+  if (!device_.assessment_problem().empty()) j["problem"] = device_.assessment_problem();
+  const egd::HealthParams& h = device_.gate().params();
+  const egd::Cutoffs& c = device_.gate().cutoffs();
+  j["health"] = {{"rct_cutoff", c.rct},
+                 {"apt_cutoff", c.apt},
+                 {"apt_window", c.apt_window},
+                 {"total_failure_chunk", h.total_failure.chunk},
+                 {"total_failure_max_identical", h.total_failure.max_identical},
+                 {"startup_bytes", h.startup_bytes}};
+  return j;
 }
 
 json ControlReplies::Stats() const {
@@ -93,8 +125,9 @@ std::string ControlReplies::Handle(const std::string& command) {
   else if (command == "init") reply = Reply(device_.Init());
   else if (command == "shutdown") reply = Reply(device_.Shutdown());
   else if (command == "restart") reply = Reply(device_.Restart());
+  else if (command == "assess") reply = Reply(device_.Assess());
   else reply = json{{"ok", false}, {"error", "unknown_command"},
-                    {"message", "unknown command; use status, stats, init, shutdown, restart"}};
+                    {"message", "unknown command; use status, stats, init, shutdown, restart, assess"}};
   return reply.dump();
 }
 

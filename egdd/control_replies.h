@@ -1,6 +1,7 @@
 // ControlReplies: egdd's answers on the control socket, the replies egdctl
 // prints and trng-httpd maps to the manual's status codes: status, stats, and
-// the device operations init, shutdown, restart. Error codes:
+// the device operations init, shutdown, restart, and assess (a new entropy
+// assessment of the device). Error codes:
 // already_initialized (409), already_shut_down (409), not_initialized (432),
 // device_lost and device_error (555), unknown_command.
 // It reads the daemon's parts; it owns none of them. Single-threaded.
@@ -30,6 +31,7 @@ class ControlReplies {
 
  private:
   nlohmann::json Reply(const Device::Outcome& outcome) const;
+  nlohmann::json AssessmentJson() const;
 
   Device& device_;
   const Pool& pool_;

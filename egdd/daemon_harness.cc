@@ -120,7 +120,11 @@ std::string DaemonHarness::ConfigText(const Keys& keys) const {
               {"control.socket", "\"" + Path("control.sock") + "\""},
               {"log.level", "\"error\""},
               {"source.path", "\"/fake/1\""},
-              {"health.reinit_delay_ms", "100"}};
+              {"health.reinit_delay_ms", "100"},
+              // Tests of raw behaviour credit the configured value as is;
+              // daemon_assessment_test.cc turns this off.
+              {"source.entropy_certified", "true"},
+              {"assessment.state_dir", "\"" + Path("state") + "\""}};
   for (const auto& [k, v] : keys) all[k] = v;
   std::string text;
   for (const auto& [k, v] : all) text += k + " = " + v + "\n";

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "common/log.h"
+#include "health/health_math.h"
 #include "health/startup.h"
 
 namespace egdd {
@@ -25,21 +26,38 @@ std::string_view DeviceStateName(DeviceState state) {
 
 namespace {
 
-egd::HealthParams GateParams(const Config& c) {
+// The gate for a source credited `per_bit` (> 0): RCT/APT cutoffs from it, the
+// total failure limit from its most likely byte (health/health_math.h), and
+// the startup test of SP 800-90B 4.3: the continuous tests over the first
+// 1,024 samples before anything is released, plus the FIPS 140-2 block tests
+// on the first 20,000 bits where the source is near full entropy (`fips`).
+egd::HealthParams GateParams(const Device::Settings& s, double per_bit, bool fips) {
   egd::HealthParams p;
-  p.total_failure = {c.health.total_failure_chunk, c.health.total_failure_max_identical};
-  p.continuous = {c.health.sample, c.source.entropy_per_bit, c.health.alpha_exponent};
-  p.startup_bytes = c.health.startup_test ? p.startup_bytes : 0;
+  const HealthConfig& h = s.health;
+  p.total_failure = {h.total_failure_chunk,
+                     egd::AssessedMaxIdentical(h.total_failure_chunk,
+                                               h.total_failure_max_identical, per_bit)};
+  p.continuous = {h.sample, per_bit, h.alpha_exponent};
+  size_t continuous_window = h.sample == egd::SampleMode::kBit ? 1024 / 8 : 1024;
+  p.startup_bytes = !h.startup_test ? 0 : fips ? std::max<size_t>(p.startup_bytes, continuous_window)
+                                               : continuous_window;
   return p;
 }
 
-bool SameHealth(const Config& a, const Config& b) {
+// The continuous tests cover every byte the gate holds; this startup test
+// only keeps the first window back until they have run over all of it.
+egd::StartupTest ContinuousOnlyStartup() {
+  return [](std::span<const uint8_t>) -> std::optional<egd::HealthAlarm> { return std::nullopt; };
+}
+
+bool SameCredit(const Config& a, const Config& b) {
   const HealthConfig &x = a.health, &y = b.health;
   return x.total_failure_chunk == y.total_failure_chunk &&
          x.total_failure_max_identical == y.total_failure_max_identical &&
          x.sample == y.sample && x.alpha_exponent == y.alpha_exponent &&
-         x.startup_test == y.startup_test &&
-         a.source.entropy_per_bit == b.source.entropy_per_bit;
+         x.startup_test == y.startup_test && a.output.mode == b.output.mode &&
+         a.source.entropy_per_bit == b.source.entropy_per_bit &&
+         a.source.entropy_certified == b.source.entropy_certified;
 }
 
 }  // namespace
@@ -50,7 +68,8 @@ std::shared_ptr<Device> Device::Create(boost::asio::io_context& io, Pool& pool,
 }
 
 Device::Device(boost::asio::io_context& io, Pool& pool, SourceFactory factory)
-    : pool_(pool), factory_(std::move(factory)), timer_(io) {
+    : io_(io),
+      pool_(pool), factory_(std::move(factory)), timer_(io) {
   pool_.set_on_take([this] { RequestRead(); });
 }
 
@@ -66,8 +85,8 @@ bool Device::On() const {
 
 egd::Status Device::Prepare(const Config& running, const Config& next, Next* out) {
   bool first = !source_;
-  out->settings = {next.source.read_size, next.source.entropy_per_bit, next.health.on_alarm,
-                   next.health.reinit_delay};
+  out->settings = {next.source, next.health, next.assessment, next.output.mode,
+                   EffectiveBitsPerSample(next)};
   if (first || !SameSource(running, next)) {
     SourceCallbacks cb{[this](std::span<const uint8_t> d) { OnData(d); },
                        [this](SourceEvent e, const std::string& why) { OnSourceEvent(e, why); }};
@@ -81,16 +100,7 @@ egd::Status Device::Prepare(const Config& running, const Config& next, Next* out
       }
     }
   }
-  if (first || !SameHealth(running, next)) {
-    out->gate = egd::MakeSecure<egd::HealthGate>(GateParams(next), egd::Fips140StartupTest());
-  }
-  if (first || next.output.mode != running.output.mode ||
-      next.source.entropy_per_bit != running.source.entropy_per_bit) {
-    out->new_conditioner = true;
-    if (next.output.mode == OutputMode::kConditioned) {
-      out->conditioner = std::make_unique<egd::Conditioner>(next.source.entropy_per_bit);
-    }
-  }
+  out->new_credit = first || !SameCredit(running, next);
   return egd::Status::Ok();
 }
 
@@ -98,12 +108,7 @@ void Device::Commit(Next next) {
   settings_ = next.settings;
   bool running = state_ == DeviceState::kInitializing || state_ == DeviceState::kRunning;
   bool on = On();
-  bool new_gate = next.gate != nullptr;
-  if (new_gate) {
-    if (gate_) counters_.bytes_discarded += gate_->pending();
-    gate_ = std::move(next.gate);
-  }
-  if (next.new_conditioner) conditioner_ = std::move(next.conditioner);
+  if (next.new_credit) RebuildCredit();
   if (next.source) {
     bool first = !source_;
     if (source_) source_->Close();  // its late results are dropped
@@ -115,7 +120,7 @@ void Device::Commit(Next next) {
       SwitchOn(source_->description() + " opened (configuration reloaded)");
     }
     if (!first) Log(LogLevel::kNotice, "source is now ", source_->description());
-  } else if (new_gate && running) {
+  } else if (next.new_credit && running) {
     SetState(DeviceState::kInitializing, "health tests changed by a reload: startup test again");
   }
 }
@@ -170,13 +175,15 @@ void Device::OpenSource() {
   SwitchOn(source_->description() + " opened");
 }
 
-// The source is open: every power-on runs the startup test again.
+// The source is open: every power-on runs the startup test again, and a
+// device not yet assessed is assessed first.
 void Device::SwitchOn(const std::string& why) {
   reconnect_delay_ = std::chrono::milliseconds(500);
+  LoadOrAssess();
   gate_->Restart();
   if (conditioner_) conditioner_->Reset();
   source_->Start();
-  SetState(DeviceState::kInitializing, why);
+  SetState(DeviceState::kInitializing, assessor_ ? why + "; assessing its entropy" : why);
   RequestRead();
 }
 
@@ -188,20 +195,26 @@ void Device::CloseSource() {
     counters_.bytes_discarded += gate_->pending();
     gate_->Restart();  // untested bytes never survive a power cycle
   }
+  if (assessor_ && assessor_->collecting()) assessor_.reset();  // samples must be consecutive
 }
 
 void Device::RequestRead() {
   if (read_outstanding_ || source_eof_ || stopping_ || !source_) return;
   if (state_ != DeviceState::kInitializing && state_ != DeviceState::kRunning) return;
-  size_t want = settings_.read_size;
-  if (!gate_->starting()) {
+  if (assessor_ && !assessor_->collecting()) return;  // resumes when the result is in
+  size_t want = settings_.source.read_size;
+  if (assessor_) {
+    want = std::max(want, size_t{65536});  // samples, not output: read them quickly
+  } else if (entropy_per_bit() <= 0) {
+    return;  // nothing can be credited (an assessment found no entropy)
+  } else if (!gate_->starting()) {
     // Refill in sizeable reads: a full pool drained 32 bytes at a time must not
     // turn into one tiny device read (and thread hand-off) per client request.
     // (While the startup test runs the device is read regardless: its verdict
     // decides the state, even if the pool is still full from before.)
     size_t room = pool_.free();
     size_t held = gate_->pending();
-    size_t low_water = std::min(settings_.read_size, pool_.capacity() / 4);
+    size_t low_water = std::min(settings_.source.read_size, pool_.capacity() / 4);
     if (room <= held || room - held < low_water) return;
     want = std::min(want, room - held);
   }
@@ -212,6 +225,7 @@ void Device::RequestRead() {
 void Device::OnData(std::span<const uint8_t> raw) {
   read_outstanding_ = false;
   counters_.bytes_received += raw.size();
+  if (Divert(&raw)) return;
   auto alarm = gate_->Push(raw, &passed_);  // on an alarm nothing is passed
   counters_.bytes_passed += passed_.size();
   if (alarm) {
@@ -261,12 +275,12 @@ void Device::OnAlarm(const egd::HealthAlarm& alarm) {
   CloseSource();
   if (conditioner_) conditioner_->Reset();
   SetState(DeviceState::kFailed, counters_.last_alarm);
-  if (settings_.on_alarm == AlarmPolicy::kReinit) ScheduleReinit();
+  if (settings_.health.on_alarm == AlarmPolicy::kReinit) ScheduleReinit();
 }
 
 void Device::ScheduleReinit() {
   // Repeated alarms without a successful start back off, up to an hour.
-  auto delay = settings_.reinit_delay;
+  auto delay = settings_.health.reinit_delay;
   for (uint64_t i = 1; i < alarm_streak_ && delay < std::chrono::hours(1); ++i) delay *= 2;
   delay = std::min<std::chrono::milliseconds>(delay, std::chrono::hours(1));
   Log(LogLevel::kNotice, "re-initialising in ", delay.count(), " ms (on_alarm = reinit)");
@@ -318,10 +332,125 @@ uint32_t Device::EntropyBits() const {
   // Nothing is advertised while output is stopped, whatever the pool holds.
   if (pool_.halted() || state_ == DeviceState::kFailed) return 0;
   size_t available = pool_.size() - std::min(pool_.size(), pool_.reserved());
-  // Conditioned output is full entropy; raw bytes carry what was assessed.
-  double per_bit = conditioner_ ? 1.0 : settings_.entropy_per_bit;
+  double per_bit = output_entropy_per_bit();
   double bits = static_cast<double>(available) * 8.0 * per_bit;
   return static_cast<uint32_t>(std::min(bits, double{std::numeric_limits<uint32_t>::max()}));
+}
+
+double Device::entropy_per_bit() const {
+  const SourceConfig& c = settings_.source;
+  if (c.entropy_certified) return c.entropy_per_bit;
+  return assessment_ ? std::min(assessment_->per_bit(), c.entropy_per_bit) : 0.0;
+}
+
+double Device::output_entropy_per_bit() const {
+  double per_bit = entropy_per_bit();
+  if (!conditioned() || per_bit <= 0) return per_bit;
+  return egd::ConditionedEntropyPerBit(per_bit);
+}
+
+// A new gate and conditioner for the credit in force; the window of the old
+// gate is dropped, so its startup test runs again.
+void Device::RebuildCredit() {
+  double per_bit = entropy_per_bit();
+  if (gate_) counters_.bytes_discarded += gate_->pending();
+  // Without credit nothing reaches the gate; it is built for the configured
+  // bound only so that there always is one.
+  double gate_bits = per_bit > 0 ? per_bit : settings_.source.entropy_per_bit;
+  bool fips = settings_.source.entropy_certified ? gate_bits >= 0.99
+                                                 : assessment_ && assessment_->fips_fits();
+  gate_ = egd::MakeSecure<egd::HealthGate>(
+      GateParams(settings_, gate_bits, fips),
+      fips ? egd::Fips140StartupTest() : ContinuousOnlyStartup());
+  conditioner_.reset();
+  if (conditioned() && per_bit > 0) conditioner_ = std::make_unique<egd::Conditioner>(per_bit);
+}
+
+// The stored assessment of the device just opened, or a new one.
+void Device::LoadOrAssess() {
+  std::string identity = source_->identity();
+  if (identity == identity_ && (assessment_ || assessor_)) return;
+  identity_ = identity;
+  assessor_.reset();
+  assessment_.reset();
+  assessment_problem_.clear();
+  AssessmentStore store(settings_.assessment.state_dir);
+  assessment_ = store.Load(identity_, settings_.bits_per_sample, &assessment_problem_);
+  if (!assessment_problem_.empty()) Log(LogLevel::kWarning, "assessment: ", assessment_problem_);
+  if (assessment_) {
+    Log(LogLevel::kNotice, "assessment of ", identity_, " from ", store.PathFor(identity_), ": ",
+        assessment_->min_entropy, " bits per ", assessment_->bits_per_sample, "-bit sample");
+  } else if (!settings_.source.entropy_certified) {
+    BeginAssessment("no assessment of " + identity_ + " yet");
+  }
+  RebuildCredit();
+}
+
+void Device::BeginAssessment(const std::string& why) {
+  const AssessmentConfig& c = settings_.assessment;
+  assessor_ = std::make_unique<Assessor>(io_, c.samples, settings_.bits_per_sample,
+                                         settings_.health.total_failure_chunk);
+  Log(LogLevel::kNotice, "assessing ", identity_, " (", why, "): collecting ", c.samples, " ",
+      settings_.bits_per_sample, "-bit samples; they are never served");
+}
+
+// Raw bytes an assessment still collects go to it, not to the gate. Returns
+// true when nothing is left for the gate (or an alarm stopped the device).
+bool Device::Divert(std::span<const uint8_t>* raw) {
+  if (!assessor_ || !assessor_->collecting()) {
+    if (entropy_per_bit() > 0) return false;
+    counters_.bytes_discarded += raw->size();  // no credit: nothing is served
+    return true;
+  }
+  size_t used = 0;
+  if (auto alarm = assessor_->Add(*raw, &used)) {
+    OnAlarm(*alarm);
+    return true;
+  }
+  counters_.bytes_assessed += used;
+  *raw = raw->subspan(used);
+  if (assessor_->full()) {
+    Log(LogLevel::kInfo, "assessing ", assessor_->samples_needed(), " samples of ", identity_);
+    assessor_->Start([this](Assessment a) { OnAssessed(std::move(a)); });
+  }
+  if (!raw->empty() && entropy_per_bit() <= 0) {
+    counters_.bytes_discarded += raw->size();
+    *raw = {};
+  }
+  if (!raw->empty()) return false;  // a re-assessment's tail: tested and served as usual
+  RequestRead();
+  return true;
+}
+
+void Device::OnAssessed(Assessment a) {
+  assessor_.reset();
+  a.identity = identity_;
+  a.unix_time = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  Log(LogLevel::kNotice, "assessed ", identity_, ": ", a.min_entropy, " bits per ",
+      a.bits_per_sample, "-bit sample (", a.per_bit(), " per bit, set by ",
+      a.decided_by.empty() ? "the cap" : a.decided_by, ") from ", a.samples, " samples in ",
+      a.seconds, " s");
+  egd::Status st = AssessmentStore(settings_.assessment.state_dir).Save(a);
+  assessment_problem_ = st.ok() ? "" : st.message();
+  if (!st.ok()) Log(LogLevel::kWarning, "assessment kept in memory only: ", st.message());
+  assessment_ = std::move(a);
+  RebuildCredit();
+  if (state_ == DeviceState::kInitializing || state_ == DeviceState::kRunning) {
+    SetState(DeviceState::kInitializing, "assessment done: startup test");
+    RequestRead();
+  }
+}
+
+Device::Outcome Device::Assess() {
+  if (state_ != DeviceState::kInitializing && state_ != DeviceState::kRunning) {
+    return {false, "not_initialized", "The device is not on; use init"};
+  }
+  if (assessor_) return {false, "assessment_running", "An assessment is already running"};
+  BeginAssessment("requested by the operator");
+  RequestRead();
+  return {true, "", "Assessment started: collecting " +
+                        std::to_string(settings_.assessment.samples) + " samples"};
 }
 
 }  // namespace egdd

@@ -13,6 +13,20 @@
 // wiped. Standby and device_lost keep serving what the pool holds: those
 // bytes passed every test. Every buffer holding entropy is secure memory.
 //
+// Credit (docs/health-tests.md "Honest entropy"): every raw bit is credited
+// the min-entropy egdd's own SP 800-90B assessment of the device found
+// (egdd/assessment.h), lowered to [source] entropy_per_bit, or that value as
+// is when entropy_certified says it comes from an external certificate.
+// Without an assessment nothing is credited or served: after the source is
+// switched on, the first assessment.samples raw samples go to an Assessor (only
+// the stuck test applies to them; they are never served), the assessment runs
+// on a worker thread, and its result is stored in the state directory keyed
+// by the device's identity, so a restart finds it. The health gate (RCT/APT
+// cutoffs, the total failure limit, the startup test) and the conditioner are
+// built from the credited value. `assess` (egdctl) starts a new assessment
+// while the pool keeps serving; a device with another identity is assessed
+// anew (or its stored result used).
+//
 // Reload (prepare, then commit): Prepare builds what a new configuration
 // changes — a new source when [source] or [serial] names another device
 // (opened at once while the device is on, i.e. initializing, running or
@@ -31,12 +45,15 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/secure_memory.h"
+#include "egdd/assessment.h"
+#include "egdd/assessor.h"
 #include "egdd/config.h"
 #include "egdd/pool.h"
 #include "egdd/source.h"
@@ -62,24 +79,24 @@ class Device : public std::enable_shared_from_this<Device> {
     uint64_t bytes_passed = 0;     // raw bytes that passed the health tests
     uint64_t bytes_discarded = 0;  // tested bytes that did not fit, or alarm windows
     uint64_t bytes_wiped = 0;      // pooled bytes wiped by alarms
+    uint64_t bytes_assessed = 0;   // raw bytes taken by entropy assessments (never served)
     uint64_t alarms = 0;
     uint64_t reconnects = 0;
     std::string last_alarm;
   };
   // What the state machine reads from the configuration.
   struct Settings {
-    size_t read_size = 4096;
-    double entropy_per_bit = 1.0;
-    AlarmPolicy on_alarm = AlarmPolicy::kReinit;
-    std::chrono::milliseconds reinit_delay{10000};
+    SourceConfig source;
+    HealthConfig health;
+    AssessmentConfig assessment;
+    OutputMode output = OutputMode::kRaw;
+    int bits_per_sample = 8;  // of an assessment (EffectiveBitsPerSample)
   };
   // Built by Prepare; Commit swaps in what is set.
   struct Next {
     Settings settings;
-    std::unique_ptr<Source> source;                // null: the running one stays
-    egd::SecureUnique<egd::HealthGate> gate;       // null: the running one stays
-    bool new_conditioner = false;
-    std::unique_ptr<egd::Conditioner> conditioner;  // with new_conditioner; null = raw output
+    std::unique_ptr<Source> source;  // null: the running one stays
+    bool new_credit = false;         // a new gate and conditioner (health or credit changed)
   };
 
   static std::shared_ptr<Device> Create(boost::asio::io_context& io, Pool& pool,
@@ -97,6 +114,8 @@ class Device : public std::enable_shared_from_this<Device> {
   Outcome Init();
   Outcome Shutdown();
   Outcome Restart();
+  // `egdctl assess`: a new assessment of the running device.
+  Outcome Assess();
   void Stop();  // egdd is stopping: source closed, timers cancelled
   // Asks the source for bytes if the pool has room (the pool calls it).
   void RequestRead();
@@ -105,8 +124,17 @@ class Device : public std::enable_shared_from_this<Device> {
   const std::string& reason() const { return reason_; }
   const Source* source() const { return source_.get(); }
   bool source_eof() const { return source_eof_; }
-  bool conditioned() const { return conditioner_ != nullptr; }
-  double entropy_per_bit() const { return settings_.entropy_per_bit; }
+  bool conditioned() const { return settings_.output == OutputMode::kConditioned; }
+  // Min-entropy credited per raw bit: 0 until the device is assessed.
+  double entropy_per_bit() const;
+  double configured_entropy_per_bit() const { return settings_.source.entropy_per_bit; }
+  bool certified() const { return settings_.source.entropy_certified; }
+  // Min-entropy credited per output bit (conditioned: SP 800-90B 3.1.5.1.2).
+  double output_entropy_per_bit() const;
+  const std::optional<Assessment>& assessment() const { return assessment_; }
+  const Assessor* assessor() const { return assessor_.get(); }
+  const egd::HealthGate& gate() const { return *gate_; }
+  const std::string& assessment_problem() const { return assessment_problem_; }
   const Counters& counters() const { return counters_; }
   uint64_t chunks_tested() const { return gate_ ? gate_->chunks_tested() : 0; }
   // The answer to `00`: nothing while output is stopped.
@@ -124,7 +152,13 @@ class Device : public std::enable_shared_from_this<Device> {
   void ScheduleReinit();
   void SetState(DeviceState state, const std::string& why);
   void WipeScratch();
+  void LoadOrAssess();
+  void BeginAssessment(const std::string& why);
+  bool Divert(std::span<const uint8_t>* raw);
+  void OnAssessed(Assessment a);
+  void RebuildCredit();
 
+  boost::asio::io_context& io_;
   Pool& pool_;
   SourceFactory factory_;
   Settings settings_;
@@ -132,7 +166,11 @@ class Device : public std::enable_shared_from_this<Device> {
   std::string reason_;
   std::unique_ptr<Source> source_;
   egd::SecureUnique<egd::HealthGate> gate_;  // in secure memory: its test state holds raw bytes
-  std::unique_ptr<egd::Conditioner> conditioner_;  // conditioned output mode only
+  std::unique_ptr<egd::Conditioner> conditioner_;  // conditioned output with credit only
+  std::string identity_;                   // of the source opened last
+  std::optional<Assessment> assessment_;   // of identity_
+  std::unique_ptr<Assessor> assessor_;     // an assessment in progress
+  std::string assessment_problem_;         // why the last store load or save failed
   boost::asio::steady_timer timer_;  // reconnect (device_lost) or reinit (failed)
   std::chrono::milliseconds reconnect_delay_{500};
   uint64_t alarm_streak_ = 0;  // alarms since the device last reached running

@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kDefaultSocket = "/run/egdd/control.sock";
 
 int Usage() {
-  std::cerr << "usage: egdctl [--socket PATH] status|stats|init|shutdown|restart\n";
+  std::cerr << "usage: egdctl [--socket PATH] status|stats|init|shutdown|restart|assess\n";
   return 2;
 }
 
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   }
   if (i + 1 != argc) return Usage();
   std::string command = argv[i];
-  for (const char* known : {"status", "stats", "init", "shutdown", "restart"}) {
+  for (const char* known : {"status", "stats", "init", "shutdown", "restart", "assess"}) {
     if (command == known) {
       std::string reply;
       egd::Status st = egd::ControlRequest(socket, command, &reply);

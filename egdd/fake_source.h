@@ -53,6 +53,7 @@ class FakeSource final : public Source {
   std::string_view kind() const override { return "fake"; }
   bool is_trng() const override { return true; }
   std::string description() const override { return "fake device " + path_; }
+  std::string identity() const override { return "fake:" + path_; }
   egd::Status Open() override;
   void Start() override { ++device_->starts; }
   void Close() override;

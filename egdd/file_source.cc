@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "common/atomic_file.h"
+
 namespace egdd {
 
 struct FileSource::Cursor {
@@ -59,16 +61,15 @@ void FileSource::Close() {
 
 egd::Status FileSource::LoadOffset(const std::string& file, off_t* offset) {
   if (file.empty()) return egd::Status::Ok();
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) return egd::Status::Ok();
-  if (fd < 0) return egd::ErrnoStatus("cannot read offset file " + file, errno);
-  char text[32] = {};
-  ssize_t n = ::read(fd, text, sizeof text - 1);
-  ::close(fd);
-  char* end = text;
+  std::string text;
+  bool missing = false;
+  egd::Status st = egd::ReadSmallFile(file, &text, &missing, 64);
+  if (missing) return egd::Status::Ok();
+  if (!st.ok()) return egd::Status::Error("cannot read offset file: " + st.message());
+  char* end = text.data();
   errno = 0;
-  long long v = n > 0 ? std::strtoll(text, &end, 10) : -1;
-  if (v < 0 || errno != 0 || end == text || (*end != '\n' && *end != '\0')) {
+  long long v = text.empty() ? -1 : std::strtoll(text.c_str(), &end, 10);
+  if (v < 0 || errno != 0 || end == text.c_str() || (*end != '\n' && *end != '\0')) {
     return egd::Status::Error("offset file " + file + " does not hold a byte offset");
   }
   *offset = static_cast<off_t>(v);
@@ -77,20 +78,7 @@ egd::Status FileSource::LoadOffset(const std::string& file, off_t* offset) {
 
 egd::Status FileSource::StoreOffset(const std::string& file, off_t offset) {
   if (file.empty()) return egd::Status::Ok();
-  std::string tmp = file + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return egd::ErrnoStatus("cannot write offset file " + tmp, errno);
-  std::string text = std::to_string(offset) + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
-    if (ok) err = errno;
-    ::unlink(tmp.c_str());
-    return egd::ErrnoStatus("cannot store the offset in " + file, err);
-  }
-  return egd::Status::Ok();
+  return egd::WriteFileAtomically(file, std::to_string(offset) + "\n");
 }
 
 }  // namespace egdd

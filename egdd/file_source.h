@@ -33,6 +33,7 @@ class FileSource final : public Source {
   std::string_view kind() const override { return "file"; }
   bool is_trng() const override { return true; }
   std::string description() const override { return "capture file " + path_; }
+  std::string identity() const override { return DeviceIdentity(kind(), path_); }
   nlohmann::json Stats() const override {
     return {{"offset_file", offset_file_}, {"offset_at_open", opened_at_}};
   }

@@ -20,6 +20,7 @@ class HwrngSource final : public Source {
   std::string_view kind() const override { return "hwrng"; }
   bool is_trng() const override { return true; }
   std::string description() const override { return "hardware RNG device " + path_; }
+  std::string identity() const override { return DeviceIdentity(kind(), path_); }
   egd::Status Open() override;
   void Close() override { reader_.Close(); }
   void Read(size_t max) override { reader_.Read(max); }

@@ -5,7 +5,46 @@
 #include "egdd/serial_source.h"
 #include "egdd/source.h"
 
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
 namespace egdd {
+namespace {
+
+std::string Resolved(const std::string& path) {
+  char buf[PATH_MAX];
+  return ::realpath(path.c_str(), buf) ? std::string(buf) : path;
+}
+
+std::string SerialById(const std::string& resolved) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/dev/serial/by-id", ec)) {
+    if (Resolved(e.path().string()) == resolved) return "by-id/" + e.path().filename().string();
+  }
+  return "";
+}
+
+std::string HwrngDriver() {
+  std::ifstream in("/sys/class/misc/hw_random/rng_current");
+  std::string name;
+  std::getline(in, name);
+  return name == "none" ? "" : name;
+}
+
+}  // namespace
+
+std::string DeviceIdentity(std::string_view kind, const std::string& path) {
+  std::string resolved = Resolved(path);
+  std::string stable;
+  if (kind == "serial") stable = SerialById(resolved);
+  if (kind == "hwrng" && resolved.rfind("/dev/", 0) == 0) {
+    std::string driver = HwrngDriver();
+    if (!driver.empty()) stable = resolved + " driver " + driver;
+  }
+  return std::string(kind) + ":" + (stable.empty() ? resolved : stable);
+}
 
 std::unique_ptr<Source> MakeSource(boost::asio::io_context& io, const Config& config,
                                    SourceCallbacks callbacks) {

@@ -18,6 +18,7 @@ class OsSource final : public Source {
   std::string description() const override {
     return "getrandom(2): the kernel's CSPRNG, NOT a true random number generator";
   }
+  std::string identity() const override { return "os:getrandom"; }
   egd::Status Open() override;
   void Close() override { reader_.Close(); }
   void Read(size_t max) override { reader_.Read(max); }

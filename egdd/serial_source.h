@@ -45,6 +45,7 @@ class SerialSource final : public Source {
   std::string_view kind() const override { return "serial"; }
   bool is_trng() const override { return true; }
   std::string description() const override;
+  std::string identity() const override { return DeviceIdentity(kind(), config_.port); }
   egd::Status Open() override;
   void Start() override;
   void Close() override;

@@ -55,6 +55,9 @@ class Source {
   virtual std::string_view kind() const = 0;
   virtual bool is_trng() const = 0;
   virtual std::string description() const = 0;  // for status and logs
+  // Names the physical device across restarts and renamed paths (the key of
+  // its entropy assessment, egdd/assessment.h); valid after Open.
+  virtual std::string identity() const { return std::string(kind()) + ":" + description(); }
   virtual egd::Status Open() = 0;
   virtual void Start() {}
   virtual void Close() = 0;
@@ -73,6 +76,11 @@ using SourceFactory =
 std::unique_ptr<Source> MakeSource(boost::asio::io_context& io, const Config& config,
                                    SourceCallbacks callbacks);
 SourceFactory RealSources(boost::asio::io_context& io);
+
+// `kind`:`path` made stable: the path resolved; a serial port by its
+// /dev/serial/by-id name (the USB adapter's serial number) when it has one; a
+// hardware RNG by the kernel driver it reads (rng_current).
+std::string DeviceIdentity(std::string_view kind, const std::string& path);
 
 // Whether a and b configure the same source (so a reload keeps it).
 bool SameSource(const Config& a, const Config& b);

@@ -13,6 +13,24 @@ TEST_CASE("input per block carries 512 + 64 bits of assessed entropy") {
   CHECK(ConditionerInputPerBlock(0.3) == 240);
 }
 
+TEST_CASE("vetted output entropy (SP 800-90B 3.1.5.1.2) in the log domain") {
+  // Reference values: the standard's formula evaluated with mpmath at 4,000
+  // bits of precision (2^1392 and 2^-1392 exactly).
+  OutputEntropy full = VettedOutputEntropy(576, 512, 512, 576);  // 72 ideal bytes
+  CHECK(512 - full.h_out == Approx(8.94905928568e-9).epsilon(1e-4));  // 512's ulp is 1e-13
+  CHECK(full.epsilon_exp == Approx(35.735616818).epsilon(1e-9));
+  // 174 bytes at 0.415 bits per bit: psi dominates, epsilon 2^-74.
+  OutputEntropy biased = VettedOutputEntropy(1392, 512, 512, 1392 * 0.415);
+  CHECK(biased.h_out == 512);  // 2.4e-20 below 512: beyond a double
+  CHECK(biased.epsilon_exp == Approx(74.1512336271).epsilon(1e-6));
+  CHECK(VettedOutputEntropy(5760, 512, 512, 576).epsilon_exp == Approx(72.4712336271).epsilon(1e-6));
+  // Too little input entropy: the output carries what came in.
+  CHECK(VettedOutputEntropy(512, 512, 512, 256).h_out == Approx(256).epsilon(1e-12));
+  CHECK(ConditionedEntropyPerBit(1.0) == Approx(1 - 8.94905928568e-9 / 512).epsilon(1e-15));
+  CHECK(ConditionedEntropyPerBit(1.0) < 1.0);
+  CHECK(ConditionedEntropyPerBit(0.415) == 1.0);
+}
+
 TEST_CASE("each output block is SHA-512 of its input block, in any feeding pattern") {
   std::vector<uint8_t> in(72 * 3 + 10);
   std::iota(in.begin(), in.end(), 0);

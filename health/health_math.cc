@@ -1,5 +1,6 @@
 #include "health/health_math.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -43,6 +44,29 @@ double AnyValueTail(size_t n, size_t k) {
   if (poly.size() <= n) return 1.0;  // n > 256 * k: some value must exceed k
   long double all_within = poly[n] * std::exp(std::lgamma(n + 1.0L));
   return static_cast<double>(1 - all_within);
+}
+
+double BinomialTail(size_t n, size_t k, double p) {
+  if (k >= n || p <= 0) return 0;
+  if (p >= 1) return 1;
+  long double tail = 0;
+  for (size_t i = k + 1; i <= n; ++i) {
+    long double log_term = std::lgamma(n + 1.0L) - std::lgamma(i + 1.0L) -
+                           std::lgamma(n - i + 1.0L) + i * std::log(static_cast<long double>(p)) +
+                           (n - i) * std::log1p(-static_cast<long double>(p));
+    tail += std::exp(log_term);
+  }
+  return static_cast<double>(std::min(tail, 1.0L));
+}
+
+size_t AssessedMaxIdentical(size_t chunk, size_t configured, double entropy_per_bit) {
+  if (chunk < 2) return configured;
+  const double target = AnyValueTail(chunk, configured);
+  const double p = std::exp2(-8.0 * entropy_per_bit);
+  const double values = std::min(256.0, std::floor(1.0 / p));
+  size_t k = std::min(configured, chunk - 1);
+  while (k < chunk - 1 && values * BinomialTail(chunk, k, p) > target) ++k;
+  return k;
 }
 
 double ChunksPerYear(double bits_per_second, size_t chunk) {

@@ -14,6 +14,19 @@ double SpecificValueTail(size_t n, size_t k);
 // alarm probability per chunk of the test as egdd runs it (any value).
 double AnyValueTail(size_t n, size_t k);
 
+// P(X > k) for X ~ Binomial(n, p), summed over the upper tail.
+double BinomialTail(size_t n, size_t k, double p);
+
+// The total failure test's threshold for a source assessed at `entropy_per_bit`
+// (health/health.h TotalFailureParams): the smallest limit >= `configured` whose
+// false alarm probability per chunk of `chunk` bytes is at most that of
+// `configured` on ideal bytes (AnyValueTail(chunk, configured)). The most
+// likely byte of such a source has probability at most p = 2^(-8 x H); at most
+// min(256, 1/p) values can have it, so the union bound min(256, 1/p) x
+// BinomialTail(chunk, k, p) bounds the false alarm. Capped at chunk - 1, so a
+// source stuck at any value still fails within one chunk.
+size_t AssessedMaxIdentical(size_t chunk, size_t configured, double entropy_per_bit);
+
 // Chunks tested per year at `bits_per_second` with `chunk` bytes per test.
 double ChunksPerYear(double bits_per_second, size_t chunk);
 
