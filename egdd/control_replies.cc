@@ -103,6 +103,7 @@ json ControlReplies::Stats() const {
   j["clients_by_address"] = egd_.ClientsJson();
   j["listen"] = egd_.addresses();
   j["health"] = {{"bytes_passed", c.bytes_passed},
+                 {"bytes_assessed", c.bytes_assessed},
                  {"bytes_discarded", c.bytes_discarded},
                  {"bytes_wiped_on_alarm", c.bytes_wiped},
                  {"chunks_tested", device_.chunks_tested()},

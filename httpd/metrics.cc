@@ -1,5 +1,6 @@
 #include "httpd/metrics.h"
 
+#include <cmath>
 #include <sstream>
 
 namespace httpd {
@@ -22,6 +23,57 @@ uint64_t Field(const DeviceStatus& s, const char* key) {
   return s.raw[key].get<uint64_t>();
 }
 
+// A number inside egdd's status (`path` of object keys), or 0.
+double Number(const DeviceStatus& s, std::initializer_list<const char*> path) {
+  if (!s.reachable) return 0;
+  const nlohmann::json* j = &s.raw;
+  for (const char* key : path) {
+    if (!j->is_object() || !j->contains(key)) return 0;
+    j = &(*j)[key];
+  }
+  return j->is_number() ? j->get<double>() : 0;
+}
+
+// Integers as integers (timestamps, counts), fractions to 10 significant digits.
+std::string Num(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 9e15) return std::to_string(static_cast<int64_t>(v));
+  std::ostringstream o;
+  o.precision(10);
+  o << v;
+  return o.str();
+}
+
+// What egdd credits and the SP 800-90B assessment it rests on.
+void AssessmentMetrics(std::ostream& out, const DeviceStatus& s) {
+  Header(out, "trng_egdd_entropy_per_bit", "gauge",
+         "Min-entropy egdd credits per raw bit (0 until the device is assessed).");
+  out << "trng_egdd_entropy_per_bit " << Num(Number(s, {"entropy_per_bit"})) << "\n";
+  std::string estimator;
+  if (s.reachable && s.raw.contains("assessment") && s.raw["assessment"].contains("result")) {
+    estimator = s.raw["assessment"]["result"].value("decided_by", "");
+  }
+  Header(out, "trng_egdd_assessment_entropy_per_bit", "gauge",
+         "Min-entropy per bit of egdd's SP 800-90B assessment of its device, by the estimator "
+         "that set it (absent until one exists).");
+  if (!estimator.empty() || Number(s, {"assessment", "result", "samples"}) > 0) {
+    out << "trng_egdd_assessment_entropy_per_bit{estimator=\"" << estimator << "\"} "
+        << Num(Number(s, {"assessment", "result", "entropy_per_bit"})) << "\n";
+  }
+  Header(out, "trng_egdd_assessment_samples", "gauge", "Samples the assessment in force used.");
+  out << "trng_egdd_assessment_samples " << Num(Number(s, {"assessment", "result", "samples"}))
+      << "\n";
+  Header(out, "trng_egdd_assessment_timestamp_seconds", "gauge",
+         "When the assessment in force finished (Unix time; 0: none).");
+  out << "trng_egdd_assessment_timestamp_seconds "
+      << Num(Number(s, {"assessment", "result", "unix_time"})) << "\n";
+  double needed = Number(s, {"assessment", "running", "samples_needed"});
+  Header(out, "trng_egdd_assessment_progress", "gauge",
+         "Share of the samples collected by a running assessment (0: none running).");
+  out << "trng_egdd_assessment_progress "
+      << Num(needed > 0 ? Number(s, {"assessment", "running", "samples_collected"}) / needed : 0)
+      << "\n";
+}
+
 void EgddMetrics(std::ostream& out, const DeviceStatus& s) {
   Metric(out, "trng_egdd_up", "gauge", "1 if egdd's control socket answered.", s.reachable);
   Header(out, "trng_device_state", "gauge", "The device state egdd reports (1 = current).");
@@ -36,6 +88,7 @@ void EgddMetrics(std::ostream& out, const DeviceStatus& s) {
          Field(s, "bytes_received"));
   Metric(out, "trng_egdd_alarms_total", "counter", "Health test alarms raised by egdd.",
          Field(s, "alarms"));
+  AssessmentMetrics(out, s);
   Metric(out, "trng_egdd_clients", "gauge", "EGD clients connected to egdd.",
          Field(s, "clients"));
   Header(out, "trng_egdd_connections_refused_total", "counter",

@@ -43,6 +43,25 @@ TEST_CASE("metrics render egdd's state and request counts") {
   CHECK(m.connections_refused("per_address") == 2);
 }
 
+TEST_CASE("metrics show the credit and the assessment it rests on") {
+  Metrics m;
+  DeviceStatus done = ParseStatus(true, "", R"({"state":"running","entropy_per_bit":0.25,)"
+      R"("assessment":{"state":"done","result":{"entropy_per_bit":0.25,"samples":1000000,)"
+      R"("unix_time":1796560000,"decided_by":"literal compression"}}})");
+  std::string text = "\n" + m.Render(done);
+  CHECK(Has(text, "trng_egdd_entropy_per_bit 0.25"));
+  CHECK(Has(text, "trng_egdd_assessment_entropy_per_bit{estimator=\"literal compression\"} 0.25"));
+  CHECK(Has(text, "trng_egdd_assessment_samples 1000000"));
+  CHECK(Has(text, "trng_egdd_assessment_timestamp_seconds 1796560000"));
+  CHECK(Has(text, "trng_egdd_assessment_progress 0"));
+  DeviceStatus running = ParseStatus(true, "", R"({"state":"initializing","entropy_per_bit":0,)"
+      R"("assessment":{"state":"running","running":{"samples_needed":1000,"samples_collected":250}}})");
+  text = "\n" + m.Render(running);
+  CHECK(Has(text, "trng_egdd_entropy_per_bit 0"));
+  CHECK(Has(text, "trng_egdd_assessment_progress 0.25"));
+  CHECK(text.find("trng_egdd_assessment_entropy_per_bit{") == std::string::npos);
+}
+
 TEST_CASE("metrics when egdd is down") {
   Metrics m;
   std::string text = "\n" + m.Render(ParseStatus(false, "connection refused", ""));

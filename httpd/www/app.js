@@ -51,15 +51,41 @@ function showRole(newRole) {
   for (const b of document.querySelectorAll("#system button")) b.disabled = controlOff;
 }
 
+// What egdd credits, and the SP 800-90B assessment of the device it rests on.
+function entropyText(egdd) {
+  const a = egdd.assessment;
+  if (!a) return "Entropy: unknown";
+  const credited = "Entropy: " + Number(egdd.entropy_per_bit).toFixed(3) + " bits credited per raw bit";
+  if (a.state === "running" && a.running && !a.result) {
+    const r = a.running;
+    const percent = Math.floor(100 * r.samples_collected / r.samples_needed);
+    return "Entropy: assessing the device (SP 800-90B), " + (r.phase === "collecting"
+      ? percent + " % of " + r.samples_needed.toLocaleString("en") + " samples collected"
+      : "estimating") + "; nothing is served until it is done";
+  }
+  if (a.state === "certified") return credited + " (certified by the operator)";
+  if (!a.result) return "Entropy: not assessed; nothing is credited";
+  const res = a.result;
+  const when = new Date(res.unix_time * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+  return credited + " · assessed " + Number(res.min_entropy).toFixed(3) + " bits per " +
+    res.bits_per_sample + "-bit sample by " + (res.decided_by || "the cap") + " from " +
+    res.samples.toLocaleString("en") + " samples, " + when +
+    (a.state === "running" ? " · re-assessing" : "");
+}
+
 async function refreshDevice() {
   const result = await call("status");
   if (result.ok && result.body.role) showRole(result.body.role);
   const device = document.getElementById("device");
+  const entropy = document.getElementById("entropy");
   if (!result.ok || !result.body.egdd_reachable) {
     device.textContent = "Device: egdd not reachable";
     device.className = "device bad";
+    entropy.textContent = "Entropy: unknown";
     return;
   }
+  entropy.textContent = entropyText(result.body.egdd);
+  entropy.className = "device " + (result.body.egdd.entropy_per_bit > 0 ? "good" : "bad");
   const egdd = result.body.egdd;
   device.textContent = "Device: " + egdd.state + " · pool " + egdd.pool_bytes + " bytes" +
     (egdd.source_is_trng ? "" : " · source is not a TRNG (" + egdd.source_kind + ")");

@@ -58,7 +58,13 @@
 # @param source_path
 #   Device (hwrng) or capture file (file).
 # @param entropy_per_bit
-#   Assessed min-entropy per raw bit, in (0, 1].
+#   Upper bound on the min-entropy credited per raw bit, in (0, 1]: egdd credits
+#   what its own SP 800-90B assessment of the device found, lowered to this.
+# @param entropy_certified
+#   true: entropy_per_bit comes from an external certificate (e.g. an SP 800-90B
+#   validation of the device) and is credited as is, without egdd's assessment.
+# @param state_dir
+#   Where egdd keeps its assessments (one small file per device; no entropy).
 # @param serial_port
 #   Serial port of the TRNG (source_kind serial).
 # @param baud_rate
@@ -181,6 +187,8 @@ class egd::host (
   Enum['serial', 'hwrng', 'file', 'os']                $source_kind,
   Stdlib::Absolutepath                                 $source_path,
   Float[0.0001, 1.0]                                   $entropy_per_bit,
+  Boolean                                              $entropy_certified,
+  Stdlib::Absolutepath                                 $state_dir,
   Stdlib::Absolutepath                                 $serial_port,
   Integer[1200, 4000000]                               $baud_rate,
   Optional[Array[Egd::ListenAddress]]                  $egd_listen,

@@ -234,6 +234,8 @@ class {{ 'egd::host':
   httpd_run_dir    => '{root}/run/trng-httpd',
   source_kind      => 'file',
   source_path      => '{root}/random.bin',
+  entropy_certified => true,
+  state_dir        => '{root}/var/lib/egdd',
   egdd_options     => {{ 'source' => {{ 'replay' => true }} }},
   egd_accept       => '127.0.0.1:17776',
   https_accept     => '127.0.0.1:18443',

@@ -144,6 +144,8 @@ def host_node(work, net, pki, certs, link):
   source_kind         => 'serial',
   serial_port         => '%(link)s',
   baud_rate           => 9600,
+  state_dir           => '%(sb)s/var/lib/egdd',
+  egdd_options        => { 'assessment' => { 'samples' => 10000 } },
   cert                => file('%(crt)s'),
   key                 => Sensitive(file('%(key)s')),
   ca                  => '%(ca)s',

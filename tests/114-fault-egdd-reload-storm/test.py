@@ -133,7 +133,7 @@ class ReloadStormTest(unittest.TestCase):
             listen += ['"unix:%s"' % os.path.join(self.dir, "extra.sock"),
                        '"127.0.0.1:%d"' % self.extra_port]
         lines = ["[source]"] + ["%s = %s" % (k, egdtest.toml_value(v)) for k, v in source.items()]
-        lines += ["read_size = %d" % read_size, "", "[egd]", "listen = [%s]" % ", ".join(listen),
+        lines += ["entropy_certified = true", "read_size = %d" % read_size, "", "[egd]", "listen = [%s]" % ", ".join(listen),
                   "max_clients_per_address = 64"]
         lines += ["%s = %s" % (k, egdtest.toml_value(v)) for k, v in (egd_keys or {}).items()]
         if bad_key:

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The web page over run-stack's HTTPS services in Debian's chromium (playwright-core):
 //   - public HTTPS (:8443, server-only TLS): the page works, its System tab says
-//     control needs the operator service, its buttons are disabled;
+//     control needs the operator service, its buttons are disabled; its entropy line
+//     names the assessment egdd credits;
 //   - operator HTTPS (:8444) with no client certificate: the TLS handshake fails;
 //   - operator HTTPS with the operator's certificate (Playwright presents it for the
 //     origin): System -> Shutdown System, then Initialize, as an operator would.
@@ -20,6 +21,9 @@ async function publicPage(browser, summary) {
   const tab = await publicSystemTab(page, publicUrl + "/", path.join(outDir, "1-public-system.png"));
   summary.public_note = tab.note;
   summary.public_buttons_disabled = tab.buttonsDisabled;
+  // The stack's egdd assessed the simulated device before it served: the page says so.
+  await page.locator("#entropy").filter({ hasText: "assessed" }).waitFor({ timeout: TIMEOUT });
+  summary.entropy = (await page.textContent("#entropy")).trim();
   await context.close();
 }
 

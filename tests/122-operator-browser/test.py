@@ -9,6 +9,7 @@ tab shuts the device down and initialises it again, and egdd's state follows.
 Reuses 051's playwright-core (tests/lib/browsertest.py: npm ci there when missing);
 skipped (77) without chromium, node or npm. Screenshots: test-artifacts/122-operator-browser."""
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,6 +33,9 @@ def main():
             s = browsertest.summary(r)
             check("operator" in s["public_note"] and all(s["public_buttons_disabled"]),
                   "public System tab: %r" % s)
+            check(re.search(r"bits credited per raw bit · assessed [0-9.]+ bits per 1-bit sample "
+                            r"by \S+ \S+ from 20,000 samples", s.get("entropy", "")),
+                  "the page's entropy line: %r" % s.get("entropy"))
             check(s["no_certificate"] != "loaded" and "ERR_" in s["no_certificate"],
                   "the operator service served a browser without a certificate: %r" % s)
             check(s["operator_note_hidden"] and "shutdown" in s["shutdown"] and
@@ -40,6 +44,7 @@ def main():
             log = open(st.path("stunnel-https-operator.log")).read()
             check("CN=admin" in log, "stunnel did not see the operator certificate")
             print("public note: %s" % s["public_note"])
+            print("entropy: %s" % s["entropy"])
             print("no certificate: %s" % s["no_certificate"])
             print("operator: %s; %s" % (s["shutdown"], s["init"]))
     print("PASS")

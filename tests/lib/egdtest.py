@@ -145,10 +145,15 @@ class Egdd(Process):
     proxy_tcp: also listen on proxy:127.0.0.1:PORT (.proxy_port), with
       proxy_trusted_peers = ["127.0.0.1"] unless egd_keys says otherwise.
     run_as: user name to run egdd as (the test must be root; workdir is given to that user).
+    assess: leave the source uncertified, so egdd assesses it before crediting or serving
+      anything (egdd's default); otherwise the source gets entropy_certified = true (unless
+      it says otherwise) and is credited its entropy_per_bit at once, as tests of the
+      other parts want. The assessment state directory is WORKDIR/state either way
+      (unless `extra` has an [assessment] table).
     """
 
     def __init__(self, workdir, source, extra="", listen_unix=True, egd_keys=None, wait_bytes=0,
-                 proxy_unix=False, proxy_tcp=False, run_as=None):
+                 proxy_unix=False, proxy_tcp=False, run_as=None, assess=False):
         self.workdir = workdir
         self.port = free_port()
         self.unix_path = os.path.join(workdir, "egd.sock")
@@ -174,6 +179,12 @@ class Egdd(Process):
         if (source.get("kind") == "file" and not source.get("offset_file")
                 and "replay" not in source):
             source["replay"] = True
+        if not assess:
+            source.setdefault("entropy_certified", True)
+        if "[assessment]" not in extra:
+            self.state_dir = os.path.join(workdir, "state")
+            os.makedirs(self.state_dir, exist_ok=True)
+            extra = "[assessment]\nstate_dir = %s\n\n%s" % (toml_value(self.state_dir), extra)
         lines = ["[source]"]
         for k, v in source.items():
             lines.append("%s = %s" % (k, toml_value(v)))

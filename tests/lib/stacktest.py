@@ -42,10 +42,13 @@ class Curl:
 class RunStack:
     """scripts/run-stack in the background. Context manager: SIGINT on exit."""
 
-    def __init__(self, build_dir, log_path, sim_rate=7000):
+    def __init__(self, build_dir, log_path, sim_rate=7000, assess_samples=20000):
         self.build_dir = build_dir
         self.log_path = log_path
-        self.env = dict(os.environ, BUILD_DIR=build_dir, SIM_RATE_BPS=str(sim_rate))
+        # egdd assesses the simulated device before it serves: 20,000 one-bit samples
+        # take ~3 s at 7000 bit/s.
+        self.env = dict(os.environ, BUILD_DIR=build_dir, SIM_RATE_BPS=str(sim_rate),
+                        ASSESS_SAMPLES=str(assess_samples))
         self.proc = None
         self.run = None
         self.egd_server_pid = None

@@ -31,6 +31,8 @@ class egd::host::config {
         'source_kind'             => $egd::host::source_kind,
         'source_path'             => $egd::host::source_path,
         'entropy_per_bit'         => $egd::host::entropy_per_bit,
+        'entropy_certified'       => $egd::host::entropy_certified,
+        'state_dir'               => $egd::host::state_dir,
         'serial_port'             => $egd::host::serial_port,
         'baud_rate'               => $egd::host::baud_rate,
         'listen'                  => $egd::host::real_egd_listen + [egd::proxy_listener($egd::host::real_egd_connect)],

@@ -39,7 +39,7 @@ describe 'egd::host' do
 
     it 'renders egdd.toml with unix sockets: local clients and the PROXY socket for stunnel' do
       c = content('/etc/egdd/egdd.toml')
-      expect(c).to include(%([source]\nkind = "hwrng"\npath = "/dev/hwrng"\nentropy_per_bit = 1.000000\n))
+      expect(c).to include(%([source]\nkind = "hwrng"\npath = "/dev/hwrng"\nentropy_per_bit = 1.000000\nentropy_certified = false\n))
       expect(c).to include(%([egd]\nlisten = ["unix:/run/egdd/egd.sock", "proxy:unix:/run/egdd/proxy/egd.sock"]\n) +
                            %(client_rate_limit = 0\nmax_clients_per_address = 0\nipv6_prefix = 64\n))
       expect(c).to include(%([control]\nsocket = "/run/egdd/control.sock"))
@@ -217,7 +217,7 @@ describe 'egd::host' do
 
     it 'renders the serial source and the merged options' do
       c = content('/etc/egdd/egdd.toml')
-      expect(c).to include(%([source]\nkind = "serial"\nentropy_per_bit = 1.000000\n\n[serial]\nport = "/dev/ttyACM0"\nbaud_rate = 115200\n))
+      expect(c).to include(%([source]\nkind = "serial"\nentropy_per_bit = 1.000000\nentropy_certified = false\n\n[serial]\nport = "/dev/ttyACM0"\nbaud_rate = 115200\n))
       expect(c).to include(%([pool]\nsize_bytes = 4096\n))
       expect(c).to include(%([health]\non_alarm = "stop"\n))
     end
