@@ -49,6 +49,10 @@ void CheckDefaults(const Config& c, bool listen = true) {
   CHECK(c.source.kind == d.source.kind);
   CHECK(c.source.path == d.source.path);
   CHECK(c.source.entropy_per_bit == d.source.entropy_per_bit);
+  CHECK(c.source.entropy_certified == d.source.entropy_certified);
+  CHECK(c.assessment.samples == d.assessment.samples);
+  CHECK(c.assessment.bits_per_sample == d.assessment.bits_per_sample);
+  CHECK(c.assessment.state_dir == d.assessment.state_dir);
   CHECK(c.source.offset_file == d.source.offset_file);
   CHECK(c.source.autostart == d.source.autostart);
   CHECK(c.source.read_size == d.source.read_size);
@@ -537,7 +541,9 @@ TEST_CASE("the example file holds every key with its default") {
   CHECK(c.egd.listen[0].text == Config().egd.listen[0].text);
   CHECK(c.egd.listen[1].text == "proxy:unix:/run/egdd/proxy/egd.sock");
   std::set<std::string> expected = {
-      "source.kind", "source.path", "source.entropy_per_bit", "source.autostart",
+      "source.kind", "source.path", "source.entropy_per_bit", "source.entropy_certified",
+      "source.autostart", "assessment.samples", "assessment.bits_per_sample",
+      "assessment.state_dir",
       "source.read_size", "source.offset_file", "source.replay", "serial.port",
       "serial.baud_rate", "egd.listen", "egd.proxy_trusted_peers", "egd.max_clients",
       "egd.max_clients_per_address", "egd.ipv4_prefix", "egd.ipv6_prefix",

@@ -9,7 +9,8 @@ namespace egd {
 
 size_t ConditionerInputPerBlock(double entropy_per_bit) {
   double bits_needed = Conditioner::kOutputBytes * 8 + Conditioner::kExtraBits;
-  return static_cast<size_t>(std::ceil(bits_needed / (8.0 * entropy_per_bit) - 1e-9));
+  size_t bytes = static_cast<size_t>(std::ceil(bits_needed / (8.0 * entropy_per_bit) - 1e-9));
+  return std::max(bytes, Conditioner::kMinInputBytes);
 }
 
 OutputEntropy VettedOutputEntropy(double n_in, double n_out, double nw, double h_in) {

@@ -1,9 +1,11 @@
 // Conditioner: turns health-tested raw bytes into full-entropy output with
 // SHA-512 (libsodium), the vetted conditioning function of SP 800-90B 3.1.5.1.1.
-// Each 64-byte output block is the hash of the next ceil(576 / (8 x H)) input
-// bytes, H = assessed min-entropy per raw bit, so every block's input carries at
-// least 512 + 64 bits of entropy: the output may then be credited 8 bits per
-// byte (SP 800-90B 3.1.5.1.2). The hash state lives in secure memory
+// Each 64-byte output block is the hash of the next max(ceil(576 / (8 x H)), 80)
+// input bytes, H = credited min-entropy per raw bit, so every block's input
+// carries at least 512 + 64 bits of entropy in at least 640 bits: SP 800-90B
+// 3.1.5.1.2's Output_Entropy is then within 2^-64 of 512 bits (full entropy
+// in the 2012 draft's sense; at exactly 576 input bits its omega term would
+// leave it 2^-35.7 short). docs/health-tests.md has the arithmetic. The hash state lives in secure memory
 // (common/secure_memory.h) and is wiped when a block is emitted, on Reset and
 // on destruction; output goes to a SecureBytes. Pure and single-threaded.
 #pragma once
@@ -22,6 +24,7 @@ class Conditioner {
  public:
   static constexpr size_t kOutputBytes = 64;
   static constexpr size_t kExtraBits = 64;
+  static constexpr size_t kMinInputBytes = 80;  // 640 bits: 2^(n_in - 512) >= 2^128
 
   explicit Conditioner(double entropy_per_bit);
   ~Conditioner();

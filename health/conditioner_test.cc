@@ -6,8 +6,11 @@
 namespace egd {
 namespace {
 
-TEST_CASE("input per block carries 512 + 64 bits of assessed entropy") {
-  CHECK(ConditionerInputPerBlock(1.0) == 72);
+TEST_CASE("input per block carries 512 + 64 bits of assessed entropy, in 640 bits at least") {
+  CHECK(ConditionerInputPerBlock(1.0) == 80);
+  CHECK(ConditionerInputPerBlock(0.95) == 80);
+  CHECK(ConditionerInputPerBlock(0.9) == 80);
+  CHECK(ConditionerInputPerBlock(0.8) == 90);
   CHECK(ConditionerInputPerBlock(0.5) == 144);
   CHECK(ConditionerInputPerBlock(0.1) == 720);
   CHECK(ConditionerInputPerBlock(0.3) == 240);
@@ -26,13 +29,15 @@ TEST_CASE("vetted output entropy (SP 800-90B 3.1.5.1.2) in the log domain") {
   CHECK(VettedOutputEntropy(5760, 512, 512, 576).epsilon_exp == Approx(72.4712336271).epsilon(1e-6));
   // Too little input entropy: the output carries what came in.
   CHECK(VettedOutputEntropy(512, 512, 512, 256).h_out == Approx(256).epsilon(1e-12));
-  CHECK(ConditionedEntropyPerBit(1.0) == Approx(1 - 8.94905928568e-9 / 512).epsilon(1e-15));
-  CHECK(ConditionedEntropyPerBit(1.0) < 1.0);
+  // 80 bytes at full entropy (mpmath again): h_out 2e-18 below 512, epsilon 2^-67.7.
+  CHECK(VettedOutputEntropy(640, 512, 512, 640).epsilon_exp == Approx(67.7356168135).epsilon(1e-6));
+  CHECK(ConditionedEntropyPerBit(1.0) == 1.0);
   CHECK(ConditionedEntropyPerBit(0.415) == 1.0);
+  CHECK(ConditionedEntropyPerBit(0.1) == 1.0);
 }
 
 TEST_CASE("each output block is SHA-512 of its input block, in any feeding pattern") {
-  std::vector<uint8_t> in(72 * 3 + 10);
+  std::vector<uint8_t> in(80 * 3 + 10);
   std::iota(in.begin(), in.end(), 0);
   SecureBytes whole, pieces;
   Conditioner a(1.0), b(1.0);
@@ -44,7 +49,7 @@ TEST_CASE("each output block is SHA-512 of its input block, in any feeding patte
   CHECK(whole == pieces);
   CHECK(a.pending() == 10);
   uint8_t expect[64];
-  crypto_hash_sha512(expect, in.data() + 72, 72);
+  crypto_hash_sha512(expect, in.data() + 80, 80);
   CHECK(std::equal(expect, expect + 64, whole.begin() + 64));
 }
 
@@ -54,9 +59,9 @@ TEST_CASE("reset drops a partial block") {
   Conditioner c(1.0);
   c.Push(std::span(in).first(50), &out);
   c.Reset();
-  c.Push(std::span(in).first(72), &out);
+  c.Push(std::span(in).first(80), &out);
   uint8_t expect[64];
-  crypto_hash_sha512(expect, in.data(), 72);
+  crypto_hash_sha512(expect, in.data(), 80);
   REQUIRE(out.size() == 64);
   CHECK(std::equal(expect, expect + 64, out.begin()));
 }

@@ -3,11 +3,13 @@
 
 With a `file` source every byte egdd releases is known: the file in order, up
 to the last complete health test window. In conditioned mode each 64-byte
-output block must be SHA-512 of the next ceil(576 / (8 x entropy_per_bit))
-released bytes (512 output bits + 64 spare bits of assessed entropy): 72 bytes
-at 1.0, 144 at 0.5, 103 at 0.7. A partly filled input block is never output.
-EGD `00` and `egdctl status` credit conditioned output with 8 bits per byte,
-raw output with 8 x entropy_per_bit.
+output block must be SHA-512 of the next max(ceil(576 / (8 x entropy_per_bit)), 80)
+released bytes (512 output bits + 64 spare bits of credited entropy, in 640 bits at
+least): 80 bytes at 1.0, 144 at 0.5, 103 at 0.7. A partly filled input block is
+never output. EGD `00` and `egdctl status` credit conditioned output with 8 bits per
+byte (SP 800-90B's Output_Entropy is within 2^-64 of full for these inputs), raw
+output with 8 x entropy_per_bit. The source is certified (egdtest's default), so
+egdd credits the configured value without assessing it.
 
 After a health alarm output stops and everything not yet served is wiped: the
 pooled output blocks and the partly absorbed input block. The blocks after the
@@ -24,12 +26,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
 from egdtest import GRAIN, drain_pool, egd_entropy, healthy_random, request, wait_for  # noqa: E402
 
-RELEASED = 9 * GRAIN          # 115,200 bytes: a multiple of 72, 144 and 240, not of 103
+RELEASED = 9 * GRAIN          # 115,200 bytes: a multiple of 80, 144 and 240, not of 103
 FILE_SIZE = RELEASED + 37     # the last incomplete test window is never released
 
 
 def block_size(entropy_per_bit):
-    return math.ceil(576 / (8 * entropy_per_bit) - 1e-9)
+    return max(math.ceil(576 / (8 * entropy_per_bit) - 1e-9), 80)
 
 
 def conditioned(raw, n):
@@ -56,7 +58,7 @@ class ConditionedOutputTest(unittest.TestCase):
         for h in (1.0, 0.5, 0.7):
             with self.subTest(entropy_per_bit=h):
                 n = block_size(h)
-                self.assertEqual(n, {1.0: 72, 0.5: 144, 0.7: 103}[h])
+                self.assertEqual(n, {1.0: 80, 0.5: 144, 0.7: 103}[h])
                 data = healthy_random(FILE_SIZE)
                 expected = conditioned(data[:RELEASED], n)
                 egd = self.start(data, h, "conditioned")
@@ -101,15 +103,16 @@ class ConditionedOutputTest(unittest.TestCase):
                  and egd.status()["state"] == "running", "re-initialised, file read")
         st = egd.status()
         self.assertEqual(st["alarms"], 1, st)
-        after = conditioned(data[resume:resume + 2 * GRAIN], 72)
+        after = conditioned(data[resume:resume + 2 * GRAIN], block_size(1.0))
         served = drain_pool(egd)
         self.assertEqual(served, after, "not SHA-512 blocks of the stream after the re-init, "
                          "from its start (or blocks from before the alarm were served)")
         wiped = egd.stats()["health"]["bytes_wiped_on_alarm"]
         self.assertEqual(wiped % 64, 0)
         blocks_before = wiped // 64
-        self.assertLessEqual(72 * blocks_before, 64000, "input from the failing window used")
-        self.assertGreaterEqual(72 * blocks_before, 64000 - 2 * 1000 - 72, "blocks missing")
+        n = block_size(1.0)
+        self.assertLessEqual(n * blocks_before, 64000, "input from the failing window used")
+        self.assertGreaterEqual(n * blocks_before, 64000 - 2 * 1000 - n, "blocks missing")
 
 
 if __name__ == "__main__":
