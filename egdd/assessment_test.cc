@@ -67,13 +67,17 @@ TEST_CASE("AssessRaw unpacks bits most significant first and assesses them") {
   CHECK(AssessRaw(Bytes(5000, 5, 0), 4).samples == 10000);
 }
 
-TEST_CASE("assessment JSON round trip and refusals") {
+Assessment Made(std::string identity, int bits, double h) {
   Assessment a;
-  a.identity = "serial:by-id/usb-1a86_USB_Serial-if00-port0";
-  a.bits_per_sample = 1;
+  a.identity = std::move(identity);
+  a.bits_per_sample = bits;
   a.samples = 1000000;
-  a.min_entropy = 0.83;
-  a.h_original = 0.83;
+  a.min_entropy = a.h_original = h;
+  return a;
+}
+
+TEST_CASE("assessment JSON round trip and refusals") {
+  Assessment a = Made("serial:by-id/usb-1a86_USB_Serial-if00-port0", 1, 0.83);
   a.decided_by = "literal lz78y";
   a.unix_time = 1796560000;
   a.fips_blocks = 50;
@@ -94,12 +98,7 @@ TEST_CASE("assessment JSON round trip and refusals") {
 TEST_CASE("the store keys results by identity and refuses damaged or foreign files") {
   TempDir dir;
   AssessmentStore store(dir.path);
-  Assessment a;
-  a.identity = "hwrng:/dev/hwrng driver tpm-rng-0";
-  a.bits_per_sample = 8;
-  a.samples = 1000000;
-  a.min_entropy = 7.2;
-  a.h_original = 7.8;
+  Assessment a = Made("hwrng:/dev/hwrng driver tpm-rng-0", 8, 7.2);
   a.h_bitstring = 0.9;
   REQUIRE(store.Save(a).ok());
   std::string problem;

@@ -18,12 +18,11 @@ import json
 import os
 import random
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../lib"))
 import egdtest  # noqa: E402
-from egdtest import egd_entropy, egd_read_blocking, egd_read_nonblocking  # noqa: E402
+from egdtest import egd_entropy, egd_read_blocking, egd_read_nonblocking, wait_for  # noqa: E402
 
 SAMPLES = 1_000_000
 TIMEOUT = 240  # the assessment takes ~1 s optimised, much longer under the sanitizers
@@ -34,16 +33,6 @@ def biased_bytes(n, seed):
     rng = random.Random(seed)  # the OR of two uniform bits is 1 with probability 3/4
     a, b = (int.from_bytes(rng.randbytes(n), "big") for _ in range(2))
     return (a | b).to_bytes(n, "big")
-
-
-def wait_until(what, pred, timeout=TIMEOUT):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class HonestEntropyTest(unittest.TestCase):
@@ -68,9 +57,9 @@ class HonestEntropyTest(unittest.TestCase):
             self.assertEqual(a["running"]["samples_needed"], SAMPLES)
             self.assertEqual(a["running"]["bits_per_sample"], 8)
 
-            wait_until("the device runs", lambda: egd.status()["state"] == "running")
-            wait_until("a pool half full", lambda: (lambda x: x["pool_bytes"] >=
-                                                    x["pool_capacity"] // 2)(egd.status()))
+            wait_for(lambda: egd.status()["state"] == "running", "the device runs", TIMEOUT)
+            wait_for(lambda: (lambda x: x["pool_bytes"] >= x["pool_capacity"] // 2)(egd.status()),
+                     "a pool half full", TIMEOUT)
             # No client takes bytes: the pool only grows, so the pool size read after
             # 00 bounds what 00 counted.
             bits = egd_entropy(s)
@@ -104,21 +93,21 @@ class HonestEntropyTest(unittest.TestCase):
         with self.egdd(self.capture) as egd:
             st = egd.status()
             self.assertEqual(st["assessment"]["state"], "done")
-            wait_until("the device runs", lambda: egd.status()["state"] == "running", 30)
+            wait_for(lambda: egd.status()["state"] == "running", "the device runs", 30)
             self.assertEqual(egd.stats()["health"]["bytes_assessed"], 0)
             # egdctl assess: a new assessment of the running device.
             r = egd.ctl("assess")
             self.assertIn("Assessment started", r.stdout)
-            wait_until("the new assessment", lambda: egd.stats()["health"]["bytes_assessed"] ==
-                       SAMPLES and egd.status()["assessment"]["state"] == "done")
+            wait_for(lambda: egd.stats()["health"]["bytes_assessed"] == SAMPLES
+                     and egd.status()["assessment"]["state"] == "done", "the new assessment", TIMEOUT)
 
     def test_stuck_source(self):
         stuck = os.path.join(self.dir, "stuck.bin")
         with open(stuck, "wb") as f:
             f.write(b"\x5a" * 100_000)
         with self.egdd(stuck, "offset-stuck") as egd:
-            st = wait_until("an alarm", lambda: (lambda x: x if x["alarms"] else None)(egd.status()),
-                            30)
+            wait_for(lambda: egd.status()["alarms"], "an alarm", 30)
+            st = egd.status()
             self.assertIn("total_failure: byte value 90 occurred more than 99 times in a chunk "
                           "of 100 bytes", st["last_alarm"])
             self.assertEqual(st["assessment"]["state"], "none")
@@ -130,7 +119,8 @@ class HonestEntropyTest(unittest.TestCase):
         with open(path, "wb") as f:
             f.write(biased_bytes(SAMPLES + 300_000, 12) + b"\x5a" * 20_000)
         with self.egdd(path, "offset-turns") as egd:
-            st = wait_until("an alarm", lambda: (lambda x: x if x["alarms"] else None)(egd.status()))
+            wait_for(lambda: egd.status()["alarms"], "an alarm", TIMEOUT)
+            st = egd.status()
             self.assertEqual(st["assessment"]["state"], "done")
             limit = st["assessment"]["health"]["total_failure_max_identical"]
             self.assertIn("total_failure: byte value 90 occurred more than %d times in a chunk "
