@@ -84,4 +84,48 @@ std::vector<TestResult> BlockTests(std::span<const uint8_t> block) {
   return {T1Monobit(block), T2Poker(block), T3Runs(block), T4LongRun(block), T5Autocorrelation(block)};
 }
 
+namespace {
+
+// Appends the first `nbits` (a multiple of 8) of the concatenated k-bit
+// numbers to `out`, packed MSB first; the rest of the last number is dropped.
+void AppendFirstBits(std::span<const uint8_t> samples, unsigned k, size_t nbits, std::vector<uint8_t>& out) {
+  assert(nbits % 8 == 0 && samples.size() * k >= nbits);
+  const uint32_t mask = (1u << k) - 1;
+  uint32_t acc = 0;  // holds `have` < 8 + k unread bits
+  unsigned have = 0;
+  for (size_t i = 0; nbits > 0; ++i) {
+    acc = (acc << k) | (samples[i] & mask);
+    have += k;
+    for (; have >= 8 && nbits > 0; nbits -= 8) {
+      have -= 8;
+      out.push_back(static_cast<uint8_t>(acc >> have));
+    }
+    acc &= (1u << have) - 1;
+  }
+}
+
+}  // namespace
+
+SampleLayout LayoutFor(unsigned bits) {
+  assert(bits >= 1 && bits <= 8);
+  return {bits, (48 + bits - 1) / bits, (kBlockBits + bits - 1) / bits};
+}
+
+std::vector<uint8_t> PackT0Words(std::span<const uint8_t> samples, const SampleLayout& layout) {
+  assert(samples.size() >= layout.t0_samples());
+  std::vector<uint8_t> out;
+  out.reserve(kT0Bytes);
+  for (size_t i = 0; i < kT0Words; ++i) {
+    AppendFirstBits(samples.subspan(i * layout.word_samples, layout.word_samples), layout.bits, 48, out);
+  }
+  return out;
+}
+
+std::vector<uint8_t> PackBlock(std::span<const uint8_t> samples, const SampleLayout& layout) {
+  std::vector<uint8_t> out;
+  out.reserve(kBlockBytes);
+  AppendFirstBits(samples.first(layout.block_samples), layout.bits, kBlockBits, out);
+  return out;
+}
+
 }  // namespace egdstat::ais31

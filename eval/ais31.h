@@ -46,6 +46,28 @@ TestResult T5Autocorrelation(std::span<const uint8_t> block);
 // T1-T5 on one block, in that order.
 std::vector<TestResult> BlockTests(std::span<const uint8_t> block);
 
+// --- Procedure A on k-bit internal random numbers --------------------------
+// AIS 31 (2011) applies procedure A to the internal random numbers. For k-bit
+// numbers (1 <= k <= 8, one per byte, bits above k ignored: the caller checks
+// them) it reads, as BSI's reference implementation and AnotherAIS31TestTool
+// do (docs/egd-eval.md, "k-bit samples"):
+//   T0     word i = the first 48 bits of numbers i*c .. i*c+c-1, c = ceil(48/k)
+//   T1-T5  block j = the first 20,000 bits of ceil(20000/k) consecutive numbers
+// each number's k bits most significant first, concatenated; bits past the
+// 48th of a word or the 20,000th of a block are not tested. With k = 8 this is
+// the byte stream itself, read MSB first.
+struct SampleLayout {
+  unsigned bits = 8;             // k
+  size_t word_samples = 6;       // c = ceil(48/k)
+  size_t block_samples = 2500;   // ceil(20000/k)
+  size_t t0_samples() const { return kT0Words * word_samples; }
+};
+SampleLayout LayoutFor(unsigned bits);
+// T0's 65,536 words packed MSB first (kT0Bytes bytes) from layout.t0_samples() numbers.
+std::vector<uint8_t> PackT0Words(std::span<const uint8_t> samples, const SampleLayout& layout);
+// One T1-T5 block (kBlockBytes bytes) from layout.block_samples numbers.
+std::vector<uint8_t> PackBlock(std::span<const uint8_t> samples, const SampleLayout& layout);
+
 // Z_tau = sum_{j=0}^{4999} b[start+j] xor b[start+j+tau] over bits packed by
 // BitView::Pack (64-bit XOR and popcount).
 uint32_t AutocorrelationZ(const std::vector<uint64_t>& packed, size_t start, size_t tau);

@@ -154,4 +154,77 @@ TEST_CASE("AIS T1-T5: crafted streams fail the tests that should catch them") {
   CHECK(t5.stats[0].name == "Z(tau=8)");
 }
 
+// --- k-bit internal random numbers ------------------------------------------
+
+namespace {
+
+// The bits of `samples` (k each, most significant first), one int per bit.
+std::vector<int> SampleBits(const std::vector<uint8_t>& samples, unsigned k) {
+  std::vector<int> bits;
+  for (uint8_t s : samples) {
+    for (int j = static_cast<int>(k) - 1; j >= 0; --j) bits.push_back((s >> j) & 1);
+  }
+  return bits;
+}
+
+std::vector<uint8_t> RandomSamples(size_t n, unsigned k, uint64_t seed) {
+  std::vector<uint8_t> s = RandomBytes(n, seed);
+  for (uint8_t& v : s) v = static_cast<uint8_t>(v >> (8 - k));
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("AIS k-bit layout: c = ceil(48/k) numbers a T0 word, ceil(20000/k) a block") {
+  const unsigned word[] = {48, 24, 16, 12, 10, 8, 7, 6};
+  const size_t block[] = {20000, 10000, 6667, 5000, 4000, 3334, 2858, 2500};
+  for (unsigned k = 1; k <= 8; ++k) {
+    CAPTURE(k);
+    const ais31::SampleLayout l = ais31::LayoutFor(k);
+    CHECK(l.word_samples == word[k - 1]);
+    CHECK(l.block_samples == block[k - 1]);
+    CHECK(l.t0_samples() == 65536 * word[k - 1]);
+  }
+}
+
+TEST_CASE("AIS k-bit packing: the first 48 / 20,000 bits of the concatenated numbers") {
+  // A naive bit-by-bit reading of the layout, compared with the packed words and blocks.
+  for (unsigned k : {1u, 3u, 4u, 5u, 7u, 8u}) {
+    CAPTURE(k);
+    const ais31::SampleLayout l = ais31::LayoutFor(k);
+    const std::vector<uint8_t> samples = RandomSamples(l.t0_samples() + 3 * l.block_samples, k, 40 + k);
+    std::vector<int> t0;
+    for (size_t i = 0; i < ais31::kT0Words; ++i) {
+      const auto first = samples.begin() + static_cast<long>(i * l.word_samples);
+      const std::vector<int> bits = SampleBits({first, first + static_cast<long>(l.word_samples)}, k);
+      t0.insert(t0.end(), bits.begin(), bits.begin() + 48);
+    }
+    CHECK(ais31::PackT0Words(samples, l) == Pack(t0));
+    for (size_t j = 0; j < 3; ++j) {
+      const auto first = samples.begin() + static_cast<long>(l.t0_samples() + j * l.block_samples);
+      std::vector<int> bits = SampleBits({first, first + static_cast<long>(l.block_samples)}, k);
+      bits.resize(kBlockBits);
+      const std::vector<uint8_t> packed =
+          ais31::PackBlock(std::span(samples).subspan(l.t0_samples() + j * l.block_samples), l);
+      CHECK(packed == Pack(bits));
+    }
+  }
+  // k = 8 is the byte stream itself.
+  const std::vector<uint8_t> bytes = RandomBytes(ais31::kT0Bytes, 48);
+  CHECK(ais31::PackT0Words(bytes, ais31::LayoutFor(8)) == bytes);
+}
+
+TEST_CASE("AIS k-bit T0: the bits past the 48th of a word are not compared") {
+  // k = 7: a word is 7 numbers, 49 bits; the last number's last bit is dropped.
+  const ais31::SampleLayout l = ais31::LayoutFor(7);
+  std::vector<uint8_t> samples = RandomSamples(l.t0_samples(), 7, 49);
+  CHECK(ais31::T0Disjointness(ais31::PackT0Words(samples, l)).pass);
+  std::copy(samples.begin(), samples.begin() + 7, samples.begin() + 7);  // word 1 = word 0
+  samples[13] ^= 1;  // ... but for bit 49
+  CHECK_FALSE(ais31::T0Disjointness(ais31::PackT0Words(samples, l)).pass);
+  samples[13] ^= 1;
+  samples[12] ^= 1;  // bit 42 of word 1 differs: tested
+  CHECK(ais31::T0Disjointness(ais31::PackT0Words(samples, l)).pass);
+}
+
 }  // namespace egdstat

@@ -91,7 +91,7 @@ std::pair<double, std::string> Lowest(const std::vector<EstimatorResult>& result
 
 }  // namespace
 
-EntropyAssessment AssessNonIid(const EntropySamples& samples) {
+EntropyAssessment AssessNonIid(const EntropySamples& samples, bool with_bitstring) {
   EntropyAssessment a;
   a.bits = samples.bits;
   a.alphabet = samples.alphabet;
@@ -101,7 +101,7 @@ EntropyAssessment AssessNonIid(const EntropySamples& samples) {
   a.h_original = a.min_entropy = h_original;
   a.decided_by = literal.empty() ? "" : "literal " + literal;
   // Constant data (one symbol) gets no bitstring assessment, as in the reference.
-  if (samples.alphabet <= 2) return a;
+  if (samples.alphabet <= 2 || !with_bitstring) return a;
   a.bitstring = RunAll(samples.bitstring, 2, true);
   auto [h_bitstring, bitstring] = Lowest(a.bitstring, 1.0);
   a.h_bitstring = h_bitstring;

@@ -42,6 +42,8 @@ struct EntropyAssessment {
                             // ("" if no estimate was below the cap)
 };
 
-EntropyAssessment AssessNonIid(const EntropySamples& samples);
+// with_bitstring = false assesses the literal samples only (no H_bitstring,
+// samples.bitstring unread), as the reference's ea_restart forms H_r and H_c.
+EntropyAssessment AssessNonIid(const EntropySamples& samples, bool with_bitstring = true);
 
 }  // namespace egdstat

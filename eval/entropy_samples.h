@@ -32,4 +32,9 @@ struct EntropySamples {
 // (bits out of 1..8, no samples, a sample wider than `bits`).
 std::string PrepareSamples(std::span<const uint8_t> data, int bits, EntropySamples* out);
 
+// "" when `bits` is 1..8 and every byte of `data` fits in it, else why not
+// (the first sample wider than `bits`). PrepareSamples' check; egd-eval's
+// procedure A uses it for k-bit samples too.
+std::string CheckSampleWidth(std::span<const uint8_t> data, int bits);
+
 }  // namespace egdstat

@@ -227,28 +227,32 @@ class MostCommonInWindow {
 };
 
 // Two symbols and odd windows: the mode is the majority, there are no ties.
+// Each window's predictions for a block of 64 samples become bits (from its
+// running count of ones), and the scoreboard replays the winner rule.
 PredictorEstimate BinaryMultiMcw(std::span<const uint8_t> s) {
   const long len = static_cast<long>(s.size());
-  std::array<long, 4> ones{}, score{};
+  std::array<long, 4> ones{};  // in the window ending before the next sample
   for (size_t j = 0; j < 4; ++j) {
     for (long i = 0; i < kMcwWindows[j]; ++i) ones[j] += s[i];
   }
-  size_t winner = 0;
-  Tally tally;
-  for (long i = kMcwWindows[0]; i < len; ++i) {
-    const long next = s[i];
-    std::array<long, 4> mode{};
-    for (size_t j = 0; j < 4; ++j) mode[j] = 2 * ones[j] > kMcwWindows[j];
-    tally.Score(mode[winner] == next);
+  detail::Scoreboard<4> board;
+  for (long lo = kMcwWindows[0]; lo < len; lo += 64) {
+    const long hi = std::min(len, lo + 64);
+    std::array<uint64_t, 4> found{}, hit{};
     for (size_t j = 0; j < 4; ++j) {
-      const bool live = i >= kMcwWindows[j];
-      const bool hit = live && mode[j] == next;
-      score[j] += hit;
-      winner = hit && score[j] >= score[winner] ? j : winner;
-      if (live) ones[j] += next - s[i - kMcwWindows[j]];
+      const long w = kMcwWindows[j];
+      long count = ones[j];
+      for (long i = std::max(lo, w); i < hi; ++i) {
+        const uint64_t mode = 2 * count > w;
+        found[j] |= uint64_t{1} << (i - lo);
+        hit[j] |= uint64_t{mode == s[i]} << (i - lo);
+        count += s[i] - s[i - w];
+      }
+      ones[j] = count;
     }
+    board.Block(found, hit, static_cast<int>(hi - lo));
   }
-  return Finish(tally, len - kMcwWindows[0], 2);
+  return Finish(board.tally(), len - kMcwWindows[0], 2);
 }
 
 }  // namespace
@@ -290,7 +294,7 @@ std::optional<PredictorEstimate> EstimateMultiMcw(std::span<const uint8_t> s, in
 namespace {
 
 constexpr long kLagDepth = 128;
-constexpr long kLagBlock = 64;
+constexpr long kLagBlock = 128;  // at most 255: CountEqual counts in a byte
 
 struct LagState {
   std::array<long, kLagDepth> score{};
@@ -299,14 +303,17 @@ struct LagState {
   Tally tally;
 
   // One sample: score the winner's prediction, then credit the given offsets.
+  // Branch-free: on good data a match is a coin toss.
   template <typename Offsets>
   void Step(std::span<const uint8_t> s, long i, const Offsets& offsets) {
     tally.Score(s[i] == s[i - winner - 1]);
     for (long o : offsets) {
-      if (o < i && s[i] == s[i - o - 1] && ++score[o] >= high) {
-        winner = o;
-        high = score[o];
-      }
+      if (o >= i) break;  // (offsets ascend)
+      const bool hit = s[i] == s[i - o - 1];
+      score[o] += hit;
+      const bool lead = hit & (score[o] >= high);
+      winner = lead ? o : winner;
+      high = lead ? score[o] : high;
     }
   }
 };
@@ -337,17 +344,57 @@ std::array<long, kLagDepth> BlockMatches(std::span<const uint8_t> s, long begin,
   return matches;
 }
 
+// The block's samples, with the candidates (ascending offsets, each below
+// begin) stepped exactly. The state is held in locals meanwhile: through
+// memory, the tally's run would be a chain of store-to-load forwardings.
+void StepBlock(std::span<const uint8_t> s, long begin, long end, std::span<const long> candidates,
+               LagState* st) {
+  Tally tally = st->tally;
+  long winner = st->winner, high = st->high;
+  for (long i = begin; i < end; ++i) {
+    tally.Score(s[i] == s[i - winner - 1]);
+    for (long o : candidates) {
+      const bool hit = s[i] == s[i - o - 1];
+      const long score = st->score[o] += hit;
+      const bool lead = hit & (score >= high);
+      winner = lead ? o : winner;
+      high = lead ? score : high;
+    }
+  }
+  st->tally = tally;
+  st->winner = winner;
+  st->high = high;
+}
+
+// Bit j: a[j] == b[j], for j < n <= 64.
+uint64_t MatchBits(const uint8_t* a, const uint8_t* b, long n) {
+  uint64_t bits = 0;
+  for (long j = 0; j < n; ++j) bits |= uint64_t{a[j] == b[j]} << j;
+  return bits;
+}
+
 void LagBlock(std::span<const uint8_t> s, long begin, long end, LagState* st) {
   const std::array<long, kLagDepth> matches = BlockMatches(s, begin, end);
-  std::vector<long> candidates;
+  std::array<long, kLagDepth> candidates;
+  size_t count = 0;
   for (long o = 0; o < kLagDepth; ++o) {
     if (st->score[o] + matches[o] >= st->high) {
-      candidates.push_back(o);
+      candidates[count++] = o;
     } else {
       st->score[o] += matches[o];
     }
   }
-  for (long i = begin; i < end; ++i) st->Step(s, i, candidates);
+  if (count == 1 && candidates[0] == st->winner) {  // the winner alone: it stays; tallied at once
+    const long w = st->winner;
+    st->score[w] += matches[w];
+    st->high = st->score[w];
+    for (long i = begin; i < end; i += 64) {
+      const long n = std::min(64L, end - i);
+      st->tally.Score(MatchBits(s.data() + i, s.data() + i - w - 1, n), static_cast<int>(n));
+    }
+    return;
+  }
+  StepBlock(s, begin, end, std::span<const long>(candidates.data(), count), st);
 }
 
 }  // namespace

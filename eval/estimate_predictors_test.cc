@@ -2,15 +2,18 @@
 #include "eval/estimate_predictors.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <functional>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "eval/entropy_samples.h"
 #include "eval/nist_refdata.h"
+#include "eval/predictor_dictionaries.h"
 
 using egdstat::EntropySamples;
 using egdstat::PredictionEstimate;
@@ -171,7 +174,141 @@ std::vector<uint8_t> Skewed(long n, int alphabet, uint32_t seed, uint32_t spread
   return s;
 }
 
+// The reference's binary MultiMMC and LZ78Y (dedicated versions for two
+// symbols) as plain loops over dense count tables, one sample at a time.
+struct BinaryTables {
+  std::array<std::vector<uint32_t>, 16> counts;  // [length - 1][2 * context + next]
+  BinaryTables() {
+    for (int m = 1; m <= 16; ++m) counts[m - 1].assign(size_t{2} << m, 0);
+  }
+  uint32_t* At(int length, uint32_t context) {
+    return &counts[length - 1][2 * (context & ((1u << length) - 1))];
+  }
+};
+
+Slow SlowBinaryMultiMmc(const std::vector<uint8_t>& s) {
+  BinaryTables tables;
+  std::array<long, 16> entries{}, score{};
+  uint32_t pattern = 0;
+  for (int d = 0; d < 16; ++d) {
+    pattern = (pattern << 1) | s[d];
+    tables.At(d + 1, pattern)[s[d + 1]] = 1;
+    entries[d] = 1;
+  }
+  int winner = 0;
+  Slow t;
+  for (size_t i = 2; i < s.size(); ++i) {
+    uint32_t context = 0;  // s[i-1] lowest
+    for (size_t j = i >= 17 ? i - 16 : 0; j < i; ++j) context = (context << 1) | s[j];
+    const int current = winner;
+    bool found = false;
+    for (int d = 0; d < 16 && static_cast<size_t>(d) + 2 <= i; ++d) {
+      uint32_t* e = tables.At(d + 1, context);
+      if (d == 0 || found) found = e[0] != 0 || e[1] != 0;
+      if (found) {
+        const bool hit = (e[0] > e[1] ? 0 : 1) == s[i];
+        if (d == current) t.Score(hit);
+        if (hit && ++score[d] >= score[winner]) winner = d;
+        if (e[s[i]] != 0) {
+          ++e[s[i]];
+        } else if (entries[d] < 100000) {
+          e[s[i]] = 1;
+          ++entries[d];
+        }
+      } else if (entries[d] < 100000) {
+        e[s[i]] = 1;
+        ++entries[d];
+      }
+    }
+  }
+  return t;
+}
+
+Slow SlowBinaryLz78y(const std::vector<uint8_t>& s) {
+  BinaryTables tables;
+  long contexts = 0;
+  for (int j = 1; j <= 16; ++j) {
+    uint32_t context = 0;
+    for (int k = 16 - j; k < 16; ++k) context = (context << 1) | s[k];
+    tables.At(j, context)[s[16]] = 1;
+    ++contexts;
+  }
+  Slow t;
+  for (size_t i = 17; i < s.size(); ++i) {
+    uint32_t context = 0;
+    for (size_t k = i - 16; k < i; ++k) context = (context << 1) | s[k];
+    uint32_t max_count = 0;
+    int prediction = 2;
+    for (int j = 16; j > 0; --j) {
+      uint32_t* e = tables.At(j, context);
+      const int guess = e[0] > e[1] ? 0 : 1;
+      if (e[guess] != 0) {
+        if (e[guess] > max_count) {
+          max_count = e[guess];
+          prediction = guess;
+        }
+        ++e[s[i]];
+      } else if (contexts < 65536) {
+        e[s[i]] = 1;
+        ++contexts;
+      }
+    }
+    t.Score(prediction == s[i]);
+  }
+  return t;
+}
+
+// Biased bits with stretches copied from earlier on.
+std::vector<uint8_t> BiasedBits(long n, uint32_t percent_ones, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::vector<uint8_t> s;
+  for (long i = 0; i < n; ++i) s.push_back(static_cast<uint8_t>(gen() % 100 < percent_ones));
+  for (long at = n / 2; at + 3000 < n; at += n / 7) {
+    std::copy(s.begin() + at / 3, s.begin() + at / 3 + 3000, s.begin() + at);
+  }
+  return s;
+}
+
 }  // namespace
+
+TEST_CASE("predictors: a tally of 64 predictions at once equals one at a time", "[predictors]") {
+  std::mt19937_64 gen(5);
+  egdstat::detail::Tally words, bits;
+  for (int block = 0; block < 2000; ++block) {
+    const int n = block % 3 == 0 ? 64 : 1 + static_cast<int>(gen() % 64);
+    uint64_t hits = gen() | gen();  // mostly hits: long runs, across blocks too
+    if (block % 5 == 0) hits = ~uint64_t{0};
+    if (n < 64) hits &= (uint64_t{1} << n) - 1;
+    words.Score(hits, n);
+    for (int b = 0; b < n; ++b) bits.Score(((hits >> b) & 1) != 0);
+    REQUIRE(words.correct == bits.correct);
+    REQUIRE(words.run == bits.run);
+    REQUIRE(words.longest == bits.longest);
+  }
+}
+
+TEST_CASE("predictors: binary MultiMMC and LZ78Y agree with plain renderings", "[predictors]") {
+  // Long enough to fill the binary dictionaries (LZ78Y's 65,536 contexts,
+  // MultiMMC's 100,000 pairs of 16 bits), with repeats after they filled.
+  for (uint32_t ones : {50U, 70U, 97U}) {
+    INFO(ones << " % ones");
+    const std::vector<uint8_t> s = BiasedBits(ones == 50 ? 400000 : 150000, ones, ones);
+    const Slow mmc = SlowBinaryMultiMmc(s);
+    PredictorEstimate fast = Run(egdstat::EstimateMultiMmc, s, 2);
+    CHECK(fast.correct == mmc.correct);
+    CHECK(fast.run == mmc.longest + 1);
+    const Slow lz = SlowBinaryLz78y(s);
+    fast = Run(egdstat::EstimateLz78y, s, 2);
+    CHECK(fast.correct == lz.correct);
+    CHECK(fast.run == lz.longest + 1);
+  }
+  // Short data: the first steps, before every order has a context.
+  for (long n : {17L, 18L, 40L, 100L}) {
+    const std::vector<uint8_t> s = BiasedBits(n, 60, static_cast<uint32_t>(n));
+    CHECK(Run(egdstat::EstimateMultiMmc, s, 2).correct == SlowBinaryMultiMmc(s).correct);
+    if (n >= 18) CHECK(Run(egdstat::EstimateLz78y, s, 2).correct == SlowBinaryLz78y(s).correct);
+  }
+}
 
 TEST_CASE("predictors: MultiMMC agrees with a literal rendering", "[predictors]") {
   // Enough distinct contexts to fill the higher orders' 100,000-pair caps,

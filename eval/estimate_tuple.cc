@@ -295,8 +295,10 @@ void SortWindowRange(std::span<uint64_t> v, int skip, std::vector<uint64_t>& scr
 }
 
 // Sets *out to the windows of the first `count` suffixes, sorted (MSD
-// radix sort). Returns false as soon as two windows are found equal.
-bool SortDistinctWindows(const PackedText& text, size_t count, std::vector<uint64_t>* out) {
+// radix sort), and *tied to the values two or more of them share, ascending.
+// Returns false as soon as more than `max_tied` windows share their value.
+bool SortWindows(const PackedText& text, size_t count, size_t max_tied, std::vector<uint64_t>* out,
+                 std::vector<uint64_t>* tied) {
   // The first pass reads the windows from the text twice rather than holding
   // a second copy of them.
   auto top = [](uint64_t w) { return static_cast<size_t>(w >> (64 - kRadixBits)); };
@@ -310,25 +312,70 @@ bool SortDistinctWindows(const PackedText& text, size_t count, std::vector<uint6
     uint64_t w = text.Window(p);
     windows[next[top(w)]++] = w;
   }
+  size_t tied_windows = 0;
   for (size_t b = 0; b < count;) {
     size_t e = b + 1;
     while (e < count && top(windows[e]) == top(windows[b])) ++e;
     std::span<uint64_t> range = std::span(windows).subspan(b, e - b);
     SortWindowRange(range, kRadixBits, scratch);
-    if (std::adjacent_find(range.begin(), range.end()) != range.end()) return false;
+    for (auto it = std::adjacent_find(range.begin(), range.end()); it != range.end();
+         it = std::adjacent_find(it, range.end())) {
+      const auto run_end = std::find_if(it, range.end(), [&](uint64_t w) { return w != *it; });
+      tied_windows += static_cast<size_t>(run_end - it);
+      if (tied_windows > max_tied) return false;
+      tied->push_back(*it);
+      it = run_end;
+    }
     b = e;
   }
   return true;
 }
 
-// The fast path: when no two suffixes share a whole window (no repeat that
-// long, as in data that looks random), the sorted windows alone give the LCP
-// array. Returns false, having fed the walker nothing, if two windows tie.
+// Suffix order for two suffixes of at least a window that share their first.
+bool SuffixLess(const PackedText& text, size_t a, size_t b) {
+  const size_t h = text.CommonPrefix(a, b, text.per_window());
+  if (h == text.size() - std::max(a, b)) return a > b;  // the shorter is a prefix of the other
+  return text.Window(a + h) < text.Window(b + h);
+}
+
+// The positions of the windows with a tied value, as (window, position) in
+// suffix order. A bitset on a hash of the values spares most windows the
+// binary search.
+std::vector<std::pair<uint64_t, Index>> TiedSuffixes(const PackedText& text, size_t count,
+                                                     const std::vector<uint64_t>& tied) {
+  constexpr int kFilterBits = 20;
+  auto slot = [](uint64_t w) {
+    return static_cast<size_t>((w * 0x9e3779b97f4a7c15ULL) >> (64 - kFilterBits));
+  };
+  std::vector<uint64_t> filter((size_t{1} << kFilterBits) / 64, 0);
+  for (uint64_t w : tied) filter[slot(w) / 64] |= uint64_t{1} << (slot(w) % 64);
+  std::vector<std::pair<uint64_t, Index>> out;
+  for (size_t p = 0; p < count; ++p) {
+    const uint64_t w = text.Window(p);
+    if (((filter[slot(w) / 64] >> (slot(w) % 64)) & 1) != 0 &&
+        std::binary_search(tied.begin(), tied.end(), w)) {
+      out.push_back({w, static_cast<Index>(p)});
+    }
+  }
+  std::sort(out.begin(), out.end(), [&](const auto& x, const auto& y) {
+    if (x.first != y.first) return x.first < y.first;
+    return SuffixLess(text, static_cast<size_t>(x.second), static_cast<size_t>(y.second));
+  });
+  return out;
+}
+
+// The fast path: the sorted windows give the LCP array of the suffixes that
+// differ within a window; the few that share a whole window (as in data that
+// looks random, or merely biased) are ordered and compared in full. Returns
+// false, having fed the walker nothing, if too many share one (long repeats,
+// periodic data): the suffix array does better there.
 bool WalkWindows(const PackedText& text, LcpWalker* walker) {
   const size_t n = text.size();
   const size_t full = n >= text.per_window() ? n - text.per_window() + 1 : 0;
-  std::vector<uint64_t> windows;
-  if (!SortDistinctWindows(text, full, &windows)) return false;
+  std::vector<uint64_t> windows, tied_values;
+  const size_t max_tied = std::max<size_t>(full / 64, 1024);
+  if (!SortWindows(text, full, max_tied, &windows, &tied_values)) return false;
+  const std::vector<std::pair<uint64_t, Index>> tied = TiedSuffixes(text, full, tied_values);
   // The suffixes shorter than a window, as (window, length); they sort before
   // a longer suffix with the same zero-padded window.
   std::vector<std::pair<uint64_t, size_t>> tail;
@@ -343,13 +390,37 @@ bool WalkWindows(const PackedText& text, LcpWalker* walker) {
     prev = window;
     prev_length = length;
   };
-  size_t j = 0;
-  for (uint64_t window : windows) {
+  size_t j = 0, t = 0;
+  for (size_t k = 0; k < windows.size(); ++k) {
+    const uint64_t window = windows[k];
     for (; j < tail.size() && tail[j].first <= window; ++j) next(tail[j].first, tail[j].second);
     next(window, text.per_window());
+    if (t < tied.size() && tied[t].first == window) {  // a run of equal windows, in suffix order
+      for (++t, ++k; t < tied.size() && tied[t].first == window; ++t, ++k) {
+        walker->Add(text.CommonPrefix(static_cast<size_t>(tied[t - 1].second),
+                                      static_cast<size_t>(tied[t].second), text.per_window()));
+      }
+      --k;
+    }
   }
   for (; j < tail.size(); ++j) next(tail[j].first, tail[j].second);
   return true;
+}
+
+// Constant data (a stuck source), in closed form rather than through a
+// suffix array: each t-tuple occurs at every one of the n - t + 1 positions.
+RepeatProfile ConstantProfile(size_t n) {
+  RepeatProfile r;
+  r.samples = n;
+  r.longest = n - 1;
+  r.max_count.assign(n, 1);
+  r.pair_count.assign(n, 0);
+  for (size_t t = 1; t < n; ++t) {
+    const uint64_t occurrences = n - t + 1;
+    r.max_count[t] = static_cast<uint32_t>(occurrences);
+    r.pair_count[t] = occurrences * (occurrences - 1) / 2;
+  }
+  return r;
 }
 
 double UpperBound(double p, size_t samples) {
@@ -374,6 +445,9 @@ RepeatProfile AnalyzeRepeats(std::span<const uint8_t> samples, int alphabet) {
     r.max_count.assign(1, 1);
     r.pair_count.assign(1, 0);
     return r;
+  }
+  if (std::all_of(samples.begin(), samples.end(), [&](uint8_t x) { return x == samples[0]; })) {
+    return ConstantProfile(n);
   }
   PackedText text(samples, alphabet);
   LcpWalker walker;

@@ -7,8 +7,10 @@
 // most occurrences of any t-symbol substring and the number of pairs of equal
 // t-symbol substrings (overlaps count). AnalyzeRepeats derives both from the
 // LCP array of the suffixes, once per sample sequence; the estimates then take
-// microseconds. Data that looks random (no repeat as long as 64 bits of
-// symbols) takes a radix sort of 64-bit windows and one pass; other data a
+// microseconds. Data that looks random or merely biased (few repeats as long
+// as 64 bits of symbols) takes a radix sort of 64-bit windows and one pass,
+// the few suffixes that share a window compared in full; constant data is
+// counted in closed form; other data (long repeats, periods) takes a
 // prefix-doubling suffix array, O(n log n). Memory: 8 bytes per sample, up
 // to 16 MB more for skewed data, and about 40 bytes per symbol of the longest
 // repeat (all of the samples when they are all equal). Pure; no I/O.

@@ -83,6 +83,18 @@ TEST_CASE("tuple: repeat counts agree with counting every tuple", "[tuple]") {
   CheckProfile(std::vector<uint8_t>(300, 7), 8);
 }
 
+TEST_CASE("tuple: a few repeats longer than a window are ordered in full", "[tuple]") {
+  // Random data with one stretch copied elsewhere: a few suffixes share a
+  // whole window (64 bits; 32 symbols of 2 bits) and must be compared past it.
+  for (int alphabet : {2, 4}) {
+    INFO("alphabet " << alphabet);
+    std::vector<uint8_t> s = RandomSamples(2000, alphabet, 77);
+    for (size_t to : {700, 1300, 1800}) std::copy(s.begin() + 100, s.begin() + 190, s.begin() + to);
+    s[1300 + 80] = static_cast<uint8_t>((s[1300 + 80] + 1) % alphabet);  // one copy diverges
+    CheckProfile(s, alphabet);
+  }
+}
+
 TEST_CASE("tuple: long periods: the large groups of the suffix sort", "[tuple]") {
   constexpr size_t kN = 200000;  // far more suffixes tie than are sorted as copies
   RepeatProfile equal = AnalyzeRepeats(std::vector<uint8_t>(kN, 1), 2);

@@ -132,4 +132,24 @@ TEST_CASE("FIPS: crafted streams fail the tests that should catch them") {
   CHECK_FALSE(fips140::Monobit(biased).pass);
 }
 
+TEST_CASE("FIPS continuous test: 32-bit blocks by default, 16 on request") {
+  const std::vector<uint8_t> good = RandomBytes(kBlockBytes, 11);
+  std::vector<uint8_t> data = good;
+  // 16-bit block 51 = block 50; the 32-bit blocks around them (24, 25, 26) all differ.
+  std::copy(data.begin() + 100, data.begin() + 102, data.begin() + 102);
+  const TestResult by_default = fips140::ContinuousRng(BitView(data));
+  CHECK(by_default.pass);
+  CHECK(by_default.note == "625 blocks of 32 bits");
+  CHECK_FALSE(fips140::ContinuousRng(BitView(data), 16).pass);
+  const fips140::Options defaults;
+  CHECK(defaults.crngt_bits == 32);
+  CHECK(defaults.runs_table == fips140::RunsTable::kChangeNotice1);
+  std::vector<std::string> failed;
+  for (const TestResult& t : fips140::BlockTests(data, {fips140::RunsTable::kChangeNotice1, 16})) {
+    if (!t.pass) failed.push_back(t.name);
+  }
+  CHECK(failed == std::vector<std::string>{"continuous"});
+  for (const TestResult& t : fips140::BlockTests(data)) CHECK(t.pass);
+}
+
 }  // namespace egdstat

@@ -6,12 +6,11 @@
 #include <iostream>
 #include <iterator>
 
-#include "eval/assessment_report.h"
 #include "eval/cli.h"
-#include "eval/entropy_assessment.h"
 #include "eval/entropy_samples.h"
 #include "eval/procedure.h"
 #include "eval/report.h"
+#include "eval/sp800_90b_run.h"
 
 namespace {
 
@@ -42,17 +41,14 @@ int main(int argc, char** argv) {
     std::cerr << "egd-eval: " << file << ": " << std::strerror(errno) << "\n";
     return 2;
   }
-  if (options->procedure == "90b") {
-    EntropySamples samples;
-    if (std::string why = PrepareSamples(data, options->bits_per_sample, &samples); !why.empty()) {
-      std::cerr << "egd-eval: " << file << ": " << why << "\n";
-      return 2;
-    }
-    const EntropyAssessment a = AssessNonIid(samples);
-    std::cout << (options->json ? FormatAssessmentJson(a, file) : FormatAssessmentText(a, file));
-    return 0;
+  if (IsSp80090bProcedure(options->procedure)) return RunSp80090b(*options, data);
+  // A with k-bit samples: a byte wider than k is an error, as for 90b (B and fips take no k).
+  if (std::string why = CheckSampleWidth(data, options->bits_per_sample); !why.empty()) {
+    std::cerr << "egd-eval: " << file << ": " << why << "\n";
+    return 2;
   }
-  const ProcedureResult result = options->procedure == "A"   ? RunProcedureA(data)
+  const unsigned k = static_cast<unsigned>(options->bits_per_sample);
+  const ProcedureResult result = options->procedure == "A"   ? RunProcedureA(data, k)
                                  : options->procedure == "B" ? RunProcedureB(data)
                                                              : RunFips(data, options->fips);
   std::cout << (options->json ? FormatJson(result, file) : FormatText(result, file));

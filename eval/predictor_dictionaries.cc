@@ -6,11 +6,16 @@
 
 namespace egdstat::detail {
 
-// The context of `length` samples ending just before `end`.
-ContextKey ContextBefore(std::span<const uint8_t> s, long end, int length) {
-  ContextKey k;
-  for (int age = 0; age < length; ++age) k.Set(age, s[end - 1 - age]);
-  return k;
+OrderDictionary::OrderDictionary(int order, size_t contexts) {
+  if (order < 2) {
+    dense_.resize(size_t{1} << (8 * (order + 1)));
+  } else {
+    contexts_.Reserve(contexts);
+  }
+}
+
+ContextDictionary::ContextDictionary() {
+  for (int order = 0; order < kMaxContext; ++order) orders_.emplace_back(order, 0);
 }
 
 BinaryDictionary::BinaryDictionary() {

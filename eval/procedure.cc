@@ -36,25 +36,28 @@ void RecordBlock(Attempt& a, size_t k, size_t block, const TestResult& t) {
   }
 }
 
-Attempt RunAttemptA(std::span<const uint8_t> data, size_t first_byte) {
+// One attempt of A from sample `first`: T0, then the 257 blocks, packed from
+// k-bit samples per `layout` (for k = 8 the packing copies the bytes).
+Attempt RunAttemptA(std::span<const uint8_t> data, size_t first, const ais31::SampleLayout& layout) {
   Attempt a;
-  a.first_bit = first_byte * 8;
+  a.first_bit = first * layout.bits;
   a.basic_tests = 1 + kBlocksA * 5;  // T0 and 257 x T1-T5: 1,286
-  const std::span<const uint8_t> rest = data.subspan(std::min(first_byte, data.size()));
-  if (rest.size() < ais31::kT0Bytes) return a;
+  const std::span<const uint8_t> rest = data.subspan(std::min(first, data.size()));
+  if (rest.size() < layout.t0_samples()) return a;
   // T0 is one of the basic tests: a T0 failure alone means a retry, like any other.
-  Record(a, ais31::T0Disjointness(rest.first(ais31::kT0Bytes)));
+  Record(a, ais31::T0Disjointness(ais31::PackT0Words(rest, layout)));
   for (const char* name : {"T1 monobit", "T2 poker", "T3 runs", "T4 long run", "T5 autocorrelation"}) {
     a.repeated.push_back(RepeatedTest{name, 0, 0, 0, {}});
   }
   size_t blocks = 0;
   for (; blocks < kBlocksA; ++blocks) {
-    const size_t offset = ais31::kT0Bytes + blocks * kBlockBytes;
-    if (offset + kBlockBytes > rest.size()) break;
-    const std::vector<TestResult> results = ais31::BlockTests(rest.subspan(offset, kBlockBytes));
+    const size_t offset = layout.t0_samples() + blocks * layout.block_samples;
+    if (offset + layout.block_samples > rest.size()) break;
+    const std::vector<uint8_t> block = ais31::PackBlock(rest.subspan(offset), layout);
+    const std::vector<TestResult> results = ais31::BlockTests(block);
     for (size_t k = 0; k < results.size(); ++k) RecordBlock(a, k, blocks, results[k]);
   }
-  a.bits_used = (ais31::kT0Bytes + blocks * kBlockBytes) * 8;
+  a.bits_used = (layout.t0_samples() + blocks * layout.block_samples) * layout.bits;
   a.complete = blocks == kBlocksA;
   return a;
 }
@@ -127,17 +130,24 @@ bool Decide(ProcedureResult& r, size_t needed_bytes) {
 
 }  // namespace
 
-ProcedureResult RunProcedureA(std::span<const uint8_t> data) {
-  ProcedureResult r{"A", data.size(), {}, Verdict::kNeedMoreData, "", 0};
+size_t ProcedureABytes(unsigned bits_per_sample) {
+  const ais31::SampleLayout layout = ais31::LayoutFor(bits_per_sample);
+  return layout.t0_samples() + kBlocksA * layout.block_samples;
+}
+
+ProcedureResult RunProcedureA(std::span<const uint8_t> data, unsigned bits_per_sample) {
+  ProcedureResult r{"A", data.size(), {}, Verdict::kNeedMoreData, "", 0, bits_per_sample};
+  const ais31::SampleLayout layout = ais31::LayoutFor(bits_per_sample);
+  const size_t per_attempt = ProcedureABytes(bits_per_sample);
   for (size_t attempt = 0; attempt < 2; ++attempt) {
-    r.attempts.push_back(RunAttemptA(data, attempt * kProcedureABytes));
-    if (!Decide(r, (attempt + 1) * kProcedureABytes)) break;
+    r.attempts.push_back(RunAttemptA(data, attempt * per_attempt, layout));
+    if (!Decide(r, (attempt + 1) * per_attempt)) break;
   }
   return r;
 }
 
 ProcedureResult RunProcedureB(std::span<const uint8_t> data) {
-  ProcedureResult r{"B", data.size(), {}, Verdict::kNeedMoreData, "", 0};
+  ProcedureResult r{"B", data.size(), {}, Verdict::kNeedMoreData, "", 0, 8};
   size_t next_bit = 0;
   for (size_t attempt = 0; attempt < 2; ++attempt) {
     size_t needed_bits = 0;
@@ -149,7 +159,7 @@ ProcedureResult RunProcedureB(std::span<const uint8_t> data) {
 }
 
 ProcedureResult RunFips(std::span<const uint8_t> data, const fips140::Options& options) {
-  ProcedureResult r{"fips", data.size(), {}, Verdict::kNeedMoreData, "", 0};
+  ProcedureResult r{"fips", data.size(), {}, Verdict::kNeedMoreData, "", 0, 8};
   Attempt a;
   a.basic_tests = 5;
   if (data.size() >= kBlockBytes) {

@@ -6,7 +6,9 @@
 //         consecutive 20,000-bit blocks: 1,035,716 bytes per attempt.
 //         Of the 1,286 basic tests (T0 and 257 x T1-T5) none may fail, and
 //         if exactly one does (T0 included), A is run once more on the next
-//         1,035,716 bytes, where none may fail.
+//         1,035,716 bytes, where none may fail. With k-bit samples (one per
+//         byte, k < 8) T0 and T1-T5 read the samples' bits as
+//         ais31::SampleLayout says: ProcedureABytes(k) bytes per attempt.
 //   B     from one bit cursor: T6a (100,000 bits), T6b (pairs), T7a
 //         (triples), T7b (quadruples), T8 (2,068,480 bits): 9 basic tests,
 //         at least 871,060 bytes per attempt; the same one-retry rule on
@@ -66,13 +68,24 @@ struct ProcedureResult {
   Verdict verdict = Verdict::kNeedMoreData;
   std::string reason;       // one line: why this verdict
   size_t bytes_needed = 0;  // kNeedMoreData: bytes the verdict needs (at least)
+  // Bits each byte of the data contributes: 8, or k for procedure A on k-bit
+  // samples. Attempt::first_bit / bits_used count these bits, so byte (and
+  // sample) = bit / bits_per_sample.
+  unsigned bits_per_sample = 8;
 };
 
 inline constexpr size_t kProcedureABytes = 1035716;  // (3,145,728 + 257 * 20,000) / 8
 inline constexpr size_t kProcedureBMinBytes = 871060;
 inline constexpr size_t kBlocksA = 257;
 
-ProcedureResult RunProcedureA(std::span<const uint8_t> data);
+// Bytes one attempt of procedure A takes with k-bit samples:
+// 65,536 * ceil(48/k) + 257 * ceil(20,000/k); kProcedureABytes for k = 8.
+size_t ProcedureABytes(unsigned bits_per_sample);
+
+// `bits_per_sample` 1..8: each byte is one sample of that many bits (8: the
+// file is a bit stream). Bits above them are ignored; the caller rejects such
+// data first (CheckSampleWidth in eval/entropy_samples.h).
+ProcedureResult RunProcedureA(std::span<const uint8_t> data, unsigned bits_per_sample = 8);
 ProcedureResult RunProcedureB(std::span<const uint8_t> data);
 ProcedureResult RunFips(std::span<const uint8_t> data, const fips140::Options& options = {});
 

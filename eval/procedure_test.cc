@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "eval/ais31.h"
+#include "eval/entropy_samples.h"
 #include "eval/test_util.h"
 
 namespace egdstat {
@@ -165,6 +166,119 @@ TEST_CASE("Crafted streams fail every procedure that should catch them") {
     CAPTURE(c.name);
     CHECK(RunProcedureB(c.data).verdict == Verdict::kFail);
   }
+}
+
+// --- Procedure A on k-bit samples --------------------------------------------
+
+namespace {
+
+// Each byte as two 4-bit samples, high nibble first: the same bits in the same order.
+std::vector<uint8_t> Nibbles(const std::vector<uint8_t>& bytes) {
+  std::vector<uint8_t> out;
+  out.reserve(bytes.size() * 2);
+  for (uint8_t b : bytes) {
+    out.push_back(static_cast<uint8_t>(b >> 4));
+    out.push_back(static_cast<uint8_t>(b & 15));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Procedure A, k-bit samples: 65,536 * ceil(48/k) + 257 * ceil(20000/k) bytes per attempt") {
+  CHECK(ProcedureABytes(8) == kProcedureABytes);
+  CHECK(ProcedureABytes(4) == 65536 * 12 + 257 * 5000);  // 2,071,432
+  CHECK(ProcedureABytes(1) == 65536 * 48 + 257 * 20000);  // 8,285,728
+  CHECK(ProcedureABytes(3) == 65536 * 16 + 257 * 6667);   // 20,001 bits a block, one dropped
+  CHECK(ProcedureABytes(7) == 65536 * 7 + 257 * 2858);    // 49 bits a word, 20,006 a block
+}
+
+TEST_CASE("Procedure A, 4-bit samples: the concatenated bits, tested like the byte stream") {
+  // 4 divides 48 and 20,000, so the samples' bits are exactly the bytes' bits.
+  const std::vector<uint8_t> bytes = RandomBytes(kProcedureABytes, 5001);
+  const ProcedureResult r8 = RunProcedureA(bytes);
+  const ProcedureResult r4 = RunProcedureA(Nibbles(bytes), 4);
+  CHECK(r4.verdict == Verdict::kPass);
+  CHECK(r4.bits_per_sample == 4);
+  REQUIRE(r4.attempts.size() == 1);
+  const Attempt& a = r4.attempts[0];
+  CHECK(a.bits_used == ProcedureABytes(4) * 4);
+  CHECK(a.run == 1286);
+  CHECK(a.tests.at(0).stats.at(0).value == r8.attempts[0].tests.at(0).stats.at(0).value);
+  REQUIRE(a.repeated.size() == 5);
+  for (size_t k = 0; k < 5; ++k) {
+    CAPTURE(a.repeated[k].name);
+    CHECK(a.repeated[k].worst_block == r8.attempts[0].repeated[k].worst_block);
+    CHECK(a.repeated[k].worst.value == r8.attempts[0].repeated[k].worst.value);
+  }
+}
+
+TEST_CASE("Procedure A, 4-bit samples with a stuck bit fail T1, T2, T3 and T5 in every block") {
+  // The last bit of every sample is 0: 3/8 of the bits are ones (T1), only 8
+  // of 16 nibbles occur (T2), runs of ones end after 3 bits (T3), and b_j =
+  // b_{j+4} = 0 for every fourth j (T5, tau a multiple of 4). Runs of zeros
+  // stay short (T4 passes).
+  std::vector<uint8_t> samples = Nibbles(RandomBytes(kProcedureABytes, 5002));
+  for (uint8_t& s : samples) s &= 0xE;
+  const ProcedureResult r = RunProcedureA(samples, 4);
+  CHECK(r.verdict == Verdict::kFail);
+  REQUIRE(r.attempts.size() == 1);
+  const std::vector<RepeatedTest>& t = r.attempts[0].repeated;
+  REQUIRE(t.size() == 5);
+  CHECK(t[0].failures == 257);
+  CHECK(t[0].worst.value < 7800);  // ~7,500 ones
+  CHECK(t[1].failures == 257);
+  CHECK(t[2].failures == 257);
+  CHECK(t[3].failures == 0);
+  CHECK(t[4].failures == 257);
+}
+
+TEST_CASE("Procedure A, 7-bit samples: short data, a failing block and the retry, in samples") {
+  const size_t per_attempt = ProcedureABytes(7);
+  const ais31::SampleLayout l = ais31::LayoutFor(7);
+  std::vector<uint8_t> samples = RandomBytes(2 * per_attempt, 5003);
+  for (uint8_t& s : samples) s >>= 1;
+
+  const ProcedureResult short_data = RunProcedureA(std::span(samples).first(1000000), 7);
+  CHECK(short_data.verdict == Verdict::kNeedMoreData);
+  CHECK(short_data.bytes_needed == per_attempt);
+
+  // Six zero samples (42 zero bits) inside block 30 of attempt 1: T4 fails there only.
+  const size_t at = l.t0_samples() + 30 * l.block_samples + 1000;
+  std::fill(samples.begin() + static_cast<long>(at), samples.begin() + static_cast<long>(at + 6), 0);
+  const ProcedureResult r = RunProcedureA(samples, 7);
+  REQUIRE(r.attempts.size() == 2);
+  REQUIRE(r.attempts[0].block_failures.size() == 1);
+  CHECK(r.attempts[0].block_failures[0].block == 30);
+  CHECK(r.attempts[0].block_failures[0].test == "T4 long run");
+  CHECK(r.attempts[1].first_bit == per_attempt * 7);
+  CHECK(r.verdict == Verdict::kPass);
+}
+
+TEST_CASE("Procedure A, k-bit samples: a byte wider than k is refused") {
+  std::vector<uint8_t> samples(100, 15);
+  CHECK(CheckSampleWidth(samples, 4).empty());
+  samples[42] = 16;
+  CHECK(CheckSampleWidth(samples, 4) == "sample 42 is 16, wider than 4 bits");
+  CHECK(CheckSampleWidth(samples, 5).empty());
+  CHECK_FALSE(CheckSampleWidth(samples, 9).empty());
+}
+
+TEST_CASE("FIPS procedure: the 2001-10-10 runs table by default") {
+  // A good block whose run counts lie inside the 2001-10-10 table but outside
+  // the 2001-05-25 one (about 0.4 % of good blocks do) and that passes the rest.
+  std::vector<uint8_t> block;
+  for (uint64_t seed = 0; seed < 20000 && block.empty(); ++seed) {
+    std::vector<uint8_t> b = RandomBytes(kBlockBytes, seed);
+    if (fips140::Runs(b, fips140::RunsTable::kOriginal).pass) continue;
+    bool rest = fips140::Runs(b, fips140::RunsTable::kChangeNotice1).pass;
+    for (const TestResult& t : {fips140::Monobit(b), fips140::Poker(b), fips140::LongRun(b)}) rest = rest && t.pass;
+    if (rest) block = std::move(b);
+  }
+  REQUIRE_FALSE(block.empty());
+  CHECK(RunFips(block).verdict == Verdict::kPass);
+  CHECK(RunFips(block, {fips140::RunsTable::kOriginal, 32}).verdict == Verdict::kFail);
+  CHECK(RunFips(block, {fips140::RunsTable::kChangeNotice1, 32}).verdict == Verdict::kPass);
 }
 
 }  // namespace egdstat

@@ -48,9 +48,9 @@ void TestText(std::ostream& out, const TestResult& t) {
   }
 }
 
-void AttemptText(std::ostream& out, const Attempt& a, size_t number) {
+void AttemptText(std::ostream& out, const Attempt& a, size_t number, unsigned bits_per_sample) {
   out << "attempt " << number << ": " << a.bits_used << " bits from bit " << a.first_bit << " (byte "
-      << a.first_bit / 8 << ")" << (a.complete ? "" : ", incomplete: the data ends") << "\n";
+      << a.first_bit / bits_per_sample << ")" << (a.complete ? "" : ", incomplete: the data ends") << "\n";
   for (const TestResult& t : a.tests) TestText(out, t);
   for (const RepeatedTest& r : a.repeated) {
     out << "  " << (r.failures == 0 ? "pass " : "FAIL ") << r.name << ": " << r.failures << " of " << r.runs
@@ -117,8 +117,10 @@ int ExitCode(const ProcedureResult& result) {
 
 std::string FormatText(const ProcedureResult& r, const std::string& file) {
   std::ostringstream out;
-  out << "egd-eval: " << Title(r) << " on " << file << " (" << r.data_bytes << " bytes, bits MSB first)\n";
-  for (size_t i = 0; i < r.attempts.size(); ++i) AttemptText(out, r.attempts[i], i + 1);
+  out << "egd-eval: " << Title(r) << " on " << file << " (" << r.data_bytes << " bytes, ";
+  if (r.bits_per_sample < 8) out << "one " << r.bits_per_sample << "-bit sample per byte, ";
+  out << "bits MSB first)\n";
+  for (size_t i = 0; i < r.attempts.size(); ++i) AttemptText(out, r.attempts[i], i + 1, r.bits_per_sample);
   switch (r.verdict) {
     case Verdict::kPass: out << "RESULT: PASS (" << r.reason << ")\n"; break;
     case Verdict::kFail: out << "RESULT: FAIL (" << r.reason << ")\n"; break;
@@ -133,9 +135,11 @@ std::string FormatText(const ProcedureResult& r, const std::string& file) {
 std::string FormatJson(const ProcedureResult& r, const std::string& file) {
   json attempts = json::array();
   for (size_t i = 0; i < r.attempts.size(); ++i) attempts.push_back(AttemptJson(r.attempts[i], i + 1));
-  json doc = {{"procedure", r.procedure}, {"title", Title(r)},   {"file", file},
-              {"file_bytes", r.data_bytes}, {"verdict", VerdictName(r.verdict)}, {"reason", r.reason},
-              {"exit_code", ExitCode(r)},  {"attempts", attempts}};
+  json doc = {{"procedure", r.procedure},   {"title", Title(r)},
+              {"file", file},                 {"file_bytes", r.data_bytes},
+              {"bits_per_sample", r.bits_per_sample}, {"verdict", VerdictName(r.verdict)},
+              {"reason", r.reason},           {"exit_code", ExitCode(r)},
+              {"attempts", attempts}};
   if (r.verdict == Verdict::kNeedMoreData) doc["bytes_needed"] = r.bytes_needed;
   return doc.dump(2) + "\n";
 }
