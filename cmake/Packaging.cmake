@@ -141,6 +141,7 @@ egd_deb_component(httpd trng-httpd "HTTP API and web page for the egdd TRNG"
   CONFIGS /etc/trng-httpd/trng-httpd.toml
   UNITS trng-httpd.service ENABLE trng-httpd.service
   DEPENDS "adduser, egdd (= ${PROJECT_VERSION}-${CPACK_DEBIAN_PACKAGE_RELEASE})")
+install(FILES docs/api.md DESTINATION share/doc/trng-httpd COMPONENT httpd)
 
 # --- egd-feed ----------------------------------------------------------------
 install(TARGETS egd-feed RUNTIME DESTINATION sbin COMPONENT feed)

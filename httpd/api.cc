@@ -1,6 +1,7 @@
 #include "httpd/api.h"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 
 #include "httpd/query.h"
@@ -26,10 +27,40 @@ Action BadParam(const std::string& name, const std::string& message, uint64_t mi
   return Error(JsonResponse(400, message, {{"parameter", name}, {"minimum", min}, {"maximum", max}}));
 }
 
-Action MethodNotAllowed(const std::string& allow) {
-  Action a = Error(JsonResponse(405, "method not allowed; use " + allow));
+Action MethodNotAllowed(const std::string& allow, const std::string& why = "") {
+  Action a = Error(JsonResponse(405, "method not allowed; use " + allow + why));
   a.error.headers.emplace_back("Allow", allow);
   return a;
+}
+
+// HEAD is answered like GET, without the body, wherever a GET only reads.
+bool IsRead(const std::string& method) { return method == "GET" || method == "HEAD"; }
+
+constexpr char kReadMethods[] = "GET, HEAD";
+
+// Endpoints whose GET changes something (the device state, a new test data
+// file, a file that is served once) take no HEAD: RFC 9110 makes HEAD safe,
+// and a link checker's HEAD must never shut the TRNG down or eat a download.
+bool GetOnly(Op op) {
+  return op == Op::kInit || op == Op::kShutdown || op == Op::kRestart ||
+         op == Op::kGenerateTestdata || op == Op::kDownloadFile;
+}
+
+Action CheckMethod(const std::string& method, Op op, const std::string& name) {
+  Action a;
+  a.op = op;
+  if (!GetOnly(op)) return IsRead(method) ? a : MethodNotAllowed(kReadMethods);
+  if (method == "GET") return a;
+  return MethodNotAllowed("GET", method == "HEAD" ? "; HEAD is not answered because GET " + name +
+                                                        " changes state" : "");
+}
+
+// 400 unless every parameter is one `endpoint` accepts, each at most once.
+std::optional<Action> StrictParams(const Params& p, const std::string& endpoint,
+                                   const std::vector<std::string_view>& accepted) {
+  std::string name, e;
+  if (CheckParamNames(p, endpoint, accepted, &name, &e)) return std::nullopt;
+  return Error(JsonResponse(400, e, {{"parameter", name}, {"accepted", accepted}}));
 }
 
 void ParseGetRandom(const Params& p, const LimitsConfig& lim, Action* a) {
@@ -65,23 +96,36 @@ void ParseTestdata(const Params& p, const LimitsConfig& lim, Action* a) {
   a->filetype = type == "bin" ? FileType::kBin : FileType::kTxt;
 }
 
+struct Endpoint {
+  std::string_view name;
+  Op op;
+  std::vector<std::string_view> params;  // the only parameters it accepts
+};
+
+// The endpoints under kApiPrefix; docs/api.md documents each.
+const std::vector<Endpoint>& ApiEndpoints() {
+  static const std::vector<Endpoint> kEndpoints = {
+      {"init", Op::kInit, {}},
+      {"shutdown", Op::kShutdown, {}},
+      {"restart", Op::kRestart, {}},
+      {"getRandom", Op::kGetRandom, {"numBits", "quantity"}},
+      {"generateTestdata", Op::kGenerateTestdata, {"numBits", "filetype"}},
+      {"downloadFile", Op::kDownloadFile, {"token"}},
+      {"status", Op::kStatus, {}}};
+  return kEndpoints;
+}
+
+// Method first (405), then parameter names (400), then their values (400).
 Action RouteApi(const std::string& name, const Target& t, const Request& r,
                 const LimitsConfig& lim) {
-  static const std::vector<std::pair<std::string_view, Op>> kOps = {
-      {"init", Op::kInit},
-      {"shutdown", Op::kShutdown},
-      {"restart", Op::kRestart},
-      {"getRandom", Op::kGetRandom},
-      {"generateTestdata", Op::kGenerateTestdata},
-      {"downloadFile", Op::kDownloadFile},
-      {"status", Op::kStatus}};
-  Action a;
-  for (const auto& [n, op] : kOps) {
-    if (n == name) a.op = op;
-  }
-  if (a.op == Op::kError) return Error(JsonResponse(404, "no such endpoint: " + t.path));
-  if (r.method != "GET") {
-    a = MethodNotAllowed("GET");
+  const auto& all = ApiEndpoints();
+  auto e = std::find_if(all.begin(), all.end(), [&name](const Endpoint& x) { return x.name == name; });
+  if (e == all.end()) return Error(JsonResponse(404, "no such endpoint: " + t.path));
+  Action a = CheckMethod(r.method, e->op, name);
+  std::optional<Action> bad;
+  if (a.op != Op::kError) bad = StrictParams(t.params, name, e->params);
+  if (bad) {
+    a = std::move(*bad);
   } else if (a.op == Op::kGetRandom) {
     ParseGetRandom(t.params, lim, &a);
   } else if (a.op == Op::kGenerateTestdata) {
@@ -94,11 +138,14 @@ Action RouteApi(const std::string& name, const Target& t, const Request& r,
 }
 
 Action RoutePollen(const Target& t, const Request& r) {
-  if (r.method != "GET" && r.method != "POST") return MethodNotAllowed("GET, POST");
+  if (!IsRead(r.method) && r.method != "POST") return MethodNotAllowed("GET, HEAD, POST");
   Params form;
   if (r.method == "POST" && !ParseForm(r.body, &form)) {
     return Error(JsonResponse(400, "malformed form body"));
   }
+  Params all = t.params;  // challenge= may come in the query or the form body, once
+  all.insert(all.end(), form.begin(), form.end());
+  if (std::optional<Action> bad = StrictParams(all, "pollen", {"challenge"})) return *bad;
   Action a;
   a.op = Op::kPollen;
   a.challenge = FindParam(form, "challenge").value_or(FindParam(t.params, "challenge").value_or(""));
@@ -111,8 +158,10 @@ Action RoutePollen(const Target& t, const Request& r) {
   return a;
 }
 
+// The page ignores its query string: browsers, bookmarks and link shorteners
+// add their own (?utm_source=...), and a page changes nothing.
 Action RoutePage(const std::string& path, const Request& r) {
-  if (r.method != "GET") return MethodNotAllowed("GET");
+  if (!IsRead(r.method)) return MethodNotAllowed(kReadMethods);
   Action a;
   a.op = Op::kPage;
   a.page = path == "/" ? "index.html" : path.substr(1);
@@ -166,7 +215,11 @@ Action Route(const Request& r, const LimitsConfig& limits, bool pollen_enabled) 
     a = RoutePollen(t, r);
   } else if (t.path == "/metrics" || t.path == "/healthz") {
     a.op = t.path == "/metrics" ? Op::kMetrics : Op::kHealthz;
-    if (r.method != "GET") a = MethodNotAllowed("GET");
+    if (!IsRead(r.method)) {
+      a = MethodNotAllowed(kReadMethods);
+    } else if (std::optional<Action> bad = StrictParams(t.params, t.path.substr(1), {})) {
+      a = std::move(*bad);
+    }
   } else if (t.path == "/" || t.path == "/index.html" || t.path == "/app.js" ||
              t.path == "/style.css" || t.path == "/favicon.svg") {
     a = RoutePage(t.path, r);

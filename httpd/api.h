@@ -1,5 +1,7 @@
 // The manual's HTTP API as pure functions: routing a request to an Action
-// (with its parameters checked), and turning egdd's answers (device state,
+// (strictly: an endpoint takes only its own parameters, each once, else 400
+// naming what it accepts; HEAD is routed as GET where GET only reads, else
+// 405; docs/api.md lists every endpoint), and turning egdd's answers (device state,
 // control replies, timeouts) into the manual's status codes and JSON bodies:
 //   200 success · 400 bad parameter (extension) · 404 unknown path ·
 //   403/421 refused by the access policy (httpd/access.h) · 429 rate limit ·

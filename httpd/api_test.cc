@@ -109,6 +109,102 @@ TEST_CASE("unknown paths are 404, wrong methods 405") {
   CHECK(Get("/%ff").error.status == 404);  // invalid UTF-8 in the message is replaced, not thrown
 }
 
+TEST_CASE("strict parameters: unknown, misspelled or repeated names are 400 naming what is accepted") {
+  struct Case {
+    const char* target;
+    const char* parameter;
+    std::vector<std::string> accepted;
+  };
+  const std::vector<Case> cases = {
+      {"/trng/randomNum/getRandom?numbits=8", "numbits", {"numBits", "quantity"}},
+      {"/trng/randomNum/getRandom?numBits=8&numBits=16", "numBits", {"numBits", "quantity"}},
+      {"/trng/randomNum/getRandom?quantity=1&quantity=1", "quantity", {"numBits", "quantity"}},
+      {"/trng/randomNum/generateTestdata?fileType=txt", "fileType", {"numBits", "filetype"}},
+      {"/trng/randomNum/generateTestdata?filetype=bin&filetype=txt", "filetype", {"numBits", "filetype"}},
+      {"/trng/randomNum/downloadFile?tokn=ab", "tokn", {"token"}},
+      {"/trng/randomNum/downloadFile?token=a&token=b", "token", {"token"}},
+      {"/trng/randomNum/init?force", "force", {}},
+      {"/trng/randomNum/shutdown?now=1", "now", {}},
+      {"/trng/randomNum/restart?x=", "x", {}},
+      {"/trng/randomNum/status?verbose=1", "verbose", {}},
+      {"/metrics?name=x", "name", {}},
+      {"/healthz?x", "x", {}},
+      {"/pollen?challenge=a&challenge=b", "challenge", {"challenge"}},
+      {"/pollen?challenge=a&extra=1", "extra", {"challenge"}}};
+  for (const Case& c : cases) {
+    INFO(c.target);
+    Action a = Get(c.target);
+    REQUIRE(a.op == Op::kError);
+    CHECK(a.error.status == 400);
+    CHECK(Body(a.error)["parameter"] == c.parameter);
+    CHECK(Body(a.error)["accepted"] == json(c.accepted));
+    std::string message = Body(a.error)["message"];
+    CHECK(message.find(c.accepted.empty() ? "takes no parameters" : "accepts") != std::string::npos);
+    CHECK(!a.label.empty());
+  }
+  CHECK(Get("/trng/randomNum/getRandom?numbits=8").label == "getRandom");
+  CHECK(Get("/metrics?x=1").label == "metrics");
+  // A challenge in the query and in the form body is given twice.
+  Action a = Route(Make("POST", "/pollen?challenge=a", "", "challenge=b"), LimitsConfig{}, true);
+  CHECK(a.error.status == 400);
+  a = Route(Make("POST", "/", "", "challenge=b&user=me"), LimitsConfig{}, true);
+  CHECK(Body(a.error)["parameter"] == "user");
+  // Names are checked before values, and a wrong method before both.
+  CHECK(Body(Get("/trng/randomNum/getRandom?numBits=0&x=1").error)["parameter"] == "x");
+  CHECK(Route(Make("POST", "/trng/randomNum/getRandom?x=1"), LimitsConfig{}, true).error.status == 405);
+  // Pages ignore their query string (bookmarks and link shorteners add theirs).
+  CHECK(Get("/?utm_source=x").op == Op::kPage);
+  CHECK(Get("/app.js?v=2&v=3").op == Op::kPage);
+}
+
+TEST_CASE("HEAD is routed as GET wherever GET only reads") {
+  auto head = [](const std::string& target) {
+    return Route(Make("HEAD", target), LimitsConfig{}, true);
+  };
+  CHECK(head("/").op == Op::kPage);
+  CHECK(head("/style.css").page == "style.css");
+  CHECK(head("/metrics").op == Op::kMetrics);
+  CHECK(head("/healthz").op == Op::kHealthz);
+  CHECK(head("/trng/randomNum/status").op == Op::kStatus);
+  CHECK(head("/pollen?challenge=ab").op == Op::kPollen);
+  Action a = head("/trng/randomNum/getRandom?numBits=24&quantity=3");
+  CHECK(a.op == Op::kGetRandom);
+  CHECK(a.quantity == 3);
+  CHECK(head("/trng/randomNum/getRandom?numbits=8").error.status == 400);  // as GET would
+  CHECK(head("/nothing").error.status == 404);
+  // A GET that changes state (or serves a file once) takes no HEAD.
+  for (const char* e : {"init", "shutdown", "restart", "generateTestdata", "downloadFile"}) {
+    INFO(e);
+    a = head(std::string(kApiPrefix) + e);
+    REQUIRE(a.error.status == 405);
+    CHECK(a.error.headers == decltype(a.error.headers){{"Allow", "GET"}});
+    CHECK(Body(a.error)["message"].get<std::string>().find("changes state") != std::string::npos);
+    CHECK(a.label == e);
+  }
+  a = Route(Make("PUT", "/metrics"), LimitsConfig{}, true);
+  CHECK(a.error.headers == decltype(a.error.headers){{"Allow", "GET, HEAD"}});
+  a = Route(Make("DELETE", "/trng/randomNum/getRandom"), LimitsConfig{}, true);
+  CHECK(a.error.headers == decltype(a.error.headers){{"Allow", "GET, HEAD"}});
+  a = Route(Make("PUT", "/pollen"), LimitsConfig{}, true);
+  CHECK(a.error.headers == decltype(a.error.headers){{"Allow", "GET, HEAD, POST"}});
+}
+
+TEST_CASE("the limits at and beyond their edges") {
+  CHECK(Get("/trng/randomNum/getRandom?numBits=65536").num_bits == 65536);
+  CHECK(Get("/trng/randomNum/getRandom?numBits=65537").error.status == 400);
+  CHECK(Get("/trng/randomNum/getRandom?numBits=1&quantity=10000").quantity == 10000);
+  CHECK(Get("/trng/randomNum/getRandom?numBits=1&quantity=10001").error.status == 400);
+  CHECK(Get("/trng/randomNum/getRandom?numBits=105&quantity=9986").quantity == 9986);  // <= 2^20
+  CHECK(Get("/trng/randomNum/getRandom?numBits=105&quantity=9987").error.status == 400);  // > 2^20
+  CHECK(Get("/trng/randomNum/getRandom?numBits=128&quantity=8192").quantity == 8192);  // = 2^20
+  Action a = Get("/trng/randomNum/getRandom?numBits=128&quantity=8193");
+  CHECK(Body(a.error)["maximum"] == 8192);
+  CHECK(Body(a.error)["message"].get<std::string>().find("at most 1048576 bits per request") !=
+        std::string::npos);
+  CHECK(Get("/trng/randomNum/generateTestdata?numBits=8388608").num_bits == 8388608);
+  CHECK(Get("/trng/randomNum/generateTestdata?numBits=8388609").error.status == 400);
+}
+
 TEST_CASE("pollen: POST / or /pollen with challenge=") {
   Action a = Route(Make("POST", "/", "", "challenge=abc123"), LimitsConfig{}, true);
   CHECK(a.op == Op::kPollen);

@@ -155,6 +155,7 @@ void Session::OnReadError(const error_code& ec) {
 
 void Session::SendError(unsigned status, const std::string& message) {
   keep_alive_ = false;
+  head_ = false;  // the request was not read whole: answer with a body and close
   Send(JsonResponse(status, message));
 }
 
@@ -181,6 +182,7 @@ Request Session::MakeRequest() const {
 void Session::OnRead(const error_code& ec) {
   if (ec) return OnReadError(ec);
   keep_alive_ = parser_->get().keep_alive();
+  head_ = parser_->get().method() == http::verb::head;
   stream_.expires_never();  // App has its own timeouts
   context_.app.Handle(MakeRequest(), [self = shared_from_this()](Response response) {
     self->Send(std::move(response));
@@ -197,9 +199,13 @@ void Session::Send(Response r) {
   res_.set(http::field::content_type, r.content_type);
   res_.set("X-Content-Type-Options", "nosniff");
   for (const auto& [name, value] : r.headers) res_.insert(name, value);
-  res_.body() = std::move(r.body);
   res_.keep_alive(keep_alive_);
-  res_.prepare_payload();
+  if (head_) {
+    res_.content_length(r.body.size());  // what GET would send; r's body is wiped unsent
+  } else {
+    res_.body() = std::move(r.body);
+    res_.prepare_payload();
+  }
   stream_.expires_after(http().write_timeout);
   http::async_write(stream_, res_, [self = shared_from_this()](const error_code& ec, size_t) {
     self->OnWrite(ec);

@@ -17,7 +17,8 @@
 //    each stage starts, and the size limits once a request's first bytes
 //    came, so a reload applies to the next request of an open connection),
 //    handed to App with the listener's role and the client key; App's
-//    Response is written whenever it comes. Response bodies stay in secure memory and are wiped once sent.
+//    Response is written whenever it comes (for HEAD: its headers and the
+//    Content-Length of its body, without the body; App routes HEAD as GET). Response bodies stay in secure memory and are wiped once sent.
 // A failing session closes itself, never the daemon. Single-threaded.
 #pragma once
 
@@ -99,6 +100,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   boost::beast::http::response<SecureBody> res_;
   bool keep_alive_ = false;
+  bool head_ = false;  // the request is HEAD: the answer carries GET's headers, no body
   bool closed_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "httpd/query.h"
 
+#include <algorithm>
+
 namespace httpd {
 namespace {
 
@@ -81,6 +83,54 @@ std::optional<std::string> FindParam(const Params& params, std::string_view name
     if (k == name) return v;
   }
   return std::nullopt;
+}
+
+namespace {
+
+bool SameIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// "getRandom accepts numBits, quantity" or "init takes no parameters".
+std::string AcceptedText(std::string_view endpoint, const std::vector<std::string_view>& accepted) {
+  std::string out(endpoint);
+  if (accepted.empty()) return out + " takes no parameters";
+  out += " accepts ";
+  for (size_t i = 0; i < accepted.size(); ++i) out += (i ? ", " : "") + std::string(accepted[i]);
+  return out;
+}
+
+}  // namespace
+
+bool CheckParamNames(const Params& params, std::string_view endpoint,
+                     const std::vector<std::string_view>& accepted, std::string* name,
+                     std::string* error) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    const std::string& k = params[i].first;
+    auto known = std::find(accepted.begin(), accepted.end(), k);
+    if (known == accepted.end()) {
+      auto near = std::find_if(accepted.begin(), accepted.end(),
+                               [&k](std::string_view a) { return SameIgnoringCase(a, k); });
+      *name = k;
+      *error = "unknown parameter '" + Printable(k) + "'" +
+               (near == accepted.end() ? "" : " (did you mean '" + std::string(*near) + "'?)") +
+               "; " + AcceptedText(endpoint, accepted);
+      return false;
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (params[j].first != k) continue;
+      *name = k;
+      *error = "parameter '" + k + "' given more than once; " + AcceptedText(endpoint, accepted) +
+               ", each at most once";
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string CookieValue(std::string_view header, std::string_view name) {

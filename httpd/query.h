@@ -35,6 +35,16 @@ bool ParseTarget(std::string_view target, Target* out);
 // The first value of `name`, if present.
 std::optional<std::string> FindParam(const Params& params, std::string_view name);
 
+// The strict API's check of parameter names: every name must be one of
+// `accepted` (exact, case-sensitive) and appear at most once, so a misspelled
+// parameter never silently falls back to its default and a repeated one is
+// never half-read. On failure *name is the offending name and *error says what
+// is wrong and what `endpoint` accepts (with a hint when the name differs from
+// an accepted one only in case).
+bool CheckParamNames(const Params& params, std::string_view endpoint,
+                     const std::vector<std::string_view>& accepted, std::string* name,
+                     std::string* error);
+
 // The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
 std::string CookieValue(std::string_view header, std::string_view name);
 

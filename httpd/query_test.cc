@@ -47,5 +47,36 @@ TEST_CASE("integer parameters: default, range and junk") {
   CHECK(e == "n must be an integer from 1 to 41; got 42");
 }
 
+TEST_CASE("parameter names: only the accepted ones, each once") {
+  std::string name, e;
+  CHECK(CheckParamNames({}, "init", {}, &name, &e));
+  CHECK(CheckParamNames({{"numBits", "8"}, {"quantity", "2"}}, "getRandom", {"numBits", "quantity"},
+                        &name, &e));
+  CHECK(CheckParamNames({{"quantity", "2"}}, "getRandom", {"numBits", "quantity"}, &name, &e));
+
+  CHECK_FALSE(CheckParamNames({{"numbits", "8"}}, "getRandom", {"numBits", "quantity"}, &name, &e));
+  CHECK(name == "numbits");
+  CHECK(e == "unknown parameter 'numbits' (did you mean 'numBits'?); getRandom accepts numBits, "
+             "quantity");
+  CHECK_FALSE(CheckParamNames({{"numBits", "8"}, {"bits", "8"}}, "getRandom",
+                              {"numBits", "quantity"}, &name, &e));
+  CHECK(name == "bits");
+  CHECK(e == "unknown parameter 'bits'; getRandom accepts numBits, quantity");
+  CHECK_FALSE(CheckParamNames({{"numBits", "8"}, {"numBits", "16"}}, "getRandom",
+                              {"numBits", "quantity"}, &name, &e));
+  CHECK(name == "numBits");
+  CHECK(e == "parameter 'numBits' given more than once; getRandom accepts numBits, quantity, each "
+             "at most once");
+  CHECK_FALSE(CheckParamNames({{"token", "a"}, {"token", "a"}}, "downloadFile", {"token"}, &name, &e));
+  CHECK(e.find("given more than once") != std::string::npos);  // even with equal values
+
+  CHECK_FALSE(CheckParamNames({{"flag", ""}}, "init", {}, &name, &e));
+  CHECK(e == "unknown parameter 'flag'; init takes no parameters");
+  CHECK_FALSE(CheckParamNames({{std::string("a\x01" "b") + std::string(40, 'x'), ""}}, "status", {},
+                              &name, &e));
+  CHECK(e.find("'a?bxxx") != std::string::npos);  // control bytes and length are tamed
+  CHECK(e.find("...'") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace httpd

@@ -23,6 +23,24 @@ function message(result) {
   return result.ok ? text : "Error " + result.status + ": " + text;
 }
 
+// A 400 names the parameter it refused (docs/api.md): the API's message is shown
+// as it came, and the form's input of that name (index.html names each input after
+// its parameter) is marked invalid and focused. The page's min/max carry the
+// default limits; the server's answer is the authority (an operator may change
+// [limits], and numBits × quantity has a limit no attribute can express).
+function showApiError(id, formId, result) {
+  showStatus(id, message(result), "error");
+  const name = result.status === 400 && result.body && result.body.parameter;
+  const input = name && document.getElementById(formId).elements.namedItem(name);
+  if (!input || !input.setAttribute) return;
+  input.setAttribute("aria-invalid", "true");
+  input.focus();
+}
+
+function clearInvalid(formId) {
+  for (const input of document.getElementById(formId).elements) input.removeAttribute("aria-invalid");
+}
+
 function showStatus(id, text, kind) {
   const bar = document.getElementById(id);
   bar.textContent = text;
@@ -109,12 +127,13 @@ async function generateNumbers(event) {
   event.preventDefault();
   const list = document.getElementById("numbers-list");
   list.replaceChildren();
+  clearInvalid("generate-form");
   showStatus("generate-status", "Generating random numbers...", "busy");
   const result = await call("getRandom", {
     numBits: document.getElementById("bits").value,
     quantity: document.getElementById("numbers").value,
   });
-  if (!result.ok) return showStatus("generate-status", message(result), "error");
+  if (!result.ok) return showApiError("generate-status", "generate-form", result);
   showStatus("generate-status", "Random numbers generated successfully", "ok");
   for (const number of result.body) {
     const item = document.createElement("li");
@@ -127,12 +146,13 @@ async function generateFile(event) {
   event.preventDefault();
   const link = document.getElementById("download-link");
   link.hidden = true;
+  clearInvalid("download-form");
   showStatus("download-status", "Generating file...", "busy");
   const result = await call("generateTestdata", {
     numBits: document.getElementById("file-bits").value,
     filetype: document.getElementById("filetype").value,
   });
-  if (!result.ok) return showStatus("download-status", message(result), "error");
+  if (!result.ok) return showApiError("download-status", "download-form", result);
   showStatus("download-status", "File successfully generated", "ok");
   link.href = API + "downloadFile?token=" + encodeURIComponent(result.body.token);
   link.setAttribute("download", "testdata_" + result.body.numBits + "bits." + result.body.filetype);

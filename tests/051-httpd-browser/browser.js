@@ -30,11 +30,25 @@ async function systemTab(page, summary) {
 
 async function generateTab(page, summary) {
   await page.click("#tab-generate");
+  // Beyond an input's max (the API's limit): the browser itself refuses to submit.
+  await page.fill("#bits", "65537");
+  await page.click("#generate-button");
+  summary.bits_overflow = await page.$eval("#bits", (e) => e.validity.rangeOverflow);
+  // Within each input's max but beyond 1 Mbit a request: the API's 400 is shown
+  // as it came, and the input it names is marked invalid and focused.
+  await page.fill("#bits", "128");
+  await page.fill("#numbers", "9000");
+  await page.click("#generate-button");
+  summary.too_many = await statusText(page, "generate-status", "Error 400");
+  summary.too_many_invalid = await page.getAttribute("#numbers", "aria-invalid");
+  summary.too_many_focus = await page.evaluate(() => document.activeElement.id);
+  await page.screenshot({ path: path.join(outDir, "2-generate-400.png"), fullPage: true });
   await page.fill("#bits", "24");
   await page.fill("#numbers", "3");
   await page.click("#generate-button");
   summary.generate = await statusText(page, "generate-status", "Random numbers generated successfully");
   summary.numbers = await page.locator("#numbers-list li").allTextContents();
+  summary.invalid_after = await page.getAttribute("#numbers", "aria-invalid");
   await page.screenshot({ path: path.join(outDir, "2-generate.png"), fullPage: true });
 }
 

@@ -94,6 +94,7 @@ class BrowserTest(unittest.TestCase):
                     self.assertEqual(m['trng_httpd_requests_total{endpoint="%s",code="200"}'
                                        % endpoint], 1, endpoint)
                 self.assertEqual(m['trng_httpd_requests_total{endpoint="init",code="409"}'], 1)
+                self.assertEqual(m['trng_httpd_requests_total{endpoint="getRandom",code="400"}'], 1)
                 self.assertEqual(m['trng_httpd_requests_total{endpoint="shutdown",code="403"}'], 2)
                 self.assertEqual(m['trng_httpd_requests_refused_total{reason="role"}'], 1)
                 self.assertEqual(m['trng_httpd_requests_refused_total{reason="cross_site"}'], 2)
@@ -108,8 +109,15 @@ class BrowserTest(unittest.TestCase):
         self.assertIn("needs the operator listener", s["public_shutdown"]["body"]["message"])
 
     def check_page(self, s, fed):
-        # The second init's 409 is logged by chromium as a failed resource; nothing else may be.
-        self.assertEqual([e for e in s["console_errors"] if "409 (Conflict)" not in e], [])
+        # The second init's 409 and the API's 400 are logged by chromium as failed
+        # resources; nothing else may be.
+        self.assertEqual([e for e in s["console_errors"]
+                          if "409 (Conflict)" not in e and "400 (Bad Request)" not in e], [])
+        self.assertTrue(s["bits_overflow"])  # max="65536": the browser did not send it
+        self.assertEqual(s["too_many"], "Error 400: quantity must be an integer from 1 to 8192; "
+                                        "got 9000 (numBits=128: at most 1048576 bits per request)")
+        self.assertEqual((s["too_many_invalid"], s["too_many_focus"]), ("true", "numbers"))
+        self.assertIsNone(s["invalid_after"])  # cleared by the next submit
         self.assertEqual(s["title"], "True Random Number Generator")
         self.assertTrue(s["start_tab_visible"])
         self.assertEqual(s["defaults"], {"bits": "128", "numbers": "10"})

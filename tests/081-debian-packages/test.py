@@ -43,6 +43,7 @@ EXPECTED = {
              "/usr/share/man/man1/egd-eval.1.gz"],
     "trng-httpd": ["/usr/sbin/trng-httpd", "/etc/trng-httpd/trng-httpd.toml",
                    "/lib/systemd/system/trng-httpd.service", "/usr/share/doc/trng-httpd/copyright",
+                   "/usr/share/doc/trng-httpd/api.md",
                    "/usr/share/man/man8/trng-httpd.8.gz"],
     "egd-feed": ["/usr/sbin/egd-feed", "/etc/egd-feed/egd-feed.toml",
                  "/lib/systemd/system/egd-feed.service", "/usr/share/doc/egd-feed/copyright",
