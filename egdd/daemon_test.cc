@@ -24,12 +24,18 @@ TEST_CASE("daemon: standby, init, running, shutdown, restart and their refusals"
   CHECK(h.State() == "standby");
   CHECK(h.device->opens == 0);
   CHECK(Command(h, "shutdown")["error"] == "already_shut_down");
-  CHECK(Command(h, "restart")["error"] == "not_initialized");
-  json r = Command(h, "init");
+  // From standby a restart is an init that says so (the manual: 200 for restart).
+  json r = Command(h, "restart");
   CHECK(r["ok"] == true);
+  CHECK(r["message"] == "System was in standby; initialised it");
   CHECK(r["state"] == "initializing");
   CHECK(h.device->opens == 1);
-  CHECK(h.device->starts == 1);
+  CHECK(Command(h, "shutdown")["state"] == "standby");
+  r = Command(h, "init");
+  CHECK(r["ok"] == true);
+  CHECK(r["state"] == "initializing");
+  CHECK(h.device->opens == 2);
+  CHECK(h.device->starts == 2);
   CHECK(Command(h, "init")["error"] == "already_initialized");
   h.FeedUntilRunning();
   CHECK(h.State() == "running");
@@ -37,7 +43,7 @@ TEST_CASE("daemon: standby, init, running, shutdown, restart and their refusals"
   CHECK(r["ok"] == true);
   CHECK(r["message"] == "System successfully restarted");
   CHECK(r["state"] == "initializing");
-  CHECK(h.device->opens == 2);
+  CHECK(h.device->opens == 3);
   r = Command(h, "shutdown");
   CHECK(r["ok"] == true);
   CHECK(r["state"] == "standby");
@@ -94,6 +100,15 @@ TEST_CASE("daemon: an alarm stops output (00 = 0, 01 empty); a waiting 02 is ser
   CHECK(st["output_stopped"] == true);
   CHECK(st["alarms"] == 1);
   CHECK(std::string(st["last_alarm"]).find("total_failure") != std::string::npos);
+  CHECK(st["alarms_by_test"]["total_failure"] == 1);
+  CHECK(st["alarms_by_test"]["repetition_count"] == 0);
+  CHECK(st["health_tests"]["total_failure"]["failed"] == 1);
+  CHECK(st["health_tests"]["total_failure"]["passed"] > 0);
+  CHECK(st["health_tests"]["startup"]["passed"] == 1);
+  CHECK(st["health_tests"]["adaptive_proportion"]["passed"] > 0);
+  CHECK(st["health_tests"]["repetition_count"]["cutoff"] > 0);
+  CHECK(st["bytes_passed"] > 0);
+  CHECK(st["bytes_discarded"] > 0);  // the failing window
   auto waiting = h.Connect();
   waiting.Send("\x02\x10");
   CHECK(waiting.Recv(16, std::chrono::milliseconds(200)).empty());
@@ -109,6 +124,26 @@ TEST_CASE("daemon: an alarm stops output (00 = 0, 01 empty); a waiting 02 is ser
   CHECK(all.find(got) != std::string::npos);
   CHECK(polling.EntropyCount() > 0);
   CHECK(h.Status()["output_stopped"] == false);
+}
+
+TEST_CASE("daemon: clients of egd.internal_listen are counted apart") {
+  DaemonHarness h;
+  h.WriteConfig(h.ConfigText({{"egd.internal_listen", "[\"unix:" + h.Path("internal.sock") + "\"]"}}));
+  REQUIRE(h.Reload().ok());
+  h.FeedUntilRunning();
+  auto outside = h.Connect();
+  auto inside = h.Connect(h.Path("internal.sock"));
+  CHECK(inside.ReadNonBlocking(8).size() == 8);  // served alike
+  REQUIRE(h.RunUntil([&] { return h.Status()["internal_clients"] == 1; }));
+  CHECK(h.Status()["clients"] == 1);
+  { EgdClient gone = std::move(inside); }
+  REQUIRE(h.RunUntil([&] { return h.Status()["internal_clients"] == 0; }));
+  CHECK(h.Status()["clients"] == 1);
+  // One address cannot be both.
+  h.WriteConfig(h.ConfigText({{"egd.internal_listen", "[\"unix:" + h.Path("egd.sock") + "\"]"}}));
+  egd::Status st = h.Reload();
+  CHECK_FALSE(st.ok());
+  CHECK(st.message().find("egd.internal_listen") != std::string::npos);
 }
 
 TEST_CASE("daemon: with on_alarm = stop the device stays failed until init") {

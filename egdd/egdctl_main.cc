@@ -1,45 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
 // egdctl: egdd's control client. Prints egdd's JSON reply; exits 0 when the
-// command succeeded, 1 when egdd refused it, 2 on usage or connection errors.
-#include <cstring>
+// command succeeded, 1 when egdd refused it (init/restart: or the device did
+// not start; 3 still starting at the timeout), 2 on usage or connection
+// errors. `capture` is egdctl_capture.h's.
+#include <unistd.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/control_client.h"
-
-namespace {
-
-constexpr const char* kDefaultSocket = "/run/egdd/control.sock";
-
-int Usage() {
-  std::cerr << "usage: egdctl [--socket PATH] status|stats|init|shutdown|restart|assess\n";
-  return 2;
-}
-
-}  // namespace
+#include "egdd/egdctl_args.h"
+#include "egdd/egdctl_capture.h"
+#include "egdd/egdctl_wait.h"
 
 int main(int argc, char** argv) {
-  std::string socket = kDefaultSocket;
-  int i = 1;
-  if (i + 1 < argc && std::strcmp(argv[i], "--socket") == 0) {
-    socket = argv[i + 1];
-    i += 2;
+  egdctl::Options o;
+  if (egd::Status st = egdctl::ParseArgs(argc, argv, &o); !st.ok()) {
+    std::cerr << "egdctl: " << st.message() << "\n" << egdctl::UsageText();
+    return 2;
   }
-  if (i + 1 != argc) return Usage();
-  std::string command = argv[i];
-  for (const char* known : {"status", "stats", "init", "shutdown", "restart", "assess"}) {
-    if (command == known) {
-      std::string reply;
-      egd::Status st = egd::ControlRequest(socket, command, &reply);
-      if (!st.ok()) {
-        std::cerr << "egdctl: " << st.message() << "\n";
-        return 2;
-      }
-      auto j = nlohmann::json::parse(reply, nullptr, false);
-      std::cout << (j.is_discarded() ? reply : j.dump(2)) << "\n";
-      bool failed = j.is_discarded() || (j.contains("ok") && j["ok"] == false);
-      return failed ? 1 : 0;
-    }
+  if (o.command == "capture") return egdctl::Capture(o, std::cout, std::cerr);
+  std::string reply;
+  egd::Status st = egd::ControlRequest(o.socket, o.command, &reply);
+  if (!st.ok()) {
+    std::cerr << "egdctl: " << st.message() << "\n";
+    return 2;
   }
-  return Usage();
+  auto j = nlohmann::json::parse(reply, nullptr, false);
+  bool failed = !j.is_object() || (j.contains("ok") && j["ok"] == false);
+  if (!failed && o.wait && (o.command == "init" || o.command == "restart")) {
+    return egdctl::WaitForRunning(o.socket, j, o.timeout, ::isatty(STDERR_FILENO), std::cout,
+                                  std::cerr);
+  }
+  std::cout << (j.is_discarded() ? reply : j.dump(2)) << "\n";
+  return failed ? 1 : 0;
 }

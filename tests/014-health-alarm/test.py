@@ -162,7 +162,7 @@ class HealthAlarmTest(unittest.TestCase):
         egd, data = self.start(sample, stuck, "reinit", autostart=False, reinit_delay_ms=1500)
         self.assertEqual(egd.status()["state"], "standby")
         t0 = time.monotonic()
-        egd.ctl("init")
+        egd.ctl("init", "--no-wait")  # the device may well fail before a wait saw it running
         wait_for(lambda: egd.status()["state"] == "failed", "state failed")
         with egd.connect() as a, egd.connect(unix=True) as b:
             self.check_output_stopped(egd, a, b)

@@ -3,10 +3,14 @@
 front of a real egdd whose device is a FIFO fed by the test: every endpoint, every
 status code (200, 400, 404, 405, 409, 413, 431, 432, 503, 555), the numbers' format
 and provenance (their bits are the device's bits), test data files, /metrics,
-/healthz, the pollen endpoint, egdd going away, and a clean SIGTERM. The trust chain
+/healthz, the pollen endpoint, egdd going away, and a clean SIGTERM; the strict API
+of issue 15 (unknown, misspelled and repeated parameters are 400 naming what the
+endpoint accepts; HEAD wherever GET only reads; the limits at and beyond their edges,
+and the page's inputs carrying them; docs/api.md). The trust chain
 (issue 12: roles, Host and Origin checks, test data bound to its client, per-client
 limits, PROXY listeners) is in trust.py, run with these."""
 import hashlib
+import html.parser
 import os
 import socket
 import stat
@@ -70,7 +74,11 @@ class ControlTest(HttpdCase):
         self.assert_json_error(h.request("/pollen", "POST", b"challenge=ab"), 432, "not initialized")
         r = h.api("shutdown")
         self.assertEqual((r.status, r.json()["message"]), (409, "System already shut down"))
-        self.assert_json_error(h.api("restart"), 432, "not initialized")
+        self.feed(2 * GRAIN)  # restart from standby starts the device, as init does
+        r = h.api("restart")
+        self.assertEqual((r.status, r.json()["message"]), (200, "System successfully restarted"))
+        self.assertEqual(self.egd.status()["state"], "running")
+        self.assertEqual(h.api("shutdown").status, 200)
 
         self.feed(2 * GRAIN)
         r = h.api("init")
@@ -286,6 +294,195 @@ class RandomTest(HttpdCase):
         self.assertEqual(m["trng_egdd_alarms_total"], 0)
         r = h.request("/healthz")
         self.assertEqual((r.status, r.json()["egdd"]), (200, "running"))
+
+
+# Every endpoint with the parameters it accepts (docs/api.md); unknown, misspelled
+# and repeated names are 400 naming these.
+ACCEPTED = {
+    "/trng/randomNum/getRandom": ["numBits", "quantity"],
+    "/trng/randomNum/generateTestdata": ["numBits", "filetype"],
+    "/trng/randomNum/downloadFile": ["token"],
+    "/trng/randomNum/init": [],
+    "/trng/randomNum/shutdown": [],
+    "/trng/randomNum/restart": [],
+    "/trng/randomNum/status": [],
+    "/metrics": [],
+    "/healthz": [],
+    "/pollen": ["challenge"],
+}
+MISSPELLED = {"numBits": "numbits", "quantity": "Quantity", "filetype": "fileType",
+              "token": "Token", "challenge": "Challenge"}
+VALID = {"numBits": "8", "quantity": "2", "filetype": "txt", "token": "0" * 32, "challenge": "ab"}
+
+
+class StrictApiTest(HttpdCase):
+    """Issue 15: a strict API. Nothing a refused request names is done: no state
+    changes, no entropy is taken."""
+
+    def assert_strict_400(self, path, parameter, accepted):
+        r = self.httpd.request(path)
+        self.assertEqual(r.status, 400, path)
+        body = r.json()
+        self.assertEqual((body["parameter"], body["accepted"]), (parameter, accepted), path)
+        endpoint = path.split("?")[0].rsplit("/", 1)[1]
+        expected = (endpoint + " accepts " + ", ".join(accepted)) if accepted \
+            else endpoint + " takes no parameters"
+        self.assertIn(expected, body["message"], path)
+        return body["message"]
+
+    def test_unknown_misspelled_and_repeated_parameters_on_every_endpoint(self):
+        before = self.httpd.metrics()
+        for path, accepted in ACCEPTED.items():
+            self.assert_strict_400(path + "?colour=blue", "colour", accepted)
+            self.assert_strict_400(path + "?flag", "flag", accepted)
+            for name in accepted:
+                wrong = MISSPELLED[name]
+                message = self.assert_strict_400(
+                    "%s?%s=%s" % (path, wrong, VALID[name]), wrong, accepted)
+                self.assertIn("did you mean '%s'?" % name, message)
+                message = self.assert_strict_400(
+                    "%s?%s=%s&%s=%s" % (path, name, VALID[name], name, VALID[name]), name, accepted)
+                self.assertIn("given more than once", message)
+        # The issue's two examples, word for word.
+        message = self.assert_strict_400("/trng/randomNum/getRandom?numbits=8", "numbits",
+                                         ["numBits", "quantity"])
+        self.assertEqual(message, "unknown parameter 'numbits' (did you mean 'numBits'?); "
+                                  "getRandom accepts numBits, quantity")
+        self.assert_strict_400("/trng/randomNum/getRandom?numBits=8&numBits=16", "numBits",
+                               ["numBits", "quantity"])
+        # A challenge in the query and in pollinate's form body is given twice.
+        r = self.httpd.request("/pollen?challenge=ab", "POST", b"challenge=cd",
+                               {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual((r.status, r.json()["parameter"]), (400, "challenge"))
+        # Refused means not done: still running, no entropy served, no file written.
+        self.assertEqual(self.egd.status()["state"], "running")
+        after = self.httpd.metrics()
+        self.assertEqual(after["trng_httpd_random_bytes_total"], before["trng_httpd_random_bytes_total"])
+        self.assertEqual(os.listdir(self.httpd.files), [])
+        key = 'trng_httpd_requests_total{endpoint="getRandom",code="400"}'
+        self.assertEqual(after[key] - before.get(key, 0), 2 + 2 * 2 + 2)
+        # The page ignores its query string: bookmarks and link shorteners add theirs.
+        self.assertEqual(self.httpd.request("/?utm_source=mail").status, 200)
+        self.assertEqual(self.httpd.request("/app.js?v=2").status, 200)
+
+    def test_strictness_changes_nothing_in_standby_and_keeps_the_manuals_codes(self):
+        self.assertEqual(self.httpd.api("shutdown").status, 200)
+        self.assert_strict_400("/trng/randomNum/init?force=1", "force", [])
+        self.assertEqual(self.egd.status()["state"], "standby")  # not initialised
+        self.assert_json_error(self.httpd.api("getRandom?numBits=8&quantity=2"), 432,
+                               "not initialized")  # the manual's case keeps its code
+        self.assert_json_error(self.httpd.api("shutdown"), 409, "already shut down")
+        self.assert_json_error(self.httpd.api("downloadFile"), 555, "needs the token")
+
+    def test_head_wherever_get_only_reads(self):
+        h = self.httpd
+        conn = httpdtest.http.client.HTTPConnection("127.0.0.1", h.port, timeout=10)
+        for path in ("/", "/index.html", "/app.js", "/style.css", "/favicon.svg", "/healthz",
+                     "/trng/randomNum/status"):
+            get = h.request(path, conn=conn)
+            head = h.request(path, "HEAD", conn=conn)  # keep-alive: no stray body follows
+            self.assertEqual(head.status, get.status, path)
+            self.assertEqual(head.body, b"", path)
+            for name in ("content-type", "content-length", "cache-control", "content-security-policy",
+                         "x-frame-options", "x-content-type-options"):
+                self.assertEqual(head.header(name), get.header(name), (path, name))
+        head = h.request("/metrics", "HEAD", conn=conn)
+        self.assertEqual((head.status, head.body), (200, b""))
+        self.assertEqual(head.header("content-type"), "text/plain; version=0.0.4; charset=utf-8")
+        self.assertGreater(int(head.header("content-length")), 100)
+
+        before = h.metrics()["trng_httpd_random_bytes_total"]
+        get = h.api("getRandom?numBits=24&quantity=3", conn=conn)
+        head = h.api("getRandom?numBits=24&quantity=3", method="HEAD", conn=conn)
+        self.assertEqual((head.status, head.body), (200, b""))
+        self.assertEqual(head.header("content-length"), get.header("content-length"))
+        self.assertEqual(head.header("content-type"), "application/json")
+        self.assertEqual(head.header("cache-control"), "no-store")
+        self.assertEqual(h.metrics()["trng_httpd_random_bytes_total"] - before, 18)  # read, then wiped
+        self.assertEqual(h.api("getRandom?numbits=8", method="HEAD", conn=conn).status, 400)
+        self.assertEqual(h.request("/nothing", "HEAD", conn=conn).status, 404)
+        conn.close()
+
+        # A GET that changes state (or serves a file once) takes no HEAD: 405, nothing done.
+        token = h.api("generateTestdata?numBits=80").json()["token"]
+        for endpoint in ("init", "shutdown", "restart", "generateTestdata",
+                         "downloadFile?token=" + token):
+            r = h.api(endpoint, method="HEAD")
+            self.assertEqual((r.status, r.header("allow"), r.body), (405, "GET", b""), endpoint)
+        self.assertEqual(self.egd.status()["state"], "running")
+        self.assertEqual(len(os.listdir(h.files)), 1)
+        self.assertEqual(h.api("downloadFile?token=" + token).status, 200)  # still there once
+        r = h.request("/metrics", "DELETE")
+        self.assertEqual((r.status, r.header("allow")), (405, "GET, HEAD"))
+
+    def test_head_in_standby_answers_like_get(self):
+        self.assertEqual(self.httpd.api("shutdown").status, 200)
+        r = self.httpd.api("getRandom?numBits=8", method="HEAD")
+        self.assertEqual((r.status, r.body), (432, b""))
+        self.assertEqual(int(r.header("content-length")),
+                         len(self.httpd.api("getRandom?numBits=8").body))
+
+
+class LimitsTest(httpdtest.EgddHttpdCase):
+    """The default limits (docs/api.md) at and just beyond their edges, on a fast
+    source; the page's inputs carry the same limits as the API's 400 answers."""
+    prefix = "egdtest-050-"
+
+    def test_limits_at_and_beyond_their_edges(self):
+        h = self.httpd
+        at = [("getRandom?numBits=65536", 1, 16384),          # 65,536 bits a number
+              ("getRandom?numBits=1&quantity=10000", 10000, 1),  # 10,000 numbers
+              ("getRandom?numBits=128&quantity=8192", 8192, 32)]  # 1 Mbit a request
+        for query, count, digits in at:
+            r = h.api(query)
+            self.assertEqual(r.status, 200, query)
+            self.assertEqual([len(n) for n in r.json()], [digits] * count, query)
+        beyond = [("getRandom?numBits=65537", "numBits", 65536),
+                  ("getRandom?numBits=1&quantity=10001", "quantity", 10000),
+                  ("getRandom?numBits=128&quantity=8193", "quantity", 8192),
+                  ("getRandom?numBits=65536&quantity=17", "quantity", 16),
+                  ("generateTestdata?numBits=8388609", "numBits", 8388608)]
+        for query, parameter, maximum in beyond:
+            body = h.api(query).json()
+            self.assertEqual((body["parameter"], body["maximum"]), (parameter, maximum), query)
+        self.assertIn("at most 1048576 bits per request",
+                      h.api("getRandom?numBits=128&quantity=8193").json()["message"])
+        r = h.api("generateTestdata?numBits=8388608")  # 8 Mbit a file: 1 MiB
+        self.assertEqual(r.status, 200, r.body)
+        d = h.api("downloadFile?token=" + r.json()["token"])
+        self.assertEqual((d.status, len(d.body)), (200, 1048576))
+
+    def test_page_inputs_carry_the_apis_limits(self):
+        inputs = page_inputs(self.httpd.request("/").body.decode())
+        # input id -> the request that exceeds its max by one, and the parameter refused
+        for ident, query, parameter in (
+                ("bits", "getRandom?numBits=%d", "numBits"),
+                ("numbers", "getRandom?numBits=1&quantity=%d", "quantity"),
+                ("file-bits", "generateTestdata?numBits=%d", "numBits")):
+            attrs = inputs[ident]
+            self.assertEqual((attrs["name"], attrs["min"], attrs["type"]), (parameter, "1", "number"))
+            self.assertIn("required", attrs)
+            body = self.httpd.api(query % (int(attrs["max"]) + 1)).json()
+            self.assertEqual((body["parameter"], body["maximum"], body["minimum"]),
+                             (parameter, int(attrs["max"]), 1), ident)
+        self.assertEqual(inputs["filetype"]["name"], "filetype")
+
+
+def page_inputs(text):
+    """{id: {attribute: value}} of the page's input and select elements."""
+    class Inputs(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found = {}
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag in ("input", "select") and "id" in attrs:
+                self.found[attrs["id"]] = attrs
+
+    parser = Inputs()
+    parser.feed(text)
+    return parser.found
 
 
 class SlowDeviceTest(HttpdCase):

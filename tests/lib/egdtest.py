@@ -244,7 +244,7 @@ class Egdd(Process):
 
     def ctl(self, *args, check=True):
         r = subprocess.run([EGDCTL, "--socket", self.control] + list(args), capture_output=True,
-                           text=True, timeout=10)
+                           text=True, timeout=60)  # init/restart wait up to 30 s
         if check and r.returncode != 0:
             raise RuntimeError("egdctl %s failed: %s %s" % (args, r.stdout, r.stderr))
         return r
