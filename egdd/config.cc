@@ -66,6 +66,15 @@ bool SetListen(Field& f, Config& c) {
   return true;
 }
 
+bool SetInternalListen(Field& f, Config& c) {
+  std::vector<ListenAddress> listen;
+  bool ok = f.StringArray(
+      [&](const std::string& text) { return egd::AppendListenAddress(text, &listen); });
+  if (!ok) return false;
+  c.egd.internal_listen = std::move(listen);
+  return true;
+}
+
 bool SetTrustedPeers(Field& f, Config& c) {
   std::vector<egd::IpPrefix> peers;
   bool ok = f.StringArray([&](const std::string& text) {
@@ -187,6 +196,7 @@ const toml_config::Schema<Config>& TheSchema() {
         {"baud_rate", SetBaudRate}}},
       {"egd",
        {{"listen", SetListen},
+        {"internal_listen", SetInternalListen},
         {"proxy_trusted_peers", SetTrustedPeers},
         {"max_clients", [](Field& f, Config& c) { return f.Int(1, 1000000, &c.egd.max_clients); }},
         {"max_clients_per_address",

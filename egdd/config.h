@@ -52,6 +52,9 @@ struct SerialConfig {
 
 struct EgdConfig {
   std::vector<ListenAddress> listen;     // default: unix:/run/egdd/egd.sock only
+  // Listeners for egdd's own services (trng-httpd): their connections are
+  // served alike but counted apart as internal clients, not as EGD clients.
+  std::vector<ListenAddress> internal_listen;  // default: none
   std::vector<egd::IpPrefix> proxy_trusted_peers;  // who may send a PROXY header to proxy:HOST:PORT
   size_t max_clients = 1024;             // further connections are closed at once, [1, 1e6]
   size_t max_clients_per_address = 0;    // per client key; 0 = max_clients / 4 (at least 1)

@@ -9,6 +9,11 @@ namespace egdd {
 
 using nlohmann::json;
 
+namespace {
+constexpr const char* kHealthTests[] = {"total_failure", "repetition_count",
+                                        "adaptive_proportion", "startup"};
+}  // namespace
+
 json ControlReplies::Reply(const Device::Outcome& outcome) const {
   json j = {{"ok", outcome.ok},
             {"message", outcome.message},
@@ -41,14 +46,20 @@ json ControlReplies::Status() const {
       {"entropy_bits", device_.EntropyBits()},
       {"output_stopped", pool_.halted()},
       {"bytes_received", device_.counters().bytes_received},
+      {"bytes_passed", device_.counters().bytes_passed},
+      {"bytes_discarded", device_.counters().bytes_discarded},
       {"bytes_served", s.bytes_served},
+      // EGD clients; connections to egd.internal_listen (trng-httpd) apart.
       {"clients", egd_.clients()},
+      {"internal_clients", egd_.internal_clients()},
       // Connections closed at once, by reason (trng-httpd's /metrics shows them).
       {"connections_refused", {{"max_clients", s.rejected},
                                {"per_address", s.rejected_per_address},
                                {"proxy", s.proxy_rejected}}},
       {"alarms", device_.counters().alarms},
+      {"alarms_by_test", AlarmsByTest()},
       {"last_alarm", device_.counters().last_alarm},
+      {"health_tests", HealthTestsJson()},
       {"pid", static_cast<long>(::getpid())},
       {"uptime_s", uptime.count()},
   };
@@ -81,6 +92,29 @@ json ControlReplies::AssessmentJson() const {
                  {"total_failure_chunk", h.total_failure.chunk},
                  {"total_failure_max_identical", h.total_failure.max_identical},
                  {"startup_bytes", h.startup_bytes}};
+  return j;
+}
+
+json ControlReplies::AlarmsByTest() const {
+  json j = json::object();
+  for (const char* test : kHealthTests) j[test] = 0;
+  for (const auto& [test, n] : device_.counters().alarms_by_test) j[test] = n;
+  return j;
+}
+
+// Per test: units passed, alarms, the last statistic and the cutoff it is
+// compared with (egd::HealthStats says what each statistic is).
+json ControlReplies::HealthTestsJson() const {
+  egd::HealthStats h = device_.health_stats();
+  const egd::Cutoffs& c = device_.gate().cutoffs();
+  json j = json::object();
+  for (const char* test : kHealthTests) {
+    const egd::TestCounters& t = *h.Find(test);
+    j[test] = {{"passed", t.passed}, {"failed", t.failed}, {"last_statistic", t.last_statistic}};
+  }
+  j["total_failure"]["cutoff"] = device_.gate().params().total_failure.max_identical + 1;
+  j["repetition_count"]["cutoff"] = c.rct;
+  j["adaptive_proportion"]["cutoff"] = c.apt;
   return j;
 }
 

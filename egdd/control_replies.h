@@ -32,6 +32,8 @@ class ControlReplies {
  private:
   nlohmann::json Reply(const Device::Outcome& outcome) const;
   nlohmann::json AssessmentJson() const;
+  nlohmann::json AlarmsByTest() const;
+  nlohmann::json HealthTestsJson() const;
 
   Device& device_;
   const Pool& pool_;

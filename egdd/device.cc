@@ -147,14 +147,18 @@ Device::Outcome Device::Shutdown() {
   return {true, "", "System successfully shutdown"};
 }
 
+// From standby a restart is an init (the manual lists only 200 and 555 for
+// restart, and says a restart in standby answers with a message saying so).
 Device::Outcome Device::Restart() {
-  if (state_ == DeviceState::kStandby) {
-    return {false, "not_initialized", "System is in standby; use init"};
+  bool was_standby = state_ == DeviceState::kStandby;
+  if (!was_standby) {
+    CloseSource();
+    SetState(DeviceState::kStandby, "restarting");
   }
-  CloseSource();
-  SetState(DeviceState::kStandby, "restarting");
   Outcome r = Init();
-  if (r.ok) r.message = "System successfully restarted";
+  if (r.ok) {
+    r.message = was_standby ? "System was in standby; initialised it" : "System successfully restarted";
+  }
   return r;
 }
 
@@ -263,6 +267,7 @@ void Device::WipeScratch() {
 // halted until the device is running again.
 void Device::OnAlarm(const egd::HealthAlarm& alarm) {
   ++counters_.alarms;
+  ++counters_.alarms_by_test[alarm.test];
   ++alarm_streak_;
   counters_.bytes_discarded += alarm.discarded;
   size_t wiped = pool_.size();
@@ -349,11 +354,20 @@ double Device::output_entropy_per_bit() const {
   return egd::ConditionedEntropyPerBit(per_bit);
 }
 
+egd::HealthStats Device::health_stats() const {
+  egd::HealthStats s = retired_health_;
+  if (gate_) s += gate_->stats();
+  return s;
+}
+
 // A new gate and conditioner for the credit in force; the window of the old
 // gate is dropped, so its startup test runs again.
 void Device::RebuildCredit() {
   double per_bit = entropy_per_bit();
-  if (gate_) counters_.bytes_discarded += gate_->pending();
+  if (gate_) {
+    counters_.bytes_discarded += gate_->pending();
+    retired_health_ += gate_->stats();
+  }
   // Without credit nothing reaches the gate; it is built for the configured
   // bound only so that there always is one.
   double gate_bits = per_bit > 0 ? per_bit : settings_.source.entropy_per_bit;

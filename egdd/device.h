@@ -4,7 +4,8 @@
 //   initializing/running --health alarm--> failed  (output stopped; init, or
 //                          on_alarm = reinit after a growing delay, restarts)
 //   initializing/running --device gone--> device_lost --reopened--> initializing
-//   any but standby --shutdown--> standby; restart = shutdown + init
+//   any but standby --shutdown--> standby; restart = shutdown + init (from
+//   standby: init)
 //
 // Output: an alarm halts the pool at once (common to every state until the
 // device is running again: `00` answers 0, `01` returns nothing, `02` readers
@@ -44,6 +45,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +83,7 @@ class Device : public std::enable_shared_from_this<Device> {
     uint64_t bytes_wiped = 0;      // pooled bytes wiped by alarms
     uint64_t bytes_assessed = 0;   // raw bytes taken by entropy assessments (never served)
     uint64_t alarms = 0;
+    std::map<std::string, uint64_t> alarms_by_test;  // HealthAlarm::test -> alarms
     uint64_t reconnects = 0;
     std::string last_alarm;
   };
@@ -137,6 +140,8 @@ class Device : public std::enable_shared_from_this<Device> {
   const std::string& assessment_problem() const { return assessment_problem_; }
   const Counters& counters() const { return counters_; }
   uint64_t chunks_tested() const { return gate_ ? gate_->chunks_tested() : 0; }
+  // Per health test, over every gate this device has had (a new credit builds a new one).
+  egd::HealthStats health_stats() const;
   // The answer to `00`: nothing while output is stopped.
   uint32_t EntropyBits() const;
 
@@ -180,6 +185,7 @@ class Device : public std::enable_shared_from_this<Device> {
   egd::SecureBytes passed_;       // scratch: bytes that passed the gate (wiped after use)
   egd::SecureBytes conditioned_;  // scratch: conditioner output (wiped after use)
   Counters counters_;
+  egd::HealthStats retired_health_;  // of the gates RebuildCredit replaced
 };
 
 }  // namespace egdd

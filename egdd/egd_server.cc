@@ -23,7 +23,8 @@ namespace asio = boost::asio;
 // by a reload, or the server gone) ignores whatever completes late.
 class EgdServer::Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(EgdServer& server, ListenAddress a) : server_(server), address_(std::move(a)) {}
+  Listener(EgdServer& server, ListenAddress a, bool internal)
+      : server_(server), address_(std::move(a)), internal_(internal) {}
   ~Listener() {
     if (loop_) loop_->Stop();
     socket_file_.Remove();
@@ -45,8 +46,9 @@ class EgdServer::Listener : public std::enable_shared_from_this<Listener> {
   void Start() { loop_->Start(); }
   // A reload that keeps this socket: "proxy:" may have come or gone, and a
   // plain unix socket gets the new unix_mode.
-  void Update(const ListenAddress& a, unsigned unix_mode) {
+  void Update(const ListenAddress& a, bool internal, unsigned unix_mode) {
     address_ = a;
+    internal_ = internal;
     if (!a.is_unix) return;
     unsigned mode = a.proxy ? 0660 : unix_mode;
     if (::chmod(a.path.c_str(), mode) != 0) {
@@ -54,10 +56,12 @@ class EgdServer::Listener : public std::enable_shared_from_this<Listener> {
     }
   }
   const ListenAddress& address() const { return address_; }
+  bool internal() const { return internal_; }
 
  private:
   EgdServer& server_;  // owns this listener
   ListenAddress address_;
+  bool internal_;  // an egd.internal_listen address
   std::shared_ptr<egd::AcceptLoop> loop_;  // backs off when accept fails (e.g. out of fds)
   egd::SocketFile socket_file_;                 // unix: removed on close while it is still ours
 };
@@ -97,6 +101,7 @@ EgdServer::EgdServer(asio::io_context& io, Pool& pool, std::function<uint32_t()>
 void EgdServer::OnClosed(uint64_t id) {
   constexpr size_t kTrimPeak = 1024;
   sessions_.erase(id);
+  internal_.erase(id);
   if (peak_sessions_ >= kTrimPeak && sessions_.size() <= peak_sessions_ / 4) {
     ::malloc_trim(0);
     peak_sessions_ = sessions_.size();
@@ -119,22 +124,37 @@ egd::Status EgdServer::Prepare(const Config& config, Next* next) {
   next->client_burst = c.client_burst;
   ParseMode(c.unix_mode, &next->unix_mode);
   next->listen = c.listen;
+  next->internal_listen = c.internal_listen;
   for (const ListenAddress& a : c.listen) {
-    if (Find(a)) {
-      // Kept; a proxy:unix socket's directory must still keep others out.
-      if (!a.is_unix || !a.proxy) continue;
-      if (egd::Status st = egd::CheckProxyDirectory(a.path); !st.ok()) {
-        return egd::Status::Error(AtKey(config, {"egd.listen"}, "egd.listen: cannot listen on " +
-                                                                 a.text + ": " + st.message()));
-      }
-      continue;
-    }
-    auto l = std::make_shared<Listener>(*this, a);
-    if (egd::Status st = l->Open(io_, next->unix_mode); !st.ok()) {
-      return egd::Status::Error(AtKey(config, {"egd.listen"}, "egd.listen: " + st.message()));
-    }
-    next->opened.push_back(std::move(l));
+    if (egd::Status st = PrepareListener(config, a, false, next); !st.ok()) return st;
   }
+  for (const ListenAddress& a : c.internal_listen) {
+    if (egd::Status st = PrepareListener(config, a, true, next); !st.ok()) return st;
+  }
+  return egd::Status::Ok();
+}
+
+egd::Status EgdServer::PrepareListener(const Config& config, const ListenAddress& a,
+                                       bool internal, Next* next) {
+  const char* key = internal ? "egd.internal_listen" : "egd.listen";
+  auto error = [&](const std::string& what) {
+    return egd::Status::Error(AtKey(config, {key}, std::string(key) + ": " + what));
+  };
+  if (internal && std::any_of(next->listen.begin(), next->listen.end(),
+                              [&](const ListenAddress& b) { return egd::SameSocket(a, b); })) {
+    return error(a.text + " is also in egd.listen: an address is internal or not");
+  }
+  if (Find(a)) {
+    // Kept; a proxy:unix socket's directory must still keep others out.
+    if (!a.is_unix || !a.proxy) return egd::Status::Ok();
+    if (egd::Status st = egd::CheckProxyDirectory(a.path); !st.ok()) {
+      return error("cannot listen on " + a.text + ": " + st.message());
+    }
+    return egd::Status::Ok();
+  }
+  auto l = std::make_shared<Listener>(*this, a, internal);
+  if (egd::Status st = l->Open(io_, next->unix_mode); !st.ok()) return error(st.message());
+  next->opened.push_back(std::move(l));
   return egd::Status::Ok();
 }
 
@@ -143,18 +163,20 @@ void EgdServer::Commit(Next next) {
   clients_.Configure(next.client_rate, next.client_burst);
   std::vector<std::shared_ptr<Listener>> kept;
   for (auto& l : listeners_) {
-    auto it = std::find_if(next.listen.begin(), next.listen.end(), [&](const ListenAddress& a) {
-      return egd::SameSocket(a, l->address());
-    });
-    if (it == next.listen.end()) {
+    auto same = [&](const ListenAddress& a) { return egd::SameSocket(a, l->address()); };
+    auto it = std::find_if(next.listen.begin(), next.listen.end(), same);
+    auto in = std::find_if(next.internal_listen.begin(), next.internal_listen.end(), same);
+    if (it == next.listen.end() && in == next.internal_listen.end()) {
       Log(LogLevel::kInfo, "no longer listening on ", l->address().text);
       continue;  // dropped below: its socket closes, its handlers find nothing
     }
-    l->Update(*it, next.unix_mode);
+    bool internal = it == next.listen.end();
+    l->Update(internal ? *in : *it, internal, next.unix_mode);
     kept.push_back(std::move(l));
   }
   for (auto& l : next.opened) {
-    Log(LogLevel::kInfo, "listening for EGD clients on ", l->address().text);
+    Log(LogLevel::kInfo, "listening for ", l->internal() ? "internal " : "", "EGD clients on ",
+        l->address().text);
     l->Start();
     kept.push_back(std::move(l));
   }
@@ -202,6 +224,7 @@ void EgdServer::StartSession(const Listener& l, EgdSession::Socket socket, const
   auto session = std::make_shared<EgdSession>(std::move(socket), ctx_, id, peer.name, peer.address,
                                               std::move(key), l.address().proxy);
   sessions_[id] = session;
+  if (l.internal()) internal_.insert(id);  // counted apart; a reload keeps what it was
   peak_sessions_ = std::max(peak_sessions_, sessions_.size());
   Log(LogLevel::kDebug, "egd client ", peer.name, " connected");
   session->Start();

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,16 +54,22 @@ class EgdServer {
     size_t client_burst = 0;
     unsigned unix_mode = 0666;
     std::vector<ListenAddress> listen;
+    std::vector<ListenAddress> internal_listen;  // egdd's own services (trng-httpd)
     std::vector<std::shared_ptr<Listener>> opened;  // bound and listening, not yet accepting
   };
 
   // `config` is the whole configuration: errors name its file and the line of
   // egd.listen ("file:line: egd.listen: cannot listen on ...").
   egd::Status Prepare(const Config& config, Next* next);
+  egd::Status PrepareListener(const Config& config, const ListenAddress& a, bool internal,
+                              Next* next);
   void Commit(Next next);
   void Stop();  // closes listeners and every session
 
-  size_t clients() const { return sessions_.size(); }
+  // EGD clients, not counting internal ones (connected to an internal_listen
+  // address: trng-httpd), which internal_clients() counts.
+  size_t clients() const { return sessions_.size() - internal_.size(); }
+  size_t internal_clients() const { return internal_.size(); }
   std::vector<std::string> addresses() const;  // listened on, as configured
   const EgdStats& stats() const { return stats_; }
   const egd::ClientTable& client_table() const { return clients_; }
@@ -89,6 +96,7 @@ class EgdServer {
   SessionContext ctx_;
   std::vector<std::shared_ptr<Listener>> listeners_;  // one per socket (egd::SameSocket)
   std::map<uint64_t, std::shared_ptr<EgdSession>> sessions_;
+  std::set<uint64_t> internal_;  // ids of sessions_ accepted on an internal listener
   uint64_t next_id_ = 1;
   size_t peak_sessions_ = 0;  // since the heap was last trimmed
 };

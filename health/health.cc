@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 namespace egd {
 
@@ -10,19 +11,36 @@ namespace {
 // Returns the first byte value of `chunk` whose count exceeds `limit`, or -1.
 // Small counters keep the table in a few cache lines (zeroing it is most of
 // the cost); a counter never needs to exceed limit + 1.
-template <typename Counter>
-int FirstOverLimit(std::span<const uint8_t> chunk, uint32_t limit) {
+// *max_count (if kMax): the largest count reached; without it the loop stays
+// as lean as before.
+template <typename Counter, bool kMax>
+int FirstOverLimit(std::span<const uint8_t> chunk, uint32_t limit, uint32_t* max_count) {
   alignas(64) std::array<Counter, 256> counts{};
+  uint32_t most = 0;
   for (uint8_t b : chunk) {
-    if (++counts[b] > limit) return b;
+    uint32_t c = ++counts[b];
+    if constexpr (kMax) most = std::max(most, c);
+    if (c > limit) {
+      if constexpr (kMax) *max_count = most;
+      return b;
+    }
   }
+  if constexpr (kMax) *max_count = most;
   return -1;
 }
 
+template <typename Counter>
+int FirstOverLimit(std::span<const uint8_t> chunk, uint32_t limit, uint32_t* max_count) {
+  return max_count ? FirstOverLimit<Counter, true>(chunk, limit, max_count)
+                   : FirstOverLimit<Counter, false>(chunk, limit, nullptr);
+}
+
 // True if either of two equal-sized chunks (< 256 bytes) has a byte value
-// occurring more than `limit` (< 255) times. Two independent tables in one loop
-// overlap their memory round trips: ~1.5x the speed of one chunk at a time.
-bool EitherOverLimit(const uint8_t* a, const uint8_t* b, size_t n, uint32_t limit) {
+// occurring more than `limit` (< 255) times; *b_max: the largest count in b.
+// Two independent tables in one loop overlap their memory round trips: ~1.5x
+// the speed of one chunk at a time.
+bool EitherOverLimit(const uint8_t* a, const uint8_t* b, size_t n, uint32_t limit,
+                     uint64_t* b_max) {
   alignas(64) std::array<uint8_t, 256> ca{}, cb{};
   uint8_t ma = 0, mb = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -31,6 +49,7 @@ bool EitherOverLimit(const uint8_t* a, const uint8_t* b, size_t n, uint32_t limi
     ma = std::max(ma, x);
     mb = std::max(mb, y);
   }
+  *b_max = mb;
   return std::max(ma, mb) > limit;
 }
 
@@ -43,11 +62,36 @@ void DropTail(SecureBytes& v, size_t n) {
 
 }  // namespace
 
+HealthStats& HealthStats::operator+=(const HealthStats& other) {
+  for (const char* test :
+       {"total_failure", "repetition_count", "adaptive_proportion", "startup"}) {
+    TestCounters* mine = Find(test);
+    const TestCounters& theirs = *other.Find(test);
+    mine->passed += theirs.passed;
+    mine->failed += theirs.failed;
+    if (theirs.passed > 0) mine->last_statistic = theirs.last_statistic;
+  }
+  return *this;
+}
+
+const TestCounters* HealthStats::Find(const std::string& test) const {
+  if (test == "total_failure") return &total_failure;
+  if (test == "repetition_count") return &repetition_count;
+  if (test == "adaptive_proportion") return &adaptive_proportion;
+  if (test == "startup") return &startup;
+  return nullptr;
+}
+
+TestCounters* HealthStats::Find(const std::string& test) {
+  return const_cast<TestCounters*>(std::as_const(*this).Find(test));
+}
+
 std::optional<HealthAlarm> TotalFailureCheck(std::span<const uint8_t> chunk,
-                                             const TotalFailureParams& params) {
+                                             const TotalFailureParams& params,
+                                             uint32_t* max_count) {
   uint32_t limit = static_cast<uint32_t>(params.max_identical);
-  int value = limit < 255 ? FirstOverLimit<uint8_t>(chunk, limit)
-                          : FirstOverLimit<uint32_t>(chunk, limit);
+  int value = limit < 255 ? FirstOverLimit<uint8_t>(chunk, limit, max_count)
+                          : FirstOverLimit<uint32_t>(chunk, limit, max_count);
   if (value < 0) return std::nullopt;
   return HealthAlarm{"total_failure",
                      "byte value " + std::to_string(value) + " occurred more than " +
@@ -69,6 +113,15 @@ void HealthGate::Restart() {
   startup_end_ = in_ + (starting_ ? params_.startup_bytes : 0);
 }
 
+HealthStats HealthGate::stats() const {
+  HealthStats s = stats_;
+  s.total_failure.passed = chunks_tested_ - s.total_failure.failed;  // each failure was tested
+  s.repetition_count.passed = s.adaptive_proportion.passed = continuous_.windows_passed();
+  s.repetition_count.last_statistic = continuous_.last_longest_run();
+  s.adaptive_proportion.last_statistic = continuous_.last_apt_count();
+  return s;
+}
+
 std::optional<HealthAlarm> HealthGate::Fail(HealthAlarm alarm) {
   alarm.discarded = held_.size();
   Restart();
@@ -80,11 +133,21 @@ std::optional<HealthAlarm> HealthGate::Push(std::span<const uint8_t> raw,
   auto failure = continuous_.Feed(raw);
   held_.insert(held_.end(), raw.begin(), raw.end());
   in_ += raw.size();
-  if (failure) return Fail({failure->test, failure->detail, 0});
-  if (auto alarm = RunChunkTests()) return Fail(std::move(*alarm));
+  if (failure) {
+    if (TestCounters* t = stats_.Find(failure->test)) ++t->failed;
+    return Fail({failure->test, failure->detail, 0});
+  }
+  if (auto alarm = RunChunkTests()) {
+    ++stats_.total_failure.failed;
+    return Fail(std::move(*alarm));
+  }
   if (starting_ && tf_done_ >= startup_end_) {
     std::span<const uint8_t> window(held_.data(), params_.startup_bytes);
-    if (auto alarm = startup_(window)) return Fail(std::move(*alarm));
+    if (auto alarm = startup_(window)) {
+      ++stats_.startup.failed;
+      return Fail(std::move(*alarm));
+    }
+    ++stats_.startup.passed;
     starting_ = false;
   }
   if (!starting_) Release(passed);
@@ -94,20 +157,28 @@ std::optional<HealthAlarm> HealthGate::Push(std::span<const uint8_t> raw,
 std::optional<HealthAlarm> HealthGate::RunChunkTests() {
   const size_t chunk = params_.total_failure.chunk;
   const bool pairs = chunk < 256 && params_.total_failure.max_identical < 255;
-  while (in_ - tf_done_ >= chunk) {
+  uint64_t last = stats_.total_failure.last_statistic;  // a local: no stores in the loop
+  std::optional<HealthAlarm> alarm;
+  while (!alarm && in_ - tf_done_ >= chunk) {
     const uint8_t* first = held_.data() + (tf_done_ - released_);
     if (pairs && in_ - tf_done_ >= 2 * chunk &&
         !EitherOverLimit(first, first + chunk, chunk,
-                         static_cast<uint32_t>(params_.total_failure.max_identical))) {
+                         static_cast<uint32_t>(params_.total_failure.max_identical),
+                         &last)) {
       chunks_tested_ += 2;
       tf_done_ += 2 * chunk;
       continue;
     }
     ++chunks_tested_;  // one chunk alone, or a failing pair checked one by one
-    if (auto alarm = TotalFailureCheck({first, chunk}, params_.total_failure)) return alarm;
-    tf_done_ += chunk;
+    uint32_t most = 0;
+    alarm = TotalFailureCheck({first, chunk}, params_.total_failure, &most);
+    if (!alarm) {
+      last = most;
+      tf_done_ += chunk;
+    }
   }
-  return std::nullopt;
+  stats_.total_failure.last_statistic = last;
+  return alarm;
 }
 
 void HealthGate::Release(SecureBytes* passed) {

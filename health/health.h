@@ -49,9 +49,34 @@ struct HealthParams {
   size_t startup_bytes = 2500;  // 20,000 bits: one FIPS 140-2 / AIS 31 block
 };
 
-// Returns an alarm when `chunk` fails the total failure test.
+// Returns an alarm when `chunk` fails the total failure test. `max_count`, if
+// given, receives the count of the chunk's most frequent byte value (on a
+// failure: max_identical + 1, where the test stopped).
 std::optional<HealthAlarm> TotalFailureCheck(std::span<const uint8_t> chunk,
-                                             const TotalFailureParams& params);
+                                             const TotalFailureParams& params,
+                                             uint32_t* max_count = nullptr);
+
+// What one test has done. `passed` counts test units: total failure chunks,
+// windows of the continuous tests (the RCT runs per sample; it is reported
+// per APT window), startup windows. `failed` counts alarms it raised.
+struct TestCounters {
+  uint64_t passed = 0;
+  uint64_t failed = 0;
+  uint64_t last_statistic = 0;  // of the last unit that passed (HealthStats says which)
+};
+
+// Counters of every test. Last statistics: total_failure, the count of the
+// most frequent byte value in the last chunk; repetition_count, the longest
+// run of identical samples in the last window (ContinuousTests::
+// last_longest_run); adaptive_proportion, the matches of the window's first
+// sample; startup has none.
+struct HealthStats {
+  TestCounters total_failure, repetition_count, adaptive_proportion, startup;
+  // Adds counts; the last statistics become `other`'s when it has any.
+  HealthStats& operator+=(const HealthStats& other);
+  TestCounters* Find(const std::string& test);  // by alarm test name, or null
+  const TestCounters* Find(const std::string& test) const;
+};
 
 // Startup test over exactly HealthParams::startup_bytes bytes.
 using StartupTest = std::function<std::optional<HealthAlarm>(std::span<const uint8_t>)>;
@@ -73,6 +98,7 @@ class HealthGate {
   size_t pending() const { return held_.size(); }
   bool starting() const { return starting_; }
   uint64_t chunks_tested() const { return chunks_tested_; }
+  HealthStats stats() const;
   const Cutoffs& cutoffs() const { return continuous_.cutoffs(); }
   const HealthParams& params() const { return params_; }
 
@@ -92,6 +118,7 @@ class HealthGate {
   uint64_t startup_end_ = 0;    // stream offset where the startup window ends
   bool starting_ = true;
   uint64_t chunks_tested_ = 0;
+  HealthStats stats_;  // failures, startup passes, the last total failure statistic
 };
 
 }  // namespace egd

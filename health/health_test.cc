@@ -113,6 +113,64 @@ TEST_CASE("nothing is released before the startup test passes; failing it is an 
   CHECK(out.empty());
 }
 
+TEST_CASE("total failure check reports the count of the most frequent value") {
+  auto chunk = Counting(100);
+  uint32_t most = 0;
+  CHECK_FALSE(TotalFailureCheck(chunk, TotalFailureParams{}, &most).has_value());
+  CHECK(most == 1);
+  for (int i = 0; i < 9; ++i) chunk[i] = 0xEE;
+  CHECK_FALSE(TotalFailureCheck(chunk, TotalFailureParams{}, &most).has_value());
+  CHECK(most == 9);
+  for (int i = 0; i < 20; ++i) chunk[i] = 0xEE;
+  CHECK(TotalFailureCheck(chunk, TotalFailureParams{}, &most).has_value());
+  CHECK(most == 13);  // where the test stopped: max_identical + 1
+}
+
+TEST_CASE("gate counts passes, failures and last statistics per test") {
+  HealthParams p;
+  p.startup_bytes = 500;
+  bool pass = true;
+  HealthGate gate(p, [&](std::span<const uint8_t>) -> std::optional<HealthAlarm> {
+    if (pass) return std::nullopt;
+    return HealthAlarm{"startup", "rejected", 0};
+  });
+  auto data = RandomBytes(1000);
+  for (int i = 0; i < 10; ++i) data[900 + i] = 0x42;  // chunk [900,1000): 0x42 at least 10 times
+  SecureBytes out;
+  CHECK_FALSE(gate.Push(data, &out).has_value());
+  HealthStats s = gate.stats();
+  CHECK(s.total_failure.passed == 10);
+  CHECK(s.total_failure.failed == 0);
+  CHECK(s.total_failure.last_statistic >= 10);
+  CHECK(s.startup.passed == 1);
+  CHECK(s.repetition_count.passed == 1000 / 128);
+  CHECK(s.adaptive_proportion.passed == 1000 / 128);
+  CHECK(s.repetition_count.last_statistic > 0);
+  CHECK(s.adaptive_proportion.last_statistic > 0);
+
+  std::vector<uint8_t> stuck(200, 0x00);  // RCT (bit samples) fails first
+  auto alarm = gate.Push(stuck, &out);
+  REQUIRE(alarm.has_value());
+  CHECK(alarm->test == "repetition_count");
+  CHECK(gate.stats().repetition_count.failed == 1);
+  pass = false;
+  alarm = gate.Push(RandomBytes(600, 2), &out);
+  REQUIRE(alarm.has_value());
+  CHECK(alarm->test == "startup");
+  s = gate.stats();
+  CHECK(s.startup.failed == 1);
+  CHECK(s.startup.passed == 1);
+  CHECK(s.repetition_count.failed == 1);
+  CHECK(s.total_failure.failed == 0);
+
+  HealthStats sum = s;
+  sum += s;
+  CHECK(sum.startup.failed == 2);
+  CHECK(sum.total_failure.passed == 2 * s.total_failure.passed);
+  CHECK(sum.total_failure.last_statistic == s.total_failure.last_statistic);
+  CHECK(sum.Find("no_such_test") == nullptr);
+}
+
 TEST_CASE("the unreleased window is held in secure memory") {
   HealthGate gate(NoStartup());
   auto data = RandomBytes(4096);

@@ -103,7 +103,14 @@ void ContinuousTests::Reset() {
   apt_count_ = 0;
   apt_seen_ = 0;
   partial_len_ = 0;
+  window_run_ = 0;
   apt_done_bytes_ = bytes_in_;  // windows restart here
+}
+
+void ContinuousTests::WindowPassed(uint32_t count, uint64_t run) {
+  ++windows_passed_;
+  last_apt_count_ = count;
+  last_longest_run_ = run + 1;  // n - 1 relations: a run of n samples
 }
 
 // Defined before their first caller: clang refuses target_clones on a function
@@ -123,6 +130,11 @@ ContinuousTests::Verdict ContinuousTests::TestBitBlocks(const uint8_t* p, size_t
   bool have_last = last_sample_ >= 0;
   uint32_t first = static_cast<uint32_t>(apt_first_), count = apt_count_, seen = apt_seen_;
   uint64_t done = apt_done_bytes_;
+  uint64_t longest = window_run_;
+  // Statistics of passed windows, kept in locals: stores to members in the loop
+  // would make the compiler reload the cutoffs on every word.
+  uint64_t windows = 0, last_run = 0;
+  uint32_t last_count = 0;
   Verdict v = Verdict::kPass;
   for (size_t i = 0; i < n; ++i) {
     uint64_t w = LoadBigEndian(p + 8 * i);
@@ -134,6 +146,8 @@ ContinuousTests::Verdict ContinuousTests::TestBitBlocks(const uint8_t* p, size_t
       v = Verdict::kRct;
       break;
     }
+    // Runs as long as the window's longest so far are rare: a branch, not a cmov chain.
+    if (run + LeadingOnes(same) > longest) [[unlikely]] longest = run + LeadingOnes(same);
     run = ~same ? TrailingOnes(same) : run + 64;
     if (seen == 0) first = static_cast<uint32_t>(w >> 63);
     uint32_t ones = static_cast<uint32_t>(__builtin_popcountll(w));
@@ -144,9 +158,18 @@ ContinuousTests::Verdict ContinuousTests::TestBitBlocks(const uint8_t* p, size_t
       break;
     }
     if (seen == cutoffs_.apt_window) {
+      ++windows;
+      last_count = count;
+      last_run = longest;
       seen = count = 0;
+      longest = 0;
       done += cutoffs_.apt_window / 8;
     }
+  }
+  window_run_ = longest;
+  if (windows > 0) {
+    windows_passed_ += windows - 1;
+    WindowPassed(last_count, last_run);
   }
   equal_run_ = run;
   last_sample_ = have_last ? static_cast<int>(last) : -1;
@@ -167,6 +190,7 @@ ContinuousTests::Verdict ContinuousTests::TestByteBlock(const uint8_t* p) {
   uint8_t any_equal = last_sample_ == p[0];
   for (int i = 1; i < 64; ++i) any_equal |= static_cast<uint8_t>(p[i] == p[i - 1]);
   if (!any_equal) {
+    window_run_ = std::max(window_run_, equal_run_);  // a run that ended at the boundary
     equal_run_ = 0;
   } else {
     uint64_t same = 0;
@@ -214,6 +238,8 @@ ContinuousTests::Verdict ContinuousTests::TestBlock(const uint8_t* block) {
   Verdict v = params_.mode == SampleMode::kBit ? TestBitBlock(LoadBigEndian(block))
                                                : TestByteBlock(block);
   if (v == Verdict::kPass && apt_seen_ == cutoffs_.apt_window) {
+    WindowPassed(apt_count_, window_run_);
+    window_run_ = 0;
     apt_seen_ = 0;
     apt_count_ = 0;
     apt_done_bytes_ += params_.mode == SampleMode::kBit ? cutoffs_.apt_window / 8
@@ -238,6 +264,7 @@ ContinuousTests::Verdict ContinuousTests::RctRelations(uint64_t same) {
       HasOnesRun(same, need)) {
     return Verdict::kRct;
   }
+  window_run_ = std::max<uint64_t>(window_run_, equal_run_ + LeadingOnes(same));
   equal_run_ = ~same ? TrailingOnes(same) : equal_run_ + 64;
   return Verdict::kPass;
 }

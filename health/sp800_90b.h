@@ -61,6 +61,14 @@ class ContinuousTests {
   const Cutoffs& cutoffs() const { return cutoffs_; }
   // Bytes whose every covering APT window has completed and passed.
   uint64_t apt_verified_bytes() const { return apt_done_bytes_; }
+  // Windows (apt_window samples) that passed both tests, ever (Reset keeps it).
+  uint64_t windows_passed() const { return windows_passed_; }
+  // Of the last window that passed: matches of its first sample (the APT
+  // statistic), and the longest run of identical samples, counted where runs
+  // cross a 64-sample block boundary (a lower bound that the hot loop gets for
+  // free; exact for runs longer than a block, the ones near a cutoff).
+  uint32_t last_apt_count() const { return last_apt_count_; }
+  uint64_t last_longest_run() const { return last_longest_run_; }
 
  private:
   enum class Verdict { kPass, kRct, kApt };
@@ -72,6 +80,7 @@ class ContinuousTests {
   Verdict TestBitBlock(uint64_t word);
   Verdict TestByteBlock(const uint8_t* block);
   Verdict RctRelations(uint64_t same);  // 64 "sample equals the one before" flags, MSB first
+  void WindowPassed(uint32_t count, uint64_t run);
   ContinuousFailure Describe(Verdict verdict) const;
 
   ContinuousParams params_;
@@ -87,6 +96,11 @@ class ContinuousTests {
   uint32_t apt_seen_ = 0;
   uint64_t apt_done_bytes_ = 0;
   uint64_t bytes_in_ = 0;
+  // Statistics (see last_apt_count); window_run_ is in "equal" relations.
+  uint64_t windows_passed_ = 0;
+  uint64_t window_run_ = 0;
+  uint64_t last_longest_run_ = 0;
+  uint32_t last_apt_count_ = 0;
   // Only whole blocks are tested; the bytes of an incomplete one wait here.
   std::array<uint8_t, 64> partial_{};
   size_t partial_len_ = 0;

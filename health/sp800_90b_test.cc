@@ -121,7 +121,34 @@ TEST_CASE("bit APT: cutoff-1 matches pass, cutoff matches fail") {
     } else {
       CHECK_FALSE(f.has_value());
       CHECK(t.apt_verified_bytes() == 128);
+      CHECK(t.windows_passed() == 1);
+      CHECK(t.last_apt_count() == ones);  // the APT statistic of the window
     }
+  }
+}
+
+TEST_CASE("statistics of the last passed window: longest run across blocks, APT count") {
+  auto p = Params(SampleMode::kBit, 1.0, 40);  // C = 41, windows of 1024 samples
+  for (size_t split : {size_t{1}, size_t{7}, size_t{128}}) {  // fed whole or in pieces
+    // Window 1: a run of 30 ones from sample 50 (crossing the block boundary at 64).
+    std::string w1 = Alternating(50, true) + std::string(30, '1');  // 1010...10 then 30 ones
+    w1 += Alternating(1024 - w1.size(), false);
+    std::string w2 = Alternating(1024);  // window 2: runs of 1
+    ContinuousTests t(p);
+    auto bytes = FromBits(w1);
+    for (size_t i = 0; i < bytes.size(); i += split) {
+      REQUIRE_FALSE(t.Feed(std::span(bytes).subspan(i, std::min(split, bytes.size() - i))));
+    }
+    INFO("split " << split);
+    CHECK(t.windows_passed() == 1);
+    CHECK(t.last_longest_run() == 30);
+    CHECK(t.last_apt_count() == static_cast<uint32_t>(std::count(w1.begin(), w1.end(), '1')));
+    REQUIRE_FALSE(t.Feed(FromBits(w2)));
+    CHECK(t.windows_passed() == 2);
+    CHECK(t.last_longest_run() <= 2);  // only runs that cross a block boundary are measured
+    CHECK(t.last_apt_count() == 512);
+    t.Reset();
+    CHECK(t.windows_passed() == 2);  // counts survive a reset
   }
 }
 

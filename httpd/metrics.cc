@@ -74,6 +74,81 @@ void AssessmentMetrics(std::ostream& out, const DeviceStatus& s) {
       << "\n";
 }
 
+constexpr const char* kTests[] = {"total_failure", "repetition_count", "adaptive_proportion",
+                                  "startup"};
+
+// One line per health test of `name`, its value at `path` below the test's
+// object in status.health_tests (or directly in `object` when path is empty).
+void PerTest(std::ostream& out, const char* name, const char* type, const char* help,
+             const DeviceStatus& s, const char* object, const char* field) {
+  Header(out, name, type, help);
+  for (const char* test : kTests) {
+    double v = field ? Number(s, {object, test, field}) : Number(s, {object, test});
+    out << name << "{test=\"" << test << "\"} " << Num(v) << "\n";
+  }
+}
+
+// Per health test: units passed, alarms, the last statistic and its cutoff
+// (egdd's status.health_tests; health/health.h HealthStats says what each is).
+void HealthMetrics(std::ostream& out, const DeviceStatus& s) {
+  PerTest(out, "trng_egdd_health_alarms_total", "counter",
+          "Health test alarms raised by egdd, by test.", s, "alarms_by_test", nullptr);
+  PerTest(out, "trng_egdd_health_test_passed_total", "counter",
+          "Units a health test passed: total_failure chunks, windows of the continuous tests "
+          "(repetition_count, adaptive_proportion), startup windows.",
+          s, "health_tests", "passed");
+  PerTest(out, "trng_egdd_health_test_failed_total", "counter",
+          "Units a health test failed (each one an alarm).", s, "health_tests", "failed");
+  PerTest(out, "trng_egdd_health_test_statistic", "gauge",
+          "The last passed unit's statistic: total_failure, the count of the most frequent byte "
+          "value in a chunk; repetition_count, the longest run of identical samples in a window "
+          "(counted where runs cross 64-sample blocks); adaptive_proportion, the window's "
+          "matches of its first sample; startup: 0.",
+          s, "health_tests", "last_statistic");
+  PerTest(out, "trng_egdd_health_test_cutoff", "gauge",
+          "The value of trng_egdd_health_test_statistic that raises an alarm (0: none).", s,
+          "health_tests", "cutoff");
+}
+
+// Bytes through each stage of the one source egdd runs, in bytes and bits.
+void SourceMetrics(std::ostream& out, const DeviceStatus& s) {
+  std::string kind = s.reachable ? s.raw.value("source_kind", "none") : "none";
+  constexpr const char* kStages[] = {"received", "passed", "discarded", "served"};
+  for (int bits = 0; bits < 2; ++bits) {
+    const char* name = bits ? "trng_egdd_source_bits_total" : "trng_egdd_source_bytes_total";
+    Header(out, name, "counter",
+           bits ? "Bits (8 per byte) through each stage of egdd's source, by stage."
+                : "Bytes through each stage of egdd's source: received from the device, passed "
+                  "the health tests, discarded (alarm windows, a full pool, no credit), served "
+                  "to EGD clients.");
+    for (const char* stage : kStages) {
+      uint64_t n = Field(s, ("bytes_" + std::string(stage)).c_str());
+      out << name << "{source=\"" << kind << "\",stage=\"" << stage << "\"} "
+          << (bits ? 8 * n : n) << "\n";
+    }
+  }
+}
+
+// The serial line's frame decoder (0 for other sources).
+void SerialMetrics(std::ostream& out, const DeviceStatus& s) {
+  const struct {
+    const char* name;
+    const char* field;
+    const char* help;
+  } kLine[] = {
+      {"trng_egdd_serial_frames_total", "frames", "Valid frames egdd decoded from the serial line."},
+      {"trng_egdd_serial_lost_frames_total", "lost_frames",
+       "Frames lost on the serial line (gaps in their sequence numbers)."},
+      {"trng_egdd_serial_crc_errors_total", "crc_errors", "Serial frames with a bad CRC."},
+      {"trng_egdd_serial_skipped_bytes_total", "skipped_bytes",
+       "Bytes skipped on the serial line while looking for a frame."},
+  };
+  for (const auto& m : kLine) {
+    Header(out, m.name, "counter", m.help);
+    out << m.name << " " << Num(Number(s, {"source_stats", m.field})) << "\n";
+  }
+}
+
 void EgddMetrics(std::ostream& out, const DeviceStatus& s) {
   Metric(out, "trng_egdd_up", "gauge", "1 if egdd's control socket answered.", s.reachable);
   Header(out, "trng_device_state", "gauge", "The device state egdd reports (1 = current).");
@@ -89,8 +164,21 @@ void EgddMetrics(std::ostream& out, const DeviceStatus& s) {
   Metric(out, "trng_egdd_alarms_total", "counter", "Health test alarms raised by egdd.",
          Field(s, "alarms"));
   AssessmentMetrics(out, s);
-  Metric(out, "trng_egdd_clients", "gauge", "EGD clients connected to egdd.",
+  Metric(out, "trng_egdd_clients", "gauge",
+         "EGD clients connected to egdd (not trng-httpd's own connections: see "
+         "trng_egdd_internal_clients).",
          Field(s, "clients"));
+  Metric(out, "trng_egdd_internal_clients", "gauge",
+         "Connections to egdd's egd.internal_listen addresses (trng-httpd's own).",
+         Field(s, "internal_clients"));
+  Metric(out, "trng_egdd_waiting_readers", "gauge",
+         "EGD clients waiting in a blocking read for the pool to fill.",
+         Field(s, "waiting_readers"));
+  Metric(out, "trng_egdd_pool_capacity_bytes", "gauge", "The size of egdd's pool.",
+         Field(s, "pool_capacity"));
+  SourceMetrics(out, s);
+  HealthMetrics(out, s);
+  SerialMetrics(out, s);
   Header(out, "trng_egdd_connections_refused_total", "counter",
          "EGD connections egdd closed at once: max_clients, max_clients_per_address, or a "
          "PROXY header it does not take.");

@@ -62,6 +62,46 @@ TEST_CASE("metrics show the credit and the assessment it rests on") {
   CHECK(text.find("trng_egdd_assessment_entropy_per_bit{") == std::string::npos);
 }
 
+TEST_CASE("metrics an operator alerts on: bytes by stage, health tests, clients, line errors") {
+  Metrics m;
+  DeviceStatus s = ParseStatus(true, "", R"({"state":"failed","source_kind":"serial",
+    "bytes_received":1000,"bytes_passed":700,"bytes_discarded":300,"bytes_served":500,
+    "clients":2,"internal_clients":1,"waiting_readers":4,"pool_capacity":65536,
+    "alarms":3,"alarms_by_test":{"total_failure":0,"repetition_count":2,"adaptive_proportion":1,
+      "startup":0},
+    "health_tests":{"total_failure":{"passed":7,"failed":0,"last_statistic":5,"cutoff":13},
+      "repetition_count":{"passed":9,"failed":2,"last_statistic":17,"cutoff":41},
+      "adaptive_proportion":{"passed":9,"failed":1,"last_statistic":530,"cutoff":589},
+      "startup":{"passed":1,"failed":0,"last_statistic":0}},
+    "source_stats":{"frames":40,"lost_frames":6,"crc_errors":2,"skipped_bytes":11}})");
+  std::string text = "\n" + m.Render(s);
+  CHECK(Has(text, "trng_egdd_source_bytes_total{source=\"serial\",stage=\"received\"} 1000"));
+  CHECK(Has(text, "trng_egdd_source_bytes_total{source=\"serial\",stage=\"passed\"} 700"));
+  CHECK(Has(text, "trng_egdd_source_bytes_total{source=\"serial\",stage=\"discarded\"} 300"));
+  CHECK(Has(text, "trng_egdd_source_bytes_total{source=\"serial\",stage=\"served\"} 500"));
+  CHECK(Has(text, "trng_egdd_source_bits_total{source=\"serial\",stage=\"received\"} 8000"));
+  CHECK(Has(text, "trng_egdd_source_bits_total{source=\"serial\",stage=\"served\"} 4000"));
+  CHECK(Has(text, "trng_egdd_health_alarms_total{test=\"repetition_count\"} 2"));
+  CHECK(Has(text, "trng_egdd_health_alarms_total{test=\"adaptive_proportion\"} 1"));
+  CHECK(Has(text, "trng_egdd_health_alarms_total{test=\"startup\"} 0"));
+  CHECK(Has(text, "# TYPE trng_egdd_health_alarms_total counter"));
+  CHECK(Has(text, "trng_egdd_health_test_passed_total{test=\"total_failure\"} 7"));
+  CHECK(Has(text, "trng_egdd_health_test_failed_total{test=\"repetition_count\"} 2"));
+  CHECK(Has(text, "trng_egdd_health_test_statistic{test=\"adaptive_proportion\"} 530"));
+  CHECK(Has(text, "trng_egdd_health_test_cutoff{test=\"adaptive_proportion\"} 589"));
+  CHECK(Has(text, "trng_egdd_health_test_cutoff{test=\"startup\"} 0"));
+  CHECK(Has(text, "# TYPE trng_egdd_health_test_statistic gauge"));
+  CHECK(Has(text, "trng_egdd_clients 2"));
+  CHECK(Has(text, "trng_egdd_internal_clients 1"));
+  CHECK(Has(text, "trng_egdd_waiting_readers 4"));
+  CHECK(Has(text, "trng_egdd_pool_capacity_bytes 65536"));
+  CHECK(Has(text, "trng_egdd_serial_frames_total 40"));
+  CHECK(Has(text, "trng_egdd_serial_lost_frames_total 6"));
+  CHECK(Has(text, "trng_egdd_serial_crc_errors_total 2"));
+  CHECK(Has(text, "trng_egdd_serial_skipped_bytes_total 11"));
+  CHECK(Has(text, "trng_device_state{state=\"failed\"} 1"));
+}
+
 TEST_CASE("metrics when egdd is down") {
   Metrics m;
   std::string text = "\n" + m.Render(ParseStatus(false, "connection refused", ""));

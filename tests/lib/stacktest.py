@@ -42,16 +42,18 @@ class Curl:
 class RunStack:
     """scripts/run-stack in the background. Context manager: SIGINT on exit."""
 
-    def __init__(self, build_dir, log_path, sim_rate=7000, assess_samples=20000):
+    def __init__(self, build_dir, log_path, sim_rate=4800, assess_samples=20000):
         self.build_dir = build_dir
         self.log_path = log_path
-        # egdd assesses the simulated device before it serves: 20,000 one-bit samples
-        # take ~3 s at 7000 bit/s.
+        # run-stack's default rate, which its 9600-baud line carries without loss. egdd
+        # assesses the simulated device before it serves: 20,000 one-bit samples take
+        # ~4 s at 4800 bit/s.
         self.env = dict(os.environ, BUILD_DIR=build_dir, SIM_RATE_BPS=str(sim_rate),
                         ASSESS_SAMPLES=str(assess_samples))
         self.proc = None
         self.run = None
         self.egd_server_pid = None
+        self.banner = []  # run-stack's lines up to "Ctrl-C stops everything"
 
     def __enter__(self):
         self.log = open(self.log_path, "wb")
@@ -70,6 +72,7 @@ class RunStack:
         deadline = time.time() + 120  # the first run may configure and build
         for raw in self.proc.stdout:
             line = raw.decode(errors="replace").rstrip("\n")
+            self.banner.append(line)
             m = re.match(r"stack: all logs and sockets in (\S+)", line)
             if m:
                 self.run = m.group(1)
@@ -92,6 +95,15 @@ class RunStack:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.log.close()
+
+    def interrupt(self, timeout=20):
+        """Ctrl-C as a user gives it: SIGINT to run-stack's whole process group.
+        Returns (run-stack's exit status, all it wrote to stderr)."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+        rc = self.proc.wait(timeout=timeout)
+        self.log.flush()
+        with open(self.log_path, errors="replace") as f:
+            return rc, f.read()
 
     # --- paths and processes ---
     def path(self, *parts):
