@@ -98,7 +98,8 @@ EntropyAssessment AssessNonIid(const EntropySamples& samples, bool with_bitstrin
   a.samples = samples.literal.size();
   a.literal = RunAll(samples.literal, samples.alphabet, samples.binary());
   auto [h_original, literal] = Lowest(a.literal, samples.bits);
-  a.h_original = a.min_entropy = h_original;
+  // + 0.0: constant data's -log2(1) is -0, printed "-0.000000" otherwise.
+  a.h_original = a.min_entropy = h_original + 0.0;
   a.decided_by = literal.empty() ? "" : "literal " + literal;
   // Constant data (one symbol) gets no bitstring assessment, as in the reference.
   if (samples.alphabet <= 2 || !with_bitstring) return a;
