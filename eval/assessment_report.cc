@@ -8,15 +8,15 @@
 
 namespace egdstat {
 
+std::string Fixed(double v, int digits) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
 namespace {
 
 using json = nlohmann::ordered_json;
-
-std::string Fixed(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f", v);
-  return buf;
-}
 
 void Table(std::ostringstream& out, const char* label, const std::vector<EstimatorResult>& results,
            const char* per) {

@@ -15,6 +15,9 @@
 
 namespace egdstat {
 
+// `v` with `digits` decimals ("%.6f"): how every SP 800-90B report prints values.
+std::string Fixed(double v, int digits = 6);
+
 std::string FormatAssessmentText(const EntropyAssessment& a, const std::string& file);
 std::string FormatAssessmentJson(const EntropyAssessment& a, const std::string& file);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "eval/iid_report.h"
 
+#include "eval/assessment_report.h"
+
 #include <cstdio>
 #include <sstream>
 
@@ -11,12 +13,6 @@ namespace egdstat {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-std::string Fixed(double v, int digits = 6) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
 
 const char* PassFail(bool passed) { return passed ? "pass" : "FAIL"; }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "eval/restart_report.h"
 
+#include "eval/assessment_report.h"
+
 #include <cstdio>
 #include <sstream>
 
@@ -11,12 +13,6 @@ namespace egdstat {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-std::string Fixed(double v) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.6f", v);
-  return buf;
-}
 
 json Estimates(const EntropyAssessment& a) {
   json j = json::object();
