@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "eval/iid_report.h"
 
-#include "eval/assessment_report.h"
-
 #include <cstdio>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "eval/assessment_report.h"
 
 namespace egdstat {
 
