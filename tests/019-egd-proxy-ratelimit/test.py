@@ -46,17 +46,19 @@ class Base(unittest.TestCase):
     def by_address(self):
         return {c["address"]: c for c in self.egd.stats()["clients_by_address"]}
 
-    def pull(self, sock, seconds, out, key):
-        deadline = time.monotonic() + seconds
+    def pull(self, sock, deadline, out, key):
         n = 0
         while time.monotonic() < deadline:
             n += len(egdtest.egd_read_blocking(sock, 255))
         out[key] = n
 
     def pull_all(self, socks, seconds):
-        """Blocking reads of 255 on every socket for `seconds`; bytes per socket."""
+        """Blocking reads of 255 on every socket for `seconds`; bytes per socket. One
+        deadline for all: threads that start late (a loaded machine) must not stretch
+        the window the rate limit is measured over."""
         got = {}
-        threads = [threading.Thread(target=self.pull, args=(s, seconds, got, k))
+        deadline = time.monotonic() + seconds
+        threads = [threading.Thread(target=self.pull, args=(s, deadline, got, k))
                    for k, s in socks.items()]
         for t in threads:
             t.start()
