@@ -9,7 +9,7 @@
 #include "common/atomic_file.h"
 #include "eval/entropy_assessment.h"
 #include "eval/entropy_samples.h"
-#include "eval/fips140.h"
+#include "health/startup.h"
 
 namespace egdd {
 
@@ -75,19 +75,13 @@ std::vector<uint8_t> Unpack(std::span<const uint8_t> raw, int bits) {
   return samples;
 }
 
+// The same FIPS 140-2 block tests egdd's startup test runs (health/startup.h).
 void FipsBlocks(std::span<const uint8_t> raw, Assessment* a) {
-  namespace fips = egdstat::fips140;
   constexpr size_t kBlock = 2500;  // 20,000 bits
+  const egd::StartupTest fips = egd::Fips140StartupTest();
   for (size_t at = 0; at + kBlock <= raw.size(); at += kBlock) {
-    auto block = raw.subspan(at, kBlock);
     ++a->fips_blocks;
-    for (const auto& r : {fips::Monobit(block), fips::Poker(block),
-                          fips::Runs(block, fips::RunsTable::kChangeNotice1), fips::LongRun(block)}) {
-      if (!r.pass) {
-        ++a->fips_failures;
-        break;
-      }
-    }
+    if (fips(raw.subspan(at, kBlock))) ++a->fips_failures;
   }
 }
 

@@ -6,18 +6,7 @@
 
 namespace egd {
 
-double SpecificValueTail(size_t n, size_t k) {
-  // Summed over the upper tail directly: 1 - CDF would cancel when tiny.
-  const long double p = 1.0L / 256;
-  long double tail = 0;
-  for (size_t i = k + 1; i <= n; ++i) {
-    long double log_term = std::lgamma(n + 1.0L) - std::lgamma(i + 1.0L) -
-                           std::lgamma(n - i + 1.0L) + i * std::log(p) +
-                           (n - i) * std::log1p(-p);
-    tail += std::exp(log_term);
-  }
-  return static_cast<double>(tail);
-}
+double SpecificValueTail(size_t n, size_t k) { return BinomialTail(n, k, 1.0 / 256); }
 
 // P(all 256 counts <= k) = n! * [x^n] (sum_{i<=k} (x/256)^i / i!)^256, the
 // polynomial raised to the 256th power by squaring (256 = 2^8). Its complement
@@ -49,6 +38,7 @@ double AnyValueTail(size_t n, size_t k) {
 double BinomialTail(size_t n, size_t k, double p) {
   if (k >= n || p <= 0) return 0;
   if (p >= 1) return 1;
+  // Summed over the upper tail directly: 1 - CDF would cancel when tiny.
   long double tail = 0;
   for (size_t i = k + 1; i <= n; ++i) {
     long double log_term = std::lgamma(n + 1.0L) - std::lgamma(i + 1.0L) -
