@@ -18,6 +18,22 @@ void Metric(std::ostream& out, const char* name, const char* type, const char* h
   out << name << " " << value << "\n";
 }
 
+// Integers as integers (timestamps, counts), fractions to 10 significant digits.
+std::string Num(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 9e15) return std::to_string(static_cast<int64_t>(v));
+  std::ostringstream o;
+  o.precision(10);
+  o << v;
+  return o.str();
+}
+
+// Metric() for a value egdd reports as any JSON number.
+void MetricNum(std::ostream& out, const char* name, const char* type, const char* help,
+               double value) {
+  Header(out, name, type, help);
+  out << name << " " << Num(value) << "\n";
+}
+
 uint64_t Field(const DeviceStatus& s, const char* key) {
   if (!s.reachable || !s.raw.contains(key) || !s.raw[key].is_number_unsigned()) return 0;
   return s.raw[key].get<uint64_t>();
@@ -34,20 +50,11 @@ double Number(const DeviceStatus& s, std::initializer_list<const char*> path) {
   return j->is_number() ? j->get<double>() : 0;
 }
 
-// Integers as integers (timestamps, counts), fractions to 10 significant digits.
-std::string Num(double v) {
-  if (v == std::floor(v) && std::fabs(v) < 9e15) return std::to_string(static_cast<int64_t>(v));
-  std::ostringstream o;
-  o.precision(10);
-  o << v;
-  return o.str();
-}
-
 // What egdd credits and the SP 800-90B assessment it rests on.
 void AssessmentMetrics(std::ostream& out, const DeviceStatus& s) {
-  Header(out, "trng_egdd_entropy_per_bit", "gauge",
-         "Min-entropy egdd credits per raw bit (0 until the device is assessed).");
-  out << "trng_egdd_entropy_per_bit " << Num(Number(s, {"entropy_per_bit"})) << "\n";
+  MetricNum(out, "trng_egdd_entropy_per_bit", "gauge",
+            "Min-entropy egdd credits per raw bit (0 until the device is assessed).",
+            Number(s, {"entropy_per_bit"}));
   std::string estimator;
   if (s.reachable && s.raw.contains("assessment") && s.raw["assessment"].contains("result")) {
     estimator = s.raw["assessment"]["result"].value("decided_by", "");
@@ -59,19 +66,15 @@ void AssessmentMetrics(std::ostream& out, const DeviceStatus& s) {
     out << "trng_egdd_assessment_entropy_per_bit{estimator=\"" << estimator << "\"} "
         << Num(Number(s, {"assessment", "result", "entropy_per_bit"})) << "\n";
   }
-  Header(out, "trng_egdd_assessment_samples", "gauge", "Samples the assessment in force used.");
-  out << "trng_egdd_assessment_samples " << Num(Number(s, {"assessment", "result", "samples"}))
-      << "\n";
-  Header(out, "trng_egdd_assessment_timestamp_seconds", "gauge",
-         "When the assessment in force finished (Unix time; 0: none).");
-  out << "trng_egdd_assessment_timestamp_seconds "
-      << Num(Number(s, {"assessment", "result", "unix_time"})) << "\n";
+  MetricNum(out, "trng_egdd_assessment_samples", "gauge", "Samples the assessment in force used.",
+            Number(s, {"assessment", "result", "samples"}));
+  MetricNum(out, "trng_egdd_assessment_timestamp_seconds", "gauge",
+            "When the assessment in force finished (Unix time; 0: none).",
+            Number(s, {"assessment", "result", "unix_time"}));
   double needed = Number(s, {"assessment", "running", "samples_needed"});
-  Header(out, "trng_egdd_assessment_progress", "gauge",
-         "Share of the samples collected by a running assessment (0: none running).");
-  out << "trng_egdd_assessment_progress "
-      << Num(needed > 0 ? Number(s, {"assessment", "running", "samples_collected"}) / needed : 0)
-      << "\n";
+  MetricNum(out, "trng_egdd_assessment_progress", "gauge",
+            "Share of the samples collected by a running assessment (0: none running).",
+            needed > 0 ? Number(s, {"assessment", "running", "samples_collected"}) / needed : 0);
 }
 
 constexpr const char* kTests[] = {"total_failure", "repetition_count", "adaptive_proportion",
@@ -144,8 +147,7 @@ void SerialMetrics(std::ostream& out, const DeviceStatus& s) {
        "Bytes skipped on the serial line while looking for a frame."},
   };
   for (const auto& m : kLine) {
-    Header(out, m.name, "counter", m.help);
-    out << m.name << " " << Num(Number(s, {"source_stats", m.field})) << "\n";
+    MetricNum(out, m.name, "counter", m.help, Number(s, {"source_stats", m.field}));
   }
 }
 
@@ -183,12 +185,8 @@ void EgddMetrics(std::ostream& out, const DeviceStatus& s) {
          "EGD connections egdd closed at once: max_clients, max_clients_per_address, or a "
          "PROXY header it does not take.");
   for (const char* reason : {"max_clients", "per_address", "proxy"}) {
-    uint64_t n = 0;
-    if (s.reachable && s.raw.contains("connections_refused")) {
-      const auto& r = s.raw["connections_refused"];
-      if (r.is_object() && r.contains(reason) && r[reason].is_number_unsigned()) n = r[reason];
-    }
-    out << "trng_egdd_connections_refused_total{reason=\"" << reason << "\"} " << n << "\n";
+    out << "trng_egdd_connections_refused_total{reason=\"" << reason << "\"} "
+        << Num(Number(s, {"connections_refused", reason})) << "\n";
   }
 }
 
