@@ -44,12 +44,6 @@ egd::HealthParams GateParams(const Device::Settings& s, double per_bit, bool fip
   return p;
 }
 
-// The continuous tests cover every byte the gate holds; this startup test
-// only keeps the first window back until they have run over all of it.
-egd::StartupTest ContinuousOnlyStartup() {
-  return [](std::span<const uint8_t>) -> std::optional<egd::HealthAlarm> { return std::nullopt; };
-}
-
 bool SameCredit(const Config& a, const Config& b) {
   const HealthConfig &x = a.health, &y = b.health;
   return x.total_failure_chunk == y.total_failure_chunk &&
@@ -375,7 +369,7 @@ void Device::RebuildCredit() {
                                                  : assessment_ && assessment_->fips_fits();
   gate_ = egd::MakeSecure<egd::HealthGate>(
       GateParams(settings_, gate_bits, fips),
-      fips ? egd::Fips140StartupTest() : ContinuousOnlyStartup());
+      fips ? egd::Fips140StartupTest() : nullptr);
   conditioner_.reset();
   if (conditioned() && per_bit > 0) conditioner_ = std::make_unique<egd::Conditioner>(per_bit);
 }

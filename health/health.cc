@@ -109,7 +109,7 @@ void HealthGate::Restart() {
   DropTail(held_, held_.size());
   continuous_.Reset();  // its window offsets restart at in_ as well
   released_ = tf_done_ = in_;
-  starting_ = startup_ != nullptr && params_.startup_bytes > 0;
+  starting_ = params_.startup_bytes > 0;
   startup_end_ = in_ + (starting_ ? params_.startup_bytes : 0);
 }
 
@@ -143,7 +143,7 @@ std::optional<HealthAlarm> HealthGate::Push(std::span<const uint8_t> raw,
   }
   if (starting_ && tf_done_ >= startup_end_) {
     std::span<const uint8_t> window(held_.data(), params_.startup_bytes);
-    if (auto alarm = startup_(window)) {
+    if (auto alarm = startup_ ? startup_(window) : std::nullopt) {
       ++stats_.startup.failed;
       return Fail(std::move(*alarm));
     }

@@ -9,9 +9,10 @@
 //   (so a source stuck at any value fails within one chunk);
 // - SP 800-90B 4.4 repetition count and adaptive proportion tests
 //   (health/sp800_90b.h), continuously;
-// - a startup test on the first `startup_bytes` after every power-on (the
-//   caller supplies it, e.g. the FIPS 140-2 / AIS 31 T1-T4 block tests); no
-//   byte is released before it passes.
+// - a startup window of the first `startup_bytes` after every power-on: no
+//   byte is released before the tests above have run over all of it (SP
+//   800-90B 4.3) and the caller's startup test, if any (e.g. the FIPS 140-2 /
+//   AIS 31 T1-T4 block tests), has passed on it. startup_bytes = 0: none.
 // Memory: the unreleased window is held in secure memory (common/secure_memory.h)
 // and wiped whenever it is dropped (alarm, Restart) or released; callers that
 // want the gate's small fixed state (ContinuousTests' partial block) out of

@@ -184,4 +184,20 @@ TEST_CASE("the unreleased window is held in secure memory") {
 }
 
 }  // namespace
+TEST_CASE("without a startup test the startup window still waits for the continuous tests") {
+  HealthParams p;
+  p.startup_bytes = 128;  // 1,024 bit samples: one APT window
+  HealthGate gate(p);
+  auto data = RandomBytes(256);
+  SecureBytes passed;
+  REQUIRE(!gate.Push(std::span(data).first(127), &passed));
+  CHECK(passed.empty());
+  CHECK(gate.starting());
+  REQUIRE(!gate.Push(std::span(data).subspan(127, 129), &passed));
+  CHECK(!gate.starting());
+  CHECK(passed.size() >= 128);
+  CHECK(std::equal(passed.begin(), passed.end(), data.begin()));
+  CHECK(gate.stats().startup.passed == 1);
+}
+
 }  // namespace egd
