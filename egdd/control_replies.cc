@@ -12,6 +12,17 @@ using nlohmann::json;
 namespace {
 constexpr const char* kHealthTests[] = {"total_failure", "repetition_count",
                                         "adaptive_proportion", "startup"};
+
+// Durations and times in JSON: seconds as numbers, to the millisecond.
+template <typename Duration>
+double Seconds(Duration d) {
+  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) /
+         1000.0;
+}
+
+double UnixSeconds(std::chrono::system_clock::time_point t) {
+  return Seconds(t.time_since_epoch());
+}
 }  // namespace
 
 json ControlReplies::Reply(const Device::Outcome& outcome) const {
@@ -30,6 +41,9 @@ json ControlReplies::Status() const {
   return json{
       {"state", DeviceStateName(device_.state())},
       {"state_reason", device_.reason()},
+      {"state_since", UnixSeconds(device_.state_since())},
+      {"state_for_s", Seconds(std::chrono::system_clock::now() - device_.state_since())},
+      {"reinit_in_s", device_.reinit_in() ? json(Seconds(*device_.reinit_in())) : json(nullptr)},
       {"source_kind", source ? std::string(source->kind()) : "none"},
       {"source_is_trng", source && source->is_trng()},
       {"source", source ? source->description() : ""},
@@ -59,6 +73,9 @@ json ControlReplies::Status() const {
       {"alarms", device_.counters().alarms},
       {"alarms_by_test", AlarmsByTest()},
       {"last_alarm", device_.counters().last_alarm},
+      {"last_alarm_test", device_.counters().last_alarm_test},
+      {"last_alarm_at", device_.counters().alarms ? json(UnixSeconds(device_.counters().last_alarm_at))
+                                                  : json(nullptr)},
       {"health_tests", HealthTestsJson()},
       {"pid", static_cast<long>(::getpid())},
       {"uptime_s", uptime.count()},
@@ -112,6 +129,7 @@ json ControlReplies::HealthTestsJson() const {
     const egd::TestCounters& t = *h.Find(test);
     j[test] = {{"passed", t.passed}, {"failed", t.failed}, {"last_statistic", t.last_statistic}};
   }
+  j["startup"]["repeated"] = h.startup_repeats;  // failed once, passed on the next window
   j["total_failure"]["cutoff"] = device_.gate().params().total_failure.max_identical + 1;
   j["repetition_count"]["cutoff"] = c.rct;
   j["adaptive_proportion"]["cutoff"] = c.apt;

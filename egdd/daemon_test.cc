@@ -3,6 +3,8 @@
 // the device state machine, alarms, fair service of blocking readers, and
 // the pool's size changed by a reload.
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -23,6 +25,8 @@ TEST_CASE("daemon: standby, init, running, shutdown, restart and their refusals"
   DaemonHarness h(Keys{{"source.autostart", "false"}});
   CHECK(h.State() == "standby");
   CHECK(h.device->opens == 0);
+  CHECK(h.Status()["last_alarm_at"].is_null());
+  CHECK(h.Status()["reinit_in_s"].is_null());
   CHECK(Command(h, "shutdown")["error"] == "already_shut_down");
   // From standby a restart is an init that says so (the manual: 200 for restart).
   json r = Command(h, "restart");
@@ -102,6 +106,14 @@ TEST_CASE("daemon: an alarm stops output (00 = 0, 01 empty); a waiting 02 is ser
   CHECK(std::string(st["last_alarm"]).find("total_failure") != std::string::npos);
   CHECK(st["alarms_by_test"]["total_failure"] == 1);
   CHECK(st["alarms_by_test"]["repetition_count"] == 0);
+  CHECK(st["last_alarm_test"] == "total_failure");
+  double now = std::chrono::duration<double>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+  CHECK(std::abs(st["last_alarm_at"].get<double>() - now) < 5);
+  CHECK(std::abs(st["state_since"].get<double>() - st["last_alarm_at"].get<double>()) < 1);
+  CHECK(st["state_for_s"].get<double>() >= 0);
+  REQUIRE(st["reinit_in_s"].is_number());  // on_alarm = reinit after 100 ms
+  CHECK(st["reinit_in_s"].get<double>() <= 0.1);
   CHECK(st["health_tests"]["total_failure"]["failed"] == 1);
   CHECK(st["health_tests"]["total_failure"]["passed"] > 0);
   CHECK(st["health_tests"]["startup"]["passed"] == 1);
@@ -152,6 +164,7 @@ TEST_CASE("daemon: with on_alarm = stop the device stays failed until init") {
   egd::SecureBytes stuck(4096, 0);
   h.device->Feed(stuck);
   REQUIRE(h.RunUntil([&] { return h.daemon().device().state() == DeviceState::kFailed; }));
+  CHECK(h.Status()["reinit_in_s"].is_null());  // none scheduled
   int opens = h.device->opens;
   h.RunFor(std::chrono::milliseconds(300));
   CHECK(h.device->opens == opens);

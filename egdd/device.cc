@@ -226,6 +226,11 @@ void Device::OnData(std::span<const uint8_t> raw) {
   if (Divert(&raw)) return;
   auto alarm = gate_->Push(raw, &passed_);  // on an alarm nothing is passed
   counters_.bytes_passed += passed_.size();
+  if (size_t dropped = gate_->TakeDropped()) {
+    counters_.bytes_discarded += dropped;
+    Log(LogLevel::kNotice, "startup test failed once (", gate_->last_startup_failure(), "); ",
+        dropped, " bytes dropped, repeating it on the next window");
+  }
   if (alarm) {
     WipeScratch();
     return OnAlarm(*alarm);
@@ -268,6 +273,8 @@ void Device::OnAlarm(const egd::HealthAlarm& alarm) {
   counters_.bytes_wiped += wiped;
   pool_.Halt();
   counters_.last_alarm = alarm.test + ": " + alarm.detail;
+  counters_.last_alarm_test = alarm.test;
+  counters_.last_alarm_at = std::chrono::system_clock::now();
   Log(LogLevel::kError, "health alarm: ", counters_.last_alarm, "; ", alarm.discarded,
       " untested and ", wiped, " pooled bytes wiped; output stopped until the device passes "
       "its startup test again");
@@ -284,6 +291,7 @@ void Device::ScheduleReinit() {
   delay = std::min<std::chrono::milliseconds>(delay, std::chrono::hours(1));
   Log(LogLevel::kNotice, "re-initialising in ", delay.count(), " ms (on_alarm = reinit)");
   timer_.expires_after(delay);
+  reinit_at_ = std::chrono::steady_clock::now() + delay;
   timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
     auto self = weak.lock();
     if (!self || ec || self->stopping_ || self->state_ != DeviceState::kFailed) return;
@@ -322,9 +330,17 @@ void Device::SetState(DeviceState state, const std::string& why) {
   if (state != state_) {
     Log(LogLevel::kNotice, "device state ", DeviceStateName(state_), " -> ",
         DeviceStateName(state), ": ", why);
+    state_since_ = std::chrono::system_clock::now();
+    reinit_at_.reset();  // ScheduleReinit sets it after entering failed
   }
   state_ = state;
   reason_ = why;
+}
+
+std::optional<std::chrono::steady_clock::duration> Device::reinit_in() const {
+  if (state_ != DeviceState::kFailed || !reinit_at_) return std::nullopt;
+  return std::max(*reinit_at_ - std::chrono::steady_clock::now(),
+                  std::chrono::steady_clock::duration::zero());
 }
 
 uint32_t Device::EntropyBits() const {

@@ -85,7 +85,9 @@ class Device : public std::enable_shared_from_this<Device> {
     uint64_t alarms = 0;
     std::map<std::string, uint64_t> alarms_by_test;  // HealthAlarm::test -> alarms
     uint64_t reconnects = 0;
-    std::string last_alarm;
+    std::string last_alarm;       // "test: detail"
+    std::string last_alarm_test;  // HealthAlarm::test
+    std::chrono::system_clock::time_point last_alarm_at{};  // the epoch: none yet
   };
   // What the state machine reads from the configuration.
   struct Settings {
@@ -125,6 +127,11 @@ class Device : public std::enable_shared_from_this<Device> {
 
   DeviceState state() const { return state_; }
   const std::string& reason() const { return reason_; }
+  // When the state last changed (wall clock, for people).
+  std::chrono::system_clock::time_point state_since() const { return state_since_; }
+  // Time left until the automatic re-init of a failed device; none when the
+  // device is not failed or on_alarm = stay.
+  std::optional<std::chrono::steady_clock::duration> reinit_in() const;
   const Source* source() const { return source_.get(); }
   bool source_eof() const { return source_eof_; }
   bool conditioned() const { return settings_.output == OutputMode::kConditioned; }
@@ -169,6 +176,8 @@ class Device : public std::enable_shared_from_this<Device> {
   Settings settings_;
   DeviceState state_ = DeviceState::kStandby;
   std::string reason_;
+  std::chrono::system_clock::time_point state_since_ = std::chrono::system_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> reinit_at_;  // while failed
   std::unique_ptr<Source> source_;
   egd::SecureUnique<egd::HealthGate> gate_;  // in secure memory: its test state holds raw bytes
   std::unique_ptr<egd::Conditioner> conditioner_;  // conditioned output with credit only

@@ -13,6 +13,9 @@
 //   byte is released before the tests above have run over all of it (SP
 //   800-90B 4.3) and the caller's startup test, if any (e.g. the FIPS 140-2 /
 //   AIS 31 T1-T4 block tests), has passed on it. startup_bytes = 0: none.
+//   A failing startup test is repeated once on the next window (AIS 31's rule
+//   for its basic tests), the failed window being dropped; a second failure
+//   is the alarm.
 // Memory: the unreleased window is held in secure memory (common/secure_memory.h)
 // and wiped whenever it is dropped (alarm, Restart) or released; callers that
 // want the gate's small fixed state (ContinuousTests' partial block) out of
@@ -73,6 +76,7 @@ struct TestCounters {
 // sample; startup has none.
 struct HealthStats {
   TestCounters total_failure, repetition_count, adaptive_proportion, startup;
+  uint64_t startup_repeats = 0;  // startup windows that failed once and were repeated
   // Adds counts; the last statistics become `other`'s when it has any.
   HealthStats& operator+=(const HealthStats& other);
   TestCounters* Find(const std::string& test);  // by alarm test name, or null
@@ -97,6 +101,10 @@ class HealthGate {
   void Restart();
 
   size_t pending() const { return held_.size(); }
+  // Bytes dropped without an alarm (a startup window repeated) since the last call.
+  size_t TakeDropped();
+  // Why the last repeated startup window failed ("" if none did).
+  const std::string& last_startup_failure() const { return last_startup_failure_; }
   bool starting() const { return starting_; }
   uint64_t chunks_tested() const { return chunks_tested_; }
   HealthStats stats() const;
@@ -106,6 +114,8 @@ class HealthGate {
  private:
   std::optional<HealthAlarm> RunChunkTests();
   std::optional<HealthAlarm> Fail(HealthAlarm alarm);
+  std::optional<HealthAlarm> RunStartupTest();
+  void PopFront(size_t n);
   void Release(SecureBytes* passed);
 
   HealthParams params_;
@@ -118,6 +128,9 @@ class HealthGate {
   uint64_t tf_done_ = 0;        // stream offset up to which total failure chunks passed
   uint64_t startup_end_ = 0;    // stream offset where the startup window ends
   bool starting_ = true;
+  bool startup_retried_ = false;  // this power-on's startup test was already repeated
+  size_t dropped_ = 0;            // for TakeDropped
+  std::string last_startup_failure_;
   uint64_t chunks_tested_ = 0;
   HealthStats stats_;  // failures, startup passes, the last total failure statistic
 };

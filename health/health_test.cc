@@ -107,10 +107,47 @@ TEST_CASE("nothing is released before the startup test passes; failing it is an 
   gate.Restart();
   pass = false;
   out.clear();
-  auto alarm = gate.Push(std::span(data).subspan(600, 600), &out);
+  // The failed window is repeated once; the second failure is the alarm.
+  CHECK_FALSE(gate.Push(std::span(data).subspan(600, 600), &out).has_value());
+  CHECK(gate.stats().startup_repeats == 1);
+  auto alarm = gate.Push(std::span(data).subspan(1200, 400), &out);
   REQUIRE(alarm.has_value());
   CHECK(alarm->test == "startup");
+  CHECK(calls == 3);
   CHECK(out.empty());
+}
+
+TEST_CASE("a startup window that fails once is dropped and the next one decides") {
+  HealthParams p;
+  p.startup_bytes = 500;
+  int calls = 0;
+  HealthGate gate(p, [&](std::span<const uint8_t>) -> std::optional<HealthAlarm> {
+    if (++calls == 1) return HealthAlarm{"startup", "monobit 9700", 0};
+    return std::nullopt;
+  });
+  auto data = RandomBytes(2000);
+  SecureBytes out;
+  CHECK_FALSE(gate.Push(std::span(data).first(1100), &out).has_value());
+  CHECK(calls == 2);
+  CHECK_FALSE(gate.starting());
+  CHECK(gate.TakeDropped() == 500);
+  CHECK(gate.TakeDropped() == 0);
+  CHECK(gate.last_startup_failure() == "monobit 9700");
+  // Only bytes after the failed window come out, in order.
+  REQUIRE(!out.empty());
+  CHECK(std::equal(out.begin(), out.end(), data.begin() + 500));
+  HealthStats s = gate.stats();
+  CHECK(s.startup.passed == 1);
+  CHECK(s.startup.failed == 0);
+  CHECK(s.startup_repeats == 1);
+
+  // Every power-on gets its own repetition.
+  calls = 0;
+  gate.Restart();
+  out.clear();
+  CHECK_FALSE(gate.Push(std::span(data).subspan(1100, 900), &out).has_value());
+  CHECK(calls == 1);
+  CHECK(gate.stats().startup_repeats == 2);
 }
 
 TEST_CASE("total failure check reports the count of the most frequent value") {
@@ -154,10 +191,11 @@ TEST_CASE("gate counts passes, failures and last statistics per test") {
   CHECK(alarm->test == "repetition_count");
   CHECK(gate.stats().repetition_count.failed == 1);
   pass = false;
-  alarm = gate.Push(RandomBytes(600, 2), &out);
+  alarm = gate.Push(RandomBytes(1100, 2), &out);  // a window, its repetition and more
   REQUIRE(alarm.has_value());
   CHECK(alarm->test == "startup");
   s = gate.stats();
+  CHECK(s.startup_repeats == 1);
   CHECK(s.startup.failed == 1);
   CHECK(s.startup.passed == 1);
   CHECK(s.repetition_count.failed == 1);
@@ -166,6 +204,7 @@ TEST_CASE("gate counts passes, failures and last statistics per test") {
   HealthStats sum = s;
   sum += s;
   CHECK(sum.startup.failed == 2);
+  CHECK(sum.startup_repeats == 2);
   CHECK(sum.total_failure.passed == 2 * s.total_failure.passed);
   CHECK(sum.total_failure.last_statistic == s.total_failure.last_statistic);
   CHECK(sum.Find("no_such_test") == nullptr);
