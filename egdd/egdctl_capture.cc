@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,10 +24,18 @@
 #include "common/egd_codec.h"
 #include "common/net_address.h"
 #include "common/secure_memory.h"
-#include "egdd/egdctl_progress.h"
+#include "common/progress.h"
 
 namespace egdctl {
 namespace {
+
+using egd::FinalLine;
+using egd::Grouped;
+using egd::Progress;
+using egd::ProgressBar;
+using egd::ProgressLine;
+using egd::ProgressPacer;
+using egd::TerminalWidth;
 
 constexpr uint64_t kAhead = 16 * 255;  // bytes requested and not yet received
 
@@ -119,11 +126,6 @@ bool WriteAll(int fd, const uint8_t* p, size_t n, bool socket = false) {
     n -= static_cast<size_t>(w);
   }
   return true;
-}
-
-size_t TerminalWidth() {
-  winsize ws{};
-  return ::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40 ? ws.ws_col : 80;
 }
 
 // The capture proper, once the socket and the file are open.

@@ -7,10 +7,12 @@
 #include <thread>
 
 #include "common/control_client.h"
-#include "egdd/egdctl_progress.h"
+#include "common/progress.h"
 
 namespace egdctl {
 
+using egd::FormatDuration;
+using egd::Grouped;
 using nlohmann::json;
 
 namespace {

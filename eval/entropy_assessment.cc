@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "eval/entropy_assessment.h"
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <utility>
@@ -66,7 +68,20 @@ constexpr Estimator kEstimators[] = {
     {"lz78y", false, [](Input& in) { return IfRan(EstimateLz78y(in.samples, in.alphabet)); }},
 };
 
-std::vector<EstimatorResult> RunAll(Samples samples, int alphabet, bool binary) {
+size_t EstimatorCount(bool binary) {
+  return static_cast<size_t>(std::count_if(std::begin(kEstimators), std::end(kEstimators),
+                                           [&](const Estimator& e) { return binary || !e.binary_only; }));
+}
+
+// Counts estimators run across RunAll calls for AssessNonIid's `progress`.
+struct EstimatorProgress {
+  const ProgressFn& report;
+  size_t done = 0;
+  size_t total = 0;
+};
+
+std::vector<EstimatorResult> RunAll(Samples samples, int alphabet, bool binary,
+                                    EstimatorProgress* progress) {
   std::vector<EstimatorResult> out;
   Input in{samples, alphabet, std::nullopt};
   for (const Estimator& e : kEstimators) {
@@ -75,6 +90,7 @@ std::vector<EstimatorResult> RunAll(Samples samples, int alphabet, bool binary) 
     const Estimate h = e.run(in);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     if (h) out.push_back({e.name, *h, took.count()});
+    if (progress->report) progress->report(++progress->done, progress->total);
   }
   return out;
 }
@@ -91,19 +107,23 @@ std::pair<double, std::string> Lowest(const std::vector<EstimatorResult>& result
 
 }  // namespace
 
-EntropyAssessment AssessNonIid(const EntropySamples& samples, bool with_bitstring) {
+EntropyAssessment AssessNonIid(const EntropySamples& samples, bool with_bitstring,
+                               const ProgressFn& report) {
   EntropyAssessment a;
   a.bits = samples.bits;
   a.alphabet = samples.alphabet;
   a.samples = samples.literal.size();
-  a.literal = RunAll(samples.literal, samples.alphabet, samples.binary());
+  const bool bitstring_too = samples.alphabet > 2 && with_bitstring;
+  EstimatorProgress progress{report, 0,
+                             EstimatorCount(samples.binary()) + (bitstring_too ? EstimatorCount(true) : 0)};
+  a.literal = RunAll(samples.literal, samples.alphabet, samples.binary(), &progress);
   auto [h_original, literal] = Lowest(a.literal, samples.bits);
   // + 0.0: constant data's -log2(1) is -0, printed "-0.000000" otherwise.
   a.h_original = a.min_entropy = h_original + 0.0;
   a.decided_by = literal.empty() ? "" : "literal " + literal;
   // Constant data (one symbol) gets no bitstring assessment, as in the reference.
-  if (samples.alphabet <= 2 || !with_bitstring) return a;
-  a.bitstring = RunAll(samples.bitstring, 2, true);
+  if (!bitstring_too) return a;
+  a.bitstring = RunAll(samples.bitstring, 2, true, &progress);
   auto [h_bitstring, bitstring] = Lowest(a.bitstring, 1.0);
   a.h_bitstring = h_bitstring;
   if (samples.bits * h_bitstring < a.min_entropy) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "eval/entropy_samples.h"
+#include "eval/progress_fn.h"
 
 namespace egdstat {
 
@@ -44,6 +45,8 @@ struct EntropyAssessment {
 
 // with_bitstring = false assesses the literal samples only (no H_bitstring,
 // samples.bitstring unread), as the reference's ea_restart forms H_r and H_c.
-EntropyAssessment AssessNonIid(const EntropySamples& samples, bool with_bitstring = true);
+// `progress`: after each estimator, (estimators run, estimators to run).
+EntropyAssessment AssessNonIid(const EntropySamples& samples, bool with_bitstring = true,
+                               const ProgressFn& progress = nullptr);
 
 }  // namespace egdstat

@@ -80,6 +80,22 @@ TEST_CASE("assessment: binary data runs all ten estimators on the samples, no bi
   CHECK(a.min_entropy == a.h_original);
 }
 
+TEST_CASE("assessment: progress counts every estimator run, literal then bitstring") {
+  std::vector<std::pair<size_t, size_t>> calls;
+  auto record = [&](size_t done, size_t total) { calls.emplace_back(done, total); };
+  EntropySamples s;
+  std::vector<uint8_t> bytes(20000);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 2654435761u >> 11);
+  REQUIRE(PrepareSamples(bytes, 8, &s).empty());
+  AssessNonIid(s, true, record);
+  REQUIRE(calls.size() == 17);  // 7 literal estimators, 10 on the bitstring
+  for (size_t i = 0; i < calls.size(); ++i) CHECK(calls[i] == std::make_pair(i + 1, size_t{17}));
+  calls.clear();
+  AssessNonIid(s, false, record);  // literal only
+  REQUIRE(calls.size() == 7);
+  CHECK(calls.back() == std::make_pair(size_t{7}, size_t{7}));
+}
+
 TEST_CASE("assessment: constant data has no entropy") {
   EntropySamples s;
   REQUIRE(PrepareSamples(std::vector<uint8_t>(5000, 0x41), 8, &s).empty());

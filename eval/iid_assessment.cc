@@ -7,7 +7,8 @@
 
 namespace egdstat {
 
-IidAssessment AssessIid(std::span<const uint8_t> raw, const EntropySamples& samples, const IidOptions& options) {
+IidAssessment AssessIid(std::span<const uint8_t> raw, const EntropySamples& samples,
+                        const IidOptions& options, const ProgressFn& progress) {
   IidAssessment a;
   a.bits = samples.bits;
   a.alphabet = samples.alphabet;
@@ -28,7 +29,7 @@ IidAssessment AssessIid(std::span<const uint8_t> raw, const EntropySamples& samp
   if (!a.lrs.passed) a.rejected_by.push_back("lrs");
   if (a.rejected_by.empty() || options.all_tests) {
     const IidContext context = MakeIidContext(raw, samples.literal, samples.alphabet);
-    a.permutation = RunPermutationTests(samples.literal, context, options.permutation);
+    a.permutation = RunPermutationTests(samples.literal, context, options.permutation, progress);
     for (size_t i = 0; i < kPermutationStatistics; ++i) {
       if (!a.permutation->counts[i].Passed()) a.rejected_by.push_back(kPermutationStatisticNames[i]);
     }

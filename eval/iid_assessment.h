@@ -55,8 +55,8 @@ struct IidAssessment {
 };
 
 // `raw` the samples as read, `samples` prepared from them (PrepareSamples);
-// requires at least two symbols.
+// requires at least two symbols. `progress`: the permutation tests' shuffles.
 IidAssessment AssessIid(std::span<const uint8_t> raw, const EntropySamples& samples,
-                        const IidOptions& options = {});
+                        const IidOptions& options = {}, const ProgressFn& progress = nullptr);
 
 }  // namespace egdstat

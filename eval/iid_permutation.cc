@@ -11,7 +11,8 @@ void ShuffleSamples(std::span<uint8_t> data, Xoshiro256& rng) {
 }
 
 PermutationResult RunPermutationTests(std::span<const uint8_t> symbols, const IidContext& context,
-                                      const PermutationOptions& options) {
+                                      const PermutationOptions& options,
+                                      const ProgressFn& progress) {
   PermutationResult r;
   StatisticScratch scratch;
   StatisticMask undecided;
@@ -36,6 +37,7 @@ PermutationResult RunPermutationTests(std::span<const uint8_t> symbols, const Ii
       }
       if (c.Decided()) undecided.reset(j);
     }
+    if (progress) progress(r.shuffles, options.max_shuffles);
   }
   r.passed = true;
   for (const PermutationCount& c : r.counts) r.passed = r.passed && c.Passed();

@@ -21,6 +21,7 @@
 #include <span>
 
 #include "eval/iid_statistics.h"
+#include "eval/progress_fn.h"
 #include "eval/xoshiro.h"
 
 namespace egdstat {
@@ -50,8 +51,10 @@ struct PermutationResult {
 };
 
 // `symbols` relabelled (EntropySamples::literal), `context` from them.
+// `progress`: after each shuffle, (shuffles made, max_shuffles).
 PermutationResult RunPermutationTests(std::span<const uint8_t> symbols, const IidContext& context,
-                                      const PermutationOptions& options = {});
+                                      const PermutationOptions& options = {},
+                                      const ProgressFn& progress = nullptr);
 
 // Fisher-Yates as in the reference: for i from n-1 down to 1, swap element i
 // with one drawn uniformly from [0, i].

@@ -95,6 +95,23 @@ TEST_CASE("Permutation tests stop counting a statistic once it is decided") {
   CHECK(longest == r.shuffles);  // the last statistic decided ended the shuffling
 }
 
+TEST_CASE("Permutation tests report each shuffle against the most they may make") {
+  Bytes walk = SlowRandomWalk(2000);
+  EntropySamples s;
+  REQUIRE(PrepareSamples(walk, 8, &s).empty());
+  std::vector<size_t> seen;
+  IidOptions options;
+  options.permutation = {kDefaultIidSeed, 50};
+  options.all_tests = true;  // chi-square rejects the walk at once
+  auto a = AssessIid(walk, s, options, [&](size_t done, size_t total) {
+    CHECK(total == 50);
+    seen.push_back(done);
+  });
+  REQUIRE(a.permutation);
+  REQUIRE(seen.size() == a.permutation->shuffles);
+  for (size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == i + 1);
+}
+
 TEST_CASE("Permutation tests are reproducible from the seed") {
   const Bytes raw = testing::RandomBytes(5000, 12);
   const IidAssessment a = Assess(raw, 8, 200, 1), b = Assess(raw, 8, 200, 1), c = Assess(raw, 8, 200, 2);

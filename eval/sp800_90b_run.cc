@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "eval/sp800_90b_run.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
 #include <iostream>
+#include <string>
+#include <utility>
+
+#include "common/progress.h"
 
 #include "eval/assessment_report.h"
 #include "eval/entropy_assessment.h"
@@ -14,6 +22,49 @@
 namespace egdstat {
 
 namespace {
+
+// A long run's progress on standard error: nothing for its first 2 s (most
+// runs end sooner), then a bar redrawn in place on a terminal, erased when the
+// run ends, or elsewhere a plain line each tenth of the way (or every 10 s).
+class ProgressReport {
+ public:
+  ProgressReport(std::string what, std::string unit)
+      : what_(std::move(what)), unit_(std::move(unit)), terminal_(::isatty(STDERR_FILENO)),
+        pacer_(terminal_) {}
+  ~ProgressReport() { Finish(); }
+  ProgressReport(const ProgressReport&) = delete;
+  ProgressReport& operator=(const ProgressReport&) = delete;
+
+  ProgressFn Fn() {
+    return [this](size_t done, size_t total) { Update(done, total); };
+  }
+  // Erases the bar (before the result is printed).
+  void Finish() {
+    if (drawn_ && terminal_) std::cerr << "\r\033[K" << std::flush;
+    drawn_ = false;
+  }
+
+ private:
+  void Update(size_t done, size_t total) {
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
+    const egd::Progress p{done, total, elapsed.count(), unit_};
+    if (p.elapsed_s < 2 || !pacer_.Due(p)) return;
+    const std::string prefix = (terminal_ ? "" : "egd-eval: ") + what_ + ": ";
+    if (terminal_) {
+      std::cerr << "\r\033[K" << prefix
+                << egd::ProgressBar(p, std::max<size_t>(egd::TerminalWidth(), prefix.size() + 41) - 1 - prefix.size()) << std::flush;
+    } else {
+      std::cerr << prefix << egd::ProgressLine(p) << std::endl;
+    }
+    drawn_ = true;
+  }
+
+  const std::string what_, unit_;
+  const bool terminal_;
+  egd::ProgressPacer pacer_;
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  bool drawn_ = false;
+};
 
 int Fail(const std::string& file, const std::string& why) {
   std::cerr << "egd-eval: " << file << ": " << why << "\n";
@@ -40,7 +91,9 @@ int RunSp80090b(const CliOptions& o, std::span<const uint8_t> data) {
   EntropySamples samples;
   if (std::string why = PrepareSamples(data, o.bits_per_sample, &samples); !why.empty()) return Fail(o.file, why);
   if (o.procedure == "90b") {
-    const EntropyAssessment a = AssessNonIid(samples);
+    ProgressReport report("non-IID estimators", "estimators");
+    const EntropyAssessment a = AssessNonIid(samples, true, report.Fn());
+    report.Finish();
     std::cout << (o.json ? FormatAssessmentJson(a, o.file) : FormatAssessmentText(a, o.file));
     return 0;
   }
@@ -49,7 +102,10 @@ int RunSp80090b(const CliOptions& o, std::span<const uint8_t> data) {
   IidOptions options;
   options.permutation.seed = o.seed.value_or(kDefaultIidSeed);
   options.all_tests = o.all_tests;
-  const IidAssessment a = AssessIid(data, samples, options);
+  // The shuffles stop early once every statistic is decided: their total is a bound.
+  ProgressReport report("permutation tests", "shuffles");
+  const IidAssessment a = AssessIid(data, samples, options, report.Fn());
+  report.Finish();
   std::cout << (o.json ? FormatIidJson(a, o.file) : FormatIidText(a, o.file));
   return 0;
 }

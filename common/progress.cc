@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "egdd/egdctl_progress.h"
+#include "common/progress.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-namespace egdctl {
+namespace egd {
 namespace {
 
 template <typename... Args>
@@ -26,6 +29,19 @@ std::string Scaled(double v, const char* unit) {
   if (i == 0 && v == std::floor(v)) return Printf("%.0f %s", v, unit);
   const char* format = v < 9.995 ? "%.2f %s%s" : v < 99.95 ? "%.1f %s%s" : "%.0f %s%s";
   return Printf(format, v, kPrefixes[i], unit);
+}
+
+bool Bytes(const Progress& p) { return p.unit.empty(); }
+
+// "1.04 MB" or "1,234 shuffles"
+std::string Amount(const Progress& p, uint64_t n) {
+  return Bytes(p) ? FormatBytes(n) : Grouped(n) + " " + p.unit;
+}
+
+std::string RateText(const Progress& p) {
+  if (Bytes(p)) return FormatRate(Rate(p));
+  double r = Rate(p);
+  return (r >= 10 ? Printf("%.0f ", r) : Printf("%.2f ", r)) + p.unit + "/s";
 }
 
 int Percent(const Progress& p) {
@@ -73,10 +89,11 @@ std::string EtaText(const Progress& p) {
 }
 
 std::string ProgressBar(const Progress& p, size_t width) {
-  std::string tail = Printf("%3d%%  ", Percent(p)) + FormatBytes(p.done) + " of " +
-                     FormatBytes(p.total) + "  " +
-                     (Rate(p) > 0 ? FormatRate(Rate(p)) : std::string("waiting for bytes")) +
-                     "  " + EtaText(p);
+  std::string tail =
+      Printf("%3d%%  ", Percent(p)) + (Bytes(p) ? FormatBytes(p.done) : Grouped(p.done)) +
+      " of " + Amount(p, p.total) + "  " +
+      (Rate(p) > 0 ? RateText(p) : "waiting for " + (Bytes(p) ? std::string("bytes") : p.unit)) +
+      "  " + EtaText(p);
   size_t room = width > tail.size() + 4 ? width - tail.size() - 4 : 0;
   size_t bar = std::min<size_t>(room, 30);
   if (bar < 5) return tail.substr(0, width);
@@ -85,14 +102,14 @@ std::string ProgressBar(const Progress& p, size_t width) {
 }
 
 std::string ProgressLine(const Progress& p) {
-  return Printf("%d%% (", Percent(p)) + Grouped(p.done) + " of " + Grouped(p.total) +
-         " bytes) in " + FormatDuration(p.elapsed_s) + ", " +
-         (Rate(p) > 0 ? FormatRate(Rate(p)) : std::string("nothing yet")) + ", " + EtaText(p);
+  return Printf("%d%% (", Percent(p)) + Grouped(p.done) + " of " + Grouped(p.total) + " " +
+         (Bytes(p) ? "bytes" : p.unit) + ") in " + FormatDuration(p.elapsed_s) + ", " +
+         (Rate(p) > 0 ? RateText(p) : std::string("nothing yet")) + ", " + EtaText(p);
 }
 
 std::string FinalLine(const Progress& p) {
-  return Grouped(p.done) + " of " + Grouped(p.total) + " bytes in " +
-         FormatDuration(p.elapsed_s) + ": " + FormatRate(Rate(p));
+  return Grouped(p.done) + " of " + Grouped(p.total) + " " + (Bytes(p) ? "bytes" : p.unit) +
+         " in " + FormatDuration(p.elapsed_s) + ": " + RateText(p);
 }
 
 bool ProgressPacer::Due(const Progress& p) {
@@ -109,4 +126,9 @@ bool ProgressPacer::Due(const Progress& p) {
   return due;
 }
 
-}  // namespace egdctl
+size_t TerminalWidth() {
+  winsize ws{};
+  return ::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40 ? ws.ws_col : 80;
+}
+
+}  // namespace egd
