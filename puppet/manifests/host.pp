@@ -106,7 +106,8 @@
 #   reaches them may shut the device down.
 # @param httpd_egd
 #   egdd's EGD listener as trng-httpd reaches it ("unix:/PATH" or "HOST:PORT");
-#   undef: the first of `egd_listen`.
+#   undef: egdd's internal listener `run_dir`/internal.sock ([egd] internal_listen,
+#   made for it), so trng-httpd's connection is not counted as an EGD client.
 # @param httpd_allowed_hosts
 #   Host header values trng-httpd accepts besides loopback names ([http]
 #   allowed_hosts: names the browsers use, against DNS rebinding), added to this
@@ -265,11 +266,13 @@ class egd::host (
   $real_https_connect = pick($https_connect, "${httpd_run_dir}/public/http.sock")
   $real_operator_connect = pick($operator_connect, "${httpd_run_dir}/operator/http.sock")
   $real_egd_listen = pick($egd_listen, ["unix:${run_dir}/egd.sock"])
-  $local_listeners = $real_egd_listen.filter |$l| { $l !~ /\Aproxy:/ }
-  if $manage_httpd and $httpd_egd =~ Undef and $local_listeners.empty {
-    fail('egd::host: trng-httpd needs httpd_egd, or a plain listener in egd_listen')
+  # trng-httpd reads through egdd's internal listener unless told otherwise, so
+  # egdd counts it apart from the EGD clients (status internal_clients).
+  $internal_listen = ($manage_httpd and $httpd_egd =~ Undef) ? {
+    true    => ["unix:${run_dir}/internal.sock"],
+    default => [],
   }
-  $real_httpd_egd = pick($httpd_egd, $local_listeners[0], "unix:${run_dir}/egd.sock")
+  $real_httpd_egd = pick($httpd_egd, "unix:${run_dir}/internal.sock")
 
   include egd
   contain egd::host::install

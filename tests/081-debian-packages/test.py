@@ -27,6 +27,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import tomllib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -211,6 +212,13 @@ def extracted_tree(debs, root):
         conf = root + EXPECTED[pkg][[f.startswith("/etc/") for f in EXPECTED[pkg]].index(True)]
         r = run([root + binary, "--check-config", conf])
         check(r.returncode == 0, f"extracted {binary} --check-config {conf}: {r.stdout}{r.stderr}".strip())
+    # trng-httpd reads through egdd's internal listener, so egdd counts it apart.
+    with open(root + "/etc/egdd/egdd.toml", "rb") as f:
+        internal = tomllib.load(f)["egd"].get("internal_listen", [])
+    with open(root + "/etc/trng-httpd/trng-httpd.toml", "rb") as f:
+        httpd_egd = tomllib.load(f)["egdd"]["egd"]
+    check(httpd_egd in internal,
+          f"packaged trng-httpd reads from egdd's internal_listen: {httpd_egd} in {internal}")
     # The check can fail: a broken copy is refused with file:line.
     bad = os.path.join(root, "bad.toml")
     with open(bad, "w") as f:

@@ -351,17 +351,18 @@ try:
         egdd_toml = read("etc/egdd/egdd.toml")
         check(f'path = "{sb}/random.bin"' in egdd_toml and 'kind = "file"' in egdd_toml and
               f'listen = ["unix:{sb}/run/egdd/egd.sock", "proxy:unix:{sb}/run/egdd/proxy/egd.sock"]' in egdd_toml
-              and f'socket = "{sb}/run/egdd/control.sock"' in egdd_toml,
-              "egdd.toml: unix sockets (EGD and PROXY) under the sandbox's run directory")
+              and f'socket = "{sb}/run/egdd/control.sock"' in egdd_toml
+              and f'internal_listen = ["unix:{sb}/run/egdd/internal.sock"]' in egdd_toml,
+              "egdd.toml: unix sockets (EGD, PROXY, internal for trng-httpd) under the sandbox's run directory")
         check_config(EGDD, "etc/egdd/egdd.toml")
 
         httpd_toml = read("etc/trng-httpd/trng-httpd.toml")
         check(f'listen = ["127.0.0.1:8000", "proxy:unix:{sb}/run/trng-httpd/operator/http.sock"]' in httpd_toml
               and f'public_listen = ["proxy:unix:{sb}/run/trng-httpd/public/http.sock"]' in httpd_toml
-              and f'egd = "unix:{sb}/run/egdd/egd.sock"' in httpd_toml
+              and f'egd = "unix:{sb}/run/egdd/internal.sock"' in httpd_toml
               and f'control = "{sb}/run/egdd/control.sock"' in httpd_toml
               and f'dir = "{sb}/run/trng-httpd/files"' in httpd_toml,
-              "trng-httpd.toml: operator role on loopback and its socket, public role on its socket")
+              "trng-httpd.toml: operator role on loopback and its socket, public role on its socket, egdd's internal socket")
         feed_toml = read("etc/egd-feed/egd-feed.toml")
         check(f'connect = "unix:{sb}/run/stunnel-egd-client/egd.sock"' in feed_toml and
               f'device = "{sb}/random-sink"' in feed_toml, "egd-feed.toml connects to the stunnel client's socket")

@@ -36,6 +36,7 @@ class egd::host::config {
         'serial_port'             => $egd::host::serial_port,
         'baud_rate'               => $egd::host::baud_rate,
         'listen'                  => $egd::host::real_egd_listen + [egd::proxy_listener($egd::host::real_egd_connect)],
+        'internal_listen'         => $egd::host::internal_listen,
         'control_socket'          => $control_socket,
         'pool_size_bytes'         => $egd::host::pool_size_bytes,
         'output_mode'             => $egd::host::output_mode,

@@ -41,7 +41,8 @@ describe 'egd::host' do
       c = content('/etc/egdd/egdd.toml')
       expect(c).to include(%([source]\nkind = "hwrng"\npath = "/dev/hwrng"\nentropy_per_bit = 1.000000\nentropy_certified = false\n))
       expect(c).to include(%([egd]\nlisten = ["unix:/run/egdd/egd.sock", "proxy:unix:/run/egdd/proxy/egd.sock"]\n) +
-                           %(client_rate_limit = 0\nmax_clients_per_address = 0\nipv6_prefix = 64\n))
+                           %(client_rate_limit = 0\nmax_clients_per_address = 0\nipv6_prefix = 64\n) +
+                           %(internal_listen = ["unix:/run/egdd/internal.sock"]\n))
       expect(c).to include(%([control]\nsocket = "/run/egdd/control.sock"))
       expect(c).not_to include('[serial]')
     end
@@ -52,7 +53,7 @@ describe 'egd::host' do
                            %(public_listen = ["proxy:unix:/run/trng-httpd/public/http.sock"]\n) +
                            %(allowed_hosts = ["node.example.org", "192.0.2.5"]\n) +
                            %(max_clients_per_address = 0\nipv6_prefix = 64\n))
-      expect(c).to include(%([egdd]\negd = "unix:/run/egdd/egd.sock"\ncontrol = "/run/egdd/control.sock"))
+      expect(c).to include(%([egdd]\negd = "unix:/run/egdd/internal.sock"\ncontrol = "/run/egdd/control.sock"))
       expect(c).to include(%([files]\ndir = "/run/trng-httpd/files"))
       expect(c).to include(%([limits]\nclient_rate_limit = 0\n))
     end
@@ -181,6 +182,7 @@ describe 'egd::host' do
                            %(allowed_hosts = ["node.example.org", "192.0.2.5", "entropy.example.org"]\n) +
                            %(max_clients_per_address = 8\nipv6_prefix = 56\n))
       expect(h).to include(%(egd = "127.0.0.1:8888"))
+      expect(c).not_to include('internal_listen')  # trng-httpd uses the listener it was given
       expect(h).to include(%(client_rate_limit = 4096))
       expect(content('/etc/stunnel/egd-server.conf')).to include("connect = 127.0.0.1:8887\n")
       expect(content('/etc/stunnel/egd-server.conf')).to include("TIMEOUTbusy = 5\n")
@@ -189,10 +191,17 @@ describe 'egd::host' do
     it { is_expected.to contain_file('/etc/stunnel/egd/https-operator-ca.crt').with_content(TEST_CERT) }
   end
 
-  context 'with the first listener as trng-httpd\'s way to egdd' do
+  context 'with TCP EGD listeners only: trng-httpd still reads through the internal socket' do
     let(:params) { typical.merge(egd_listen: ['127.0.0.1:8888']) }
 
-    it { is_expected.to contain_file('/etc/trng-httpd/trng-httpd.toml').with_content(%r{^egd = "127\.0\.0\.1:8888"$}) }
+    it { is_expected.to contain_file('/etc/trng-httpd/trng-httpd.toml').with_content(%r{^egd = "unix:/run/egdd/internal\.sock"$}) }
+    it { is_expected.to contain_file('/etc/egdd/egdd.toml').with_content(%r{^internal_listen = \["unix:/run/egdd/internal\.sock"\]$}) }
+  end
+
+  context 'without trng-httpd: no internal listener' do
+    let(:params) { typical.merge(manage_httpd: false) }
+
+    it { is_expected.not_to contain_file('/etc/egdd/egdd.toml').with_content(%r{internal_listen}) }
   end
 
   context 'with a serial TRNG, PSK clients, no trng-httpd' do
@@ -327,7 +336,6 @@ describe 'egd::host' do
       'ipv6 prefix 0' => [{ ipv6_prefix: 0 }, %r{parameter 'ipv6_prefix'}],
       'negative limit' => [{ max_clients_per_address: -1 }, %r{parameter 'max_clients_per_address'}],
       'handshake 0' => [{ handshake_timeout: 0 }, %r{parameter 'handshake_timeout'}],
-      'no way to egdd' => [{ egd_listen: [] }, %r{trng-httpd needs httpd_egd}],
       'bad option value' => [{ egdd_options: { 'log' => { 'level' => { 'x' => 1 } } } }, %r{parameter 'egdd_options'}],
     }.each do |what, (bad, error)|
       context what do
