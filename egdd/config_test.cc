@@ -540,12 +540,16 @@ TEST_CASE("the example file holds every key with its default") {
   REQUIRE(c.egd.listen.size() == 2);
   CHECK(c.egd.listen[0].text == Config().egd.listen[0].text);
   CHECK(c.egd.listen[1].text == "proxy:unix:/run/egdd/proxy/egd.sock");
+  // Not a default (none): the packaged trng-httpd.toml reads from it.
+  REQUIRE(c.egd.internal_listen.size() == 1);
+  CHECK(c.egd.internal_listen[0].text == "unix:/run/egdd/internal.sock");
   std::set<std::string> expected = {
       "source.kind", "source.path", "source.entropy_per_bit", "source.entropy_certified",
       "source.autostart", "assessment.samples", "assessment.bits_per_sample",
       "assessment.state_dir",
       "source.read_size", "source.offset_file", "source.replay", "serial.port",
-      "serial.baud_rate", "egd.listen", "egd.proxy_trusted_peers", "egd.max_clients",
+      "serial.baud_rate", "egd.listen", "egd.internal_listen", "egd.proxy_trusted_peers",
+      "egd.max_clients",
       "egd.max_clients_per_address", "egd.ipv4_prefix", "egd.ipv6_prefix",
       "egd.command_timeout_ms", "egd.max_pending_output", "egd.unix_mode",
       "egd.client_rate_limit", "egd.client_burst", "control.socket",
