@@ -140,7 +140,7 @@ egd_deb_component(httpd trng-httpd "HTTP API and web page for the egdd TRNG"
   MANPAGES packaging/man/trng-httpd.8
   CONFIGS /etc/trng-httpd/trng-httpd.toml
   UNITS trng-httpd.service ENABLE trng-httpd.service
-  DEPENDS "adduser, egdd (= ${PROJECT_VERSION}-${CPACK_DEBIAN_PACKAGE_RELEASE})")
+  DEPENDS "adduser, egdd (= ${PROJECT_VERSION}-${CPACK_DEBIAN_PACKAGE_RELEASE}), libjs-chart.js")
 install(FILES docs/api.md DESTINATION share/doc/trng-httpd COMPONENT httpd)
 
 # --- egd-feed ----------------------------------------------------------------

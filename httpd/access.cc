@@ -65,7 +65,8 @@ std::optional<Refusal> CheckCrossSite(const Request& r) {
     if (site != "same-origin" && site != "none") {
       return Refuse("cross_site", 403,
                     "refused: a request from another site (Sec-Fetch-Site: " + *r.sec_fetch_site +
-                        ") may not change the device state or take random data; use "
+                        ") may not change the device state, take random data or open a "
+                        "status stream; use "
                         "trng-httpd's own page, curl or a script");
     }
   }
@@ -88,10 +89,12 @@ bool ReturnsEntropy(Op op) {
          op == Op::kPollen;
 }
 
+bool OpensStream(Op op) { return op == Op::kEvents; }
+
 std::optional<Refusal> CheckAccess(const Request& r, const Action& a,
                                    const std::vector<std::string>& allowed_hosts) {
   if (std::optional<Refusal> host = CheckHost(r, allowed_hosts)) return host;
-  if (!ChangesState(a.op) && !ReturnsEntropy(a.op)) return std::nullopt;
+  if (!ChangesState(a.op) && !ReturnsEntropy(a.op) && !OpensStream(a.op)) return std::nullopt;
   if (std::optional<Refusal> cross = CheckCrossSite(r)) return cross;
   if (ChangesState(a.op) && r.role == Role::kPublic) {
     return Refuse("role", 403,

@@ -6,8 +6,10 @@
 //    DNS rebinding pointed at us never reaches the API. No Host header: 400 on
 //    HTTP/1.1 (RFC 9112 requires one), accepted on HTTP/1.0.
 // 2. Cross-site: a request that changes the device state (init, shutdown,
-//    restart) or returns entropy (getRandom, generateTestdata, downloadFile,
-//    pollen) is refused with 403 when it carries Sec-Fetch-Site other than
+//    restart), returns entropy (getRandom, generateTestdata, downloadFile,
+//    pollen) or opens a live status stream (events: it holds a connection and
+//    its samples take bytes from the pool) is refused with 403 when it
+//    carries Sec-Fetch-Site other than
 //    same-origin or none, or an Origin that is "null" or names another
 //    host:port than the Host header. curl and scripts send neither header; the
 //    page itself is same-origin.
@@ -29,6 +31,7 @@ namespace httpd {
 
 bool ChangesState(Op op);    // init, shutdown, restart
 bool ReturnsEntropy(Op op);  // getRandom, generateTestdata, downloadFile, pollen
+bool OpensStream(Op op);     // events
 
 struct Refusal {
   std::string reason;  // for metrics: "host", "cross_site", "role"

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string_view>
 
+#include "httpd/js_library.h"
 #include "httpd/query.h"
 
 namespace httpd {
@@ -111,7 +112,8 @@ const std::vector<Endpoint>& ApiEndpoints() {
       {"getRandom", Op::kGetRandom, {"numBits", "quantity"}},
       {"generateTestdata", Op::kGenerateTestdata, {"numBits", "filetype"}},
       {"downloadFile", Op::kDownloadFile, {"token"}},
-      {"status", Op::kStatus, {}}};
+      {"status", Op::kStatus, {}},
+      {"events", Op::kEvents, {}}};
   return kEndpoints;
 }
 
@@ -168,6 +170,24 @@ Action RoutePage(const std::string& path, const Request& r) {
   return a;
 }
 
+// A system JavaScript library (httpd/js_library.h): static, like the page.
+Action RouteLibrary(const std::string& path, const Request& r) {
+  Action a = RoutePage(path, r);
+  if (a.op == Op::kPage) {
+    a.op = Op::kLibrary;
+    a.page = path;
+  }
+  a.label = "javascript";
+  return a;
+}
+
+bool IsPage(const std::string& path) {
+  for (const char* p : {"/", "/index.html", "/app.js", "/style.css", "/favicon.svg"}) {
+    if (path == p) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Response JsonResponse(unsigned status, const std::string& message, json extra) {
@@ -191,6 +211,7 @@ const char* ReasonPhrase(unsigned status) {
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 432: return "Not Initialized";
+    case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
     case 555: return "TRNG Error";
     default: return "Error";
@@ -220,9 +241,10 @@ Action Route(const Request& r, const LimitsConfig& limits, bool pollen_enabled) 
     } else if (std::optional<Action> bad = StrictParams(t.params, t.path.substr(1), {})) {
       a = std::move(*bad);
     }
-  } else if (t.path == "/" || t.path == "/index.html" || t.path == "/app.js" ||
-             t.path == "/style.css" || t.path == "/favicon.svg") {
+  } else if (IsPage(t.path)) {
     a = RoutePage(t.path, r);
+  } else if (IsLibraryPath(t.path)) {
+    a = RouteLibrary(t.path, r);
   } else {
     a = Error(JsonResponse(404, "not found: " + t.path));
   }
@@ -284,34 +306,44 @@ Response RandomTimeout(const DeviceStatus& s, uint64_t got, uint64_t wanted,
 
 ControlOutcome MapControlReply(Op op, bool transport_ok, const std::string& error,
                                const std::string& reply) {
-  if (!transport_ok) return {false, EgdFailure("egdd's control socket: " + error)};
+  if (!transport_ok) return {false, false, EgdFailure("egdd's control socket: " + error)};
   json j = json::parse(reply, nullptr, false);
-  if (!j.is_object()) return {false, EgdFailure("egdd's control socket answered garbage")};
+  if (!j.is_object()) return {false, false, EgdFailure("egdd's control socket answered garbage")};
   std::string state = j.value("state", "");
   if (j.value("ok", false)) {
-    if (op != Op::kShutdown) return {true, {}};
-    return {false, JsonResponse(200, "System successfully shutdown", {{"state", state}})};
+    if (op != Op::kShutdown) {
+      bool from_standby = op == Op::kRestart &&
+                          j.value("message", "").starts_with("System was in standby");
+      return {true, from_standby, {}};
+    }
+    return {false, false, JsonResponse(200, "System successfully shutdown", {{"state", state}})};
   }
   std::string code = j.value("error", "");
   std::string message = j.value("message", code);
   json extra = {{"state", state}, {"error", code}};
   if (code == "already_initialized") {
-    return {false, JsonResponse(409, "System already initialized", extra)};
+    return {false, false, JsonResponse(409, "System already initialized", extra)};
   }
-  if (code == "already_shut_down") return {false, JsonResponse(409, "System already shut down", extra)};
+  if (code == "already_shut_down") {
+    return {false, false, JsonResponse(409, "System already shut down", extra)};
+  }
   if (code == "not_initialized") {
-    return {false, JsonResponse(432, "System not initialized; call /trng/randomNum/init", extra)};
+    return {false, false,
+            JsonResponse(432, "System not initialized; call /trng/randomNum/init", extra)};
   }
-  return {false, JsonResponse(555, "TRNG error: " + message, extra)};
+  return {false, false, JsonResponse(555, "TRNG error: " + message, extra)};
 }
 
 Response AfterInitWait(Op op, const DeviceStatus& s, bool timed_out,
-                       std::chrono::milliseconds timeout) {
+                       std::chrono::milliseconds timeout, bool from_standby) {
   if (!s.reachable) return EgdFailure("egdd's control socket is not reachable: " + s.error);
   json extra = {{"state", s.state}};
+  if (from_standby) extra["was_standby"] = true;
   if (s.state == "running") {
-    return JsonResponse(200, op == Op::kRestart ? "System successfully restarted"
-                                                : "System initialised successfully", extra);
+    return JsonResponse(200, op != Op::kRestart ? "System initialised successfully"
+                             : from_standby     ? "System was in standby: initialised successfully"
+                                                : "System successfully restarted",
+                        extra);
   }
   if (timed_out) {
     return JsonResponse(555, "TRNG error: the system did not initialize within " +

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,8 @@
 
 namespace httpd {
 
+class EventSink;  // httpd/status_feed.h
+
 // The body may carry entropy (numbers, test data, pollen answers): it lives in
 // locked, dont-dump memory that is wiped when released (common/secure_memory.h).
 struct Response {
@@ -34,6 +37,11 @@ struct Response {
   std::string content_type = "application/json";
   egd::SecureChars body;
   std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type
+  // An event stream (GET /trng/randomNum/events): the session writes these
+  // headers without a Content-Length, then the frames its EventSink gets, until
+  // either side closes. stream_id is the feed's (0 for HEAD: headers only).
+  bool stream = false;
+  uint64_t stream_id = 0;
 
   std::string_view text() const { return {body.data(), body.size()}; }
   void SetText(std::string_view text) { body.assign(text.begin(), text.end()); }
@@ -63,11 +71,12 @@ struct Request {
   std::optional<std::string> origin;
   std::optional<std::string> sec_fetch_site;
   bool repeated_host = false;  // more than one Host header
+  std::weak_ptr<EventSink> sink;  // the session, should the request become an event stream
 };
 
 enum class Op {
   kInit, kShutdown, kRestart, kGetRandom, kGenerateTestdata, kDownloadFile,
-  kStatus, kMetrics, kHealthz, kPollen, kPage, kError,
+  kStatus, kEvents, kMetrics, kHealthz, kPollen, kPage, kLibrary, kError,
 };
 
 struct Action {
@@ -78,7 +87,7 @@ struct Action {
   FileType filetype = FileType::kBin;
   std::string token;      // downloadFile: ?token= or the trng_file cookie; "" = none given
   std::string challenge;  // pollen
-  std::string page;       // kPage: embedded file name
+  std::string page;       // kPage: embedded file name; kLibrary: the path under /javascript/
   Response error;         // kError: the complete answer (400, 404, 405)
 };
 
@@ -110,8 +119,11 @@ Response RandomTimeout(const DeviceStatus& status, uint64_t got, uint64_t wanted
 
 // A control command's reply. wait_running: init/restart was accepted and the
 // answer must wait until egdd reports "running" (AfterInitWait).
+// from_standby: egdd's restart found the device in standby and initialised it
+// (its reply says "System was in standby"); the answer then says so.
 struct ControlOutcome {
   bool wait_running = false;
+  bool from_standby = false;
   Response response;
 };
 ControlOutcome MapControlReply(Op op, bool transport_ok, const std::string& error,
@@ -119,7 +131,7 @@ ControlOutcome MapControlReply(Op op, bool transport_ok, const std::string& erro
 
 // The answer to init/restart once the state left "initializing" or the wait timed out.
 Response AfterInitWait(Op op, const DeviceStatus& status, bool timed_out,
-                       std::chrono::milliseconds timeout);
+                       std::chrono::milliseconds timeout, bool from_standby = false);
 
 // /healthz: 200 while egdd answers and is not failed or lost, else 503.
 Response Healthz(const DeviceStatus& status);

@@ -269,6 +269,57 @@ TEST_CASE("init waits for running; failure or timeout is 555") {
   CHECK(AfterInitWait(Op::kInit, status("failed"), false, milliseconds(1)).status == 555);
 }
 
+TEST_CASE("the status view's event stream: GET and HEAD, no parameters") {
+  Action a = Get("/trng/randomNum/events");
+  CHECK(a.op == Op::kEvents);
+  CHECK(a.label == "events");
+  CHECK(Route(Make("HEAD", "/trng/randomNum/events"), LimitsConfig{}, true).op == Op::kEvents);
+  a = Route(Make("POST", "/trng/randomNum/events"), LimitsConfig{}, true);
+  CHECK(a.error.status == 405);
+  CHECK(a.error.headers == decltype(a.error.headers){{"Allow", "GET, HEAD"}});
+  a = Get("/trng/randomNum/events?lastEventId=3");
+  REQUIRE(a.error.status == 400);
+  CHECK(Body(a.error)["parameter"] == "lastEventId");
+  CHECK(Body(a.error)["accepted"] == json::array());
+  CHECK(Get("/trng/randomNum/events?x=1&x=2").error.status == 400);
+  CHECK(Get("/trng/randomNum/Events").error.status == 404);
+}
+
+TEST_CASE("system JavaScript libraries: exactly the listed files, static like the page") {
+  Action a = Get("/javascript/chart.js/chart.min.js");
+  CHECK(a.op == Op::kLibrary);
+  CHECK(a.page == "/javascript/chart.js/chart.min.js");
+  CHECK(a.label == "javascript");
+  CHECK(Get("/javascript/chart.js/chart.js").op == Op::kLibrary);
+  CHECK(Get("/javascript/chart.js/chart.js?v=3.9.1").op == Op::kLibrary);  // a query is ignored
+  CHECK(Route(Make("HEAD", "/javascript/chart.js/chart.js"), LimitsConfig{}, true).op == Op::kLibrary);
+  CHECK(Route(Make("POST", "/javascript/chart.js/chart.js"), LimitsConfig{}, true).error.status == 405);
+  for (const char* p : {"/javascript/", "/javascript/chart.js/chart.esm.js",
+                        "/javascript/chart.js/%2e%2e/chart.js/chart.js", "/javascript/../etc/passwd",
+                        "/javascript/chart.js/chart.js/", "/javascript/jquery/jquery.js"}) {
+    INFO(p);
+    CHECK(Get(p).error.status == 404);
+  }
+}
+
+TEST_CASE("a restart from standby says it initialised the device") {
+  json standby = {{"ok", true}, {"state", "initializing"},
+                  {"message", "System was in standby; initialised it"}};
+  ControlOutcome o = MapControlReply(Op::kRestart, true, "", standby.dump());
+  CHECK(o.wait_running);
+  CHECK(o.from_standby);
+  json restarted = {{"ok", true}, {"state", "initializing"}, {"message", "System successfully restarted"}};
+  CHECK_FALSE(MapControlReply(Op::kRestart, true, "", restarted.dump()).from_standby);
+  CHECK_FALSE(MapControlReply(Op::kInit, true, "", standby.dump()).from_standby);
+  auto running = ParseStatus(true, "", json{{"state", "running"}}.dump());
+  Response r = AfterInitWait(Op::kRestart, running, false, milliseconds(1), true);
+  CHECK(r.status == 200);
+  CHECK(Body(r)["message"] == "System was in standby: initialised successfully");
+  CHECK(Body(r)["was_standby"] == true);
+  CHECK(Body(AfterInitWait(Op::kRestart, running, false, milliseconds(1)))["message"] ==
+        "System successfully restarted");
+}
+
 TEST_CASE("healthz") {
   CHECK(Healthz(ParseStatus(true, "", R"({"state":"standby"})")).status == 200);
   CHECK(Healthz(ParseStatus(true, "", R"({"state":"failed"})")).status == 503);

@@ -1,12 +1,14 @@
 #include "httpd/app.h"
 
 #include <sodium.h>
+#include <unistd.h>
 
 #include <cmath>
 
 #include "common/log.h"
 #include "httpd/access.h"
 #include "httpd/embedded.h"
+#include "httpd/js_library.h"
 #include "httpd/pollen.h"
 #include "httpd/random_format.h"
 
@@ -32,6 +34,7 @@ App::App(asio::io_context& io, const Config& config)
       egd_(io, config.egdd.egd, config.egdd.connections),
       control_(io, config.egdd.control, config.egdd.control_timeout),
       status_(control_, config.egdd.status_max_age),
+      feed_(io, config_, status_),
       store_(config.files),
       expiry_(io) {
   clients_.Configure(config.limits.client_rate_limit, config.limits.client_burst);
@@ -41,11 +44,18 @@ egd::Status App::Start() {
   if (sodium_init() < 0) return egd::Status::Error("libsodium failed to initialise");
   egd::Status st = store_.Open();
   if (!st.ok()) return egd::Status::Error("[files] dir: " + st.message());
+  std::string chart = LibraryFilePath(config_.http.javascript_dir, "/javascript/chart.js/chart.min.js");
+  if (::access(chart.c_str(), R_OK) != 0) {
+    egd::Log(egd::LogLevel::kWarning, "status view: ", chart, " is missing: the page shows no "
+             "charts (install libjs-chart.js, or set [http] javascript_dir)");
+  }
+  feed_.Start();
   return st;
 }
 
 void App::Reconfigure(const Config& config) {
   config_ = config;
+  feed_.Reconfigure();
   control_.set_timeout(config.egdd.control_timeout);
   status_.set_max_age(config.egdd.status_max_age);
   store_.SetRetention(config.files.max_files, config.files.max_age);
@@ -55,6 +65,7 @@ void App::Reconfigure(const Config& config) {
 
 void App::Stop() {
   stopped_ = true;
+  feed_.Stop();
   for (const auto& t : timers_) t->cancel();
   timers_.clear();
   expiry_.cancel();
@@ -104,9 +115,12 @@ void App::Dispatch(const Action& a, const Request& request, Reply reply) {
     }
     case Op::kPollen: return Pollen(a, request.client, std::move(reply));
     case Op::kPage: return reply(Page(a));
+    case Op::kLibrary: return reply(LibraryFile(config_.http.javascript_dir, a.page));
+    case Op::kEvents: return Events(request, std::move(reply));
     case Op::kError: return reply(a.error);
     case Op::kHealthz: return WithStatus(Healthz, std::move(reply));
     case Op::kMetrics:
+      metrics_.SetEventStreams(feed_.streams());
       return WithStatus([this](const DeviceStatus& s) {
         Response r;
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -129,6 +143,34 @@ Response App::Status(const DeviceStatus& s, Role role) const {
   else j["error"] = s.error;
   r.SetText(j.dump());
   return NoStore(r);
+}
+
+// The status view's stream: subscribed to the feed (which sends its first
+// frames into the session's queue at once), or 503 beyond the stream limits.
+// HEAD gets the stream's headers only.
+void App::Events(const Request& request, Reply reply) {
+  Response r;
+  r.stream = true;
+  r.content_type = "text/event-stream; charset=utf-8";
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.headers.emplace_back("X-Accel-Buffering", "no");  // proxies: pass each event on at once
+  if (request.method == "HEAD") return reply(std::move(r));
+  std::string refused;
+  std::optional<uint64_t> id = feed_.Subscribe(request.client, request.role, request.sink, &refused);
+  if (!id) {
+    metrics_.RequestRefused(refused);
+    const StatusConfig& c = config_.status;
+    Response busy = JsonResponse(
+        503,
+        "too many live status streams open (" + refused + ": " +
+            std::to_string(refused == "max_streams" ? c.max_streams : c.max_streams_per_address) +
+            "); retry later, or poll /trng/randomNum/status",
+        {{"refused", refused}});
+    busy.headers.emplace_back("Retry-After", "30");
+    return reply(NoStore(std::move(busy)));
+  }
+  r.stream_id = *id;
+  reply(std::move(r));
 }
 
 // Monitoring asks egdd every time (no cached state in /metrics or /healthz).
@@ -255,22 +297,23 @@ void App::Control(const Action& a, Reply reply) {
     status_.Invalidate();
     ControlOutcome outcome = MapControlReply(op, ok, error, text);
     if (!outcome.wait_running) return reply(outcome.response);
-    WaitRunning(op, Clock::now() + config_.egdd.init_timeout, reply);
+    WaitRunning(op, Clock::now() + config_.egdd.init_timeout, outcome.from_standby, reply);
   });
 }
 
 // Polls egdd until it leaves "initializing" or the deadline passes.
-void App::WaitRunning(Op op, Clock::time_point deadline, Reply reply) {
-  status_.Refresh([this, op, deadline, reply](const DeviceStatus& s) {
+void App::WaitRunning(Op op, Clock::time_point deadline, bool from_standby, Reply reply) {
+  status_.Refresh([this, op, deadline, from_standby, reply](const DeviceStatus& s) {
     bool timed_out = Clock::now() >= deadline;
     if (!s.reachable || s.state != "initializing" || timed_out || stopped_) {
-      return reply(AfterInitWait(op, s, timed_out, config_.egdd.init_timeout));
+      return reply(AfterInitWait(op, s, timed_out, config_.egdd.init_timeout, from_standby));
     }
     auto timer = std::make_shared<asio::steady_timer>(io_, std::min(Clock::now() + kInitPoll, deadline));
     timers_.insert(timer);
-    timer->async_wait([this, timer, op, deadline, reply](const boost::system::error_code& ec) {
+    timer->async_wait([this, timer, op, deadline, from_standby,
+                       reply](const boost::system::error_code& ec) {
       timers_.erase(timer);
-      if (!ec) WaitRunning(op, deadline, reply);
+      if (!ec) WaitRunning(op, deadline, from_standby, reply);
     });
   });
 }

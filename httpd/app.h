@@ -6,6 +6,10 @@
 // control exchanges and waits are asynchronous on the one io_context; only the
 // small test data files are written with ordinary blocking calls.
 //
+// The status view's event streams (GET /trng/randomNum/events) are held by
+// StatusFeed (httpd/status_feed.h), bounded by [status] max_streams and
+// max_streams_per_address: beyond them, 503 with Retry-After.
+//
 // Clients are counted per egd::ClientKey (the HTTP session resolves it): the
 // connections of one key are capped (OpenClient), and getRandom,
 // generateTestdata and pollen draw from one token bucket per key
@@ -35,6 +39,7 @@
 #include "httpd/config.h"
 #include "httpd/control_channel.h"
 #include "httpd/metrics.h"
+#include "httpd/status_feed.h"
 #include "httpd/testdata_store.h"
 
 namespace httpd {
@@ -55,6 +60,8 @@ class App {
   // the key already has max_clients_per_address; else CloseClient must follow.
   bool OpenClient(const std::string& client);
   void CloseClient(const std::string& client);
+  // An event stream (Response::stream_id) ended: the session closed.
+  void CloseEventStream(uint64_t id) { feed_.Unsubscribe(id); }
   // The running configuration: the HTTP server and its sessions read [http]
   // from here as each connection and request comes, so a reload reaches them.
   const Config& config() const { return config_; }
@@ -75,9 +82,11 @@ class App {
   Response Status(const DeviceStatus& status, Role role) const;
   void ScheduleExpiry();
   void Control(const Action& action, Reply reply);
-  void WaitRunning(Op op, std::chrono::steady_clock::time_point deadline, Reply reply);
+  void WaitRunning(Op op, std::chrono::steady_clock::time_point deadline, bool from_standby,
+                   Reply reply);
   void WithStatus(std::function<Response(const DeviceStatus&)> make, Reply reply);
   Response Page(const Action& action) const;
+  void Events(const Request& request, Reply reply);
 
   boost::asio::io_context& io_;
   Config config_;
@@ -89,6 +98,7 @@ class App {
   egd::EgdClient egd_;
   ControlChannel control_;
   StatusCache status_;
+  StatusFeed feed_;  // the status view's streams; uses status_ and config_
   TestdataStore store_;
   boost::asio::steady_timer expiry_;  // deletes expired test data files
   std::set<std::shared_ptr<boost::asio::steady_timer>> timers_;

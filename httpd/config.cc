@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <string_view>
 #include <vector>
 
 #include "common/net_address.h"
@@ -29,6 +30,26 @@ bool SetAbsolutePath(Field& f, size_t max_len, std::string* out) {
       return Status::Error("'" + text + "' is not an absolute path");
     }
     if (text.size() >= max_len) return Status::Error("'" + text + "' is too long");
+    *path = text;
+    return Status::Ok();
+  });
+}
+
+// An absolute directory path without "." or ".." components.
+bool SetDirectory(Field& f, std::string* out) {
+  return f.Parsed(out, [](const std::string& text, std::string* path) {
+    if (text.empty() || text[0] != '/') {
+      return Status::Error("'" + text + "' is not an absolute path");
+    }
+    for (size_t start = 1; start <= text.size();) {
+      size_t end = std::min(text.find('/', start), text.size());
+      std::string_view part = std::string_view(text).substr(start, end - start);
+      if (part == "." || part == "..") {
+        return Status::Error("'" + text + "' has a '" + std::string(part) + "' component");
+      }
+      start = end + 1;
+    }
+    if (text.size() >= 4096) return Status::Error("'" + text + "' is too long");
     *path = text;
     return Status::Ok();
   });
@@ -101,6 +122,13 @@ std::string Check(const Config& c, const toml_config::KeyLines& lines, uint32_t*
              "client address)";
     }
   }
+  if (c.status.rate_day_interval < c.status.rate_interval) {
+    *line = toml_config::FirstLine(lines, {"status.rate_day_interval_ms", "status.rate_interval_ms"});
+    return "status.rate_day_interval_ms: " + std::to_string(c.status.rate_day_interval.count()) +
+           " is shorter than status.rate_interval_ms (" +
+           std::to_string(c.status.rate_interval.count()) +
+           "): the day chart's points are made from the hour chart's readings";
+  }
   uint64_t largest = LargestRequestBytes(c);
   if (c.limits.client_rate_limit > 0 && c.limits.client_burst < largest) {
     *line = toml_config::FirstLine(lines, {"limits.client_burst", "limits.client_rate_limit"});
@@ -149,7 +177,8 @@ std::vector<toml_config::Key<Config>> HttpKeys() {
       {"request_timeout_ms",
        [](Field& f, Config& c) { return f.Duration(100, 3600000, &c.http.request_timeout); }},
       {"write_timeout_ms",
-       [](Field& f, Config& c) { return f.Duration(100, 3600000, &c.http.write_timeout); }}};
+       [](Field& f, Config& c) { return f.Duration(100, 3600000, &c.http.write_timeout); }},
+      {"javascript_dir", [](Field& f, Config& c) { return SetDirectory(f, &c.http.javascript_dir); }}};
 }
 
 std::vector<toml_config::Key<Config>> EgddKeys() {
@@ -184,6 +213,24 @@ std::vector<toml_config::Key<Config>> LimitsKeys() {
       {"client_burst", [](Field& f, Config& c) { return f.Int(1, kGiB, &c.limits.client_burst); }}};
 }
 
+// All live: stream limits apply to new streams, intervals from the next step
+// (a changed rate interval starts that chart afresh).
+std::vector<toml_config::Key<Config>> StatusKeys() {
+  return {
+      {"max_streams", [](Field& f, Config& c) { return f.Int(0, 10000, &c.status.max_streams); }},
+      {"max_streams_per_address",
+       [](Field& f, Config& c) { return f.Int(1, 10000, &c.status.max_streams_per_address); }},
+      {"poll_interval_ms",
+       [](Field& f, Config& c) { return f.Duration(50, 60000, &c.status.poll_interval); }},
+      {"rate_interval_ms",
+       [](Field& f, Config& c) { return f.Duration(100, 3600000, &c.status.rate_interval); }},
+      {"rate_day_interval_ms",
+       [](Field& f, Config& c) { return f.Duration(100, 86400000, &c.status.rate_day_interval); }},
+      {"sample_bytes", [](Field& f, Config& c) { return f.Int(0, 65536, &c.status.sample_bytes); }},
+      {"sample_interval_s",
+       [](Field& f, Config& c) { return f.Duration(1, 86400, &c.status.sample_interval); }}};
+}
+
 }  // namespace
 
 const toml_config::Schema<Config>& ConfigSchema() {
@@ -201,6 +248,7 @@ const toml_config::Schema<Config>& ConfigSchema() {
       {"pollen",
        {{"enabled", [](Field& f, Config& c) { return f.Bool(&c.pollen.enabled); }},
         {"bytes", [](Field& f, Config& c) { return f.Int(1, 4096, &c.pollen.bytes); }}}},
+      {"status", StatusKeys()},
       {"log",
        {{"level", [](Field& f, Config& c) {
           return f.OneOf({"error", "warning", "notice", "info", "debug"}, &c.log.level);

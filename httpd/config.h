@@ -3,7 +3,8 @@
 // httpd/trng-httpd.example.toml. Loading never throws: errors come back as
 // "file:line: section.key: message" (the line of the offending key); rules
 // across keys (a TCP proxy listener needs trusted peers, client_burst must hold
-// the largest request) are checked after all keys are read.
+// the largest request, the day chart's interval is not shorter than the hour
+// chart's) are checked after all keys are read.
 #pragma once
 
 #include <chrono>
@@ -40,6 +41,9 @@ struct HttpConfig {
   std::chrono::milliseconds idle_timeout{30000};     // keep-alive wait for the next request's headers
   std::chrono::milliseconds request_timeout{10000};  // a PROXY header or a request body must arrive within this
   std::chrono::milliseconds write_timeout{30000};    // a response must be taken within this
+  // Debian's JavaScript libraries, served at /javascript/ (only the files
+  // httpd/js_library.cc lists: Chart.js from libjs-chart.js).
+  std::string javascript_dir = "/usr/share/javascript";
 
   // max_clients_per_address with 0 resolved.
   size_t PerAddressLimit() const;
@@ -75,6 +79,17 @@ struct PollenConfig {
   size_t bytes = 64;    // random bytes hashed into each answer (pollen's default)
 };
 
+// The live status view (httpd/status_feed.h, GET /trng/randomNum/events).
+struct StatusConfig {
+  size_t max_streams = 32;             // open event streams in all; more get 503
+  size_t max_streams_per_address = 4;  // open event streams per client key; more get 503
+  std::chrono::milliseconds poll_interval{500};       // egdd's status, while a stream is open
+  std::chrono::milliseconds rate_interval{10000};     // egdd's byte counter, always: the hour chart
+  std::chrono::milliseconds rate_day_interval{300000};  // the day chart's resolution
+  size_t sample_bytes = 4096;                // tested bytes per histogram sample; 0 = none
+  std::chrono::seconds sample_interval{60};  // at most one sample this often, while a stream is open
+};
+
 struct LogConfig {
   std::string level = "info";  // error | warning | notice | info | debug
 };
@@ -86,6 +101,7 @@ struct Config {
   LimitsConfig limits;
   FilesConfig files;
   PollenConfig pollen;
+  StatusConfig status;
   LogConfig log;
 
   Config();  // fills the default addresses

@@ -51,7 +51,10 @@ TEST_CASE("the example file loads and states every default") {
   CHECK(example.http.max_clients == defaults.http.max_clients);
   CHECK(example.http.max_clients_per_address == defaults.http.max_clients_per_address);
   CHECK(example.http.client_key == defaults.http.client_key);
-  CHECK(example.egdd.egd == defaults.egdd.egd);
+  // Not the default (egdd's plain EGD socket, which egdd has by default): the
+  // packaged pair reads through egdd's internal listener, counted apart.
+  CHECK(example.egdd.egd.text == "unix:/run/egdd/internal.sock");
+  CHECK(defaults.egdd.egd.text == "unix:/run/egdd/egd.sock");
   CHECK(example.egdd.connections == defaults.egdd.connections);
   CHECK(example.egdd.random_timeout == defaults.egdd.random_timeout);
   CHECK(example.limits.max_testdata_bits == defaults.limits.max_testdata_bits);
@@ -60,6 +63,14 @@ TEST_CASE("the example file loads and states every default") {
   CHECK(example.files.dir == defaults.files.dir);
   CHECK(example.files.max_age == defaults.files.max_age);
   CHECK(example.pollen.bytes == defaults.pollen.bytes);
+  CHECK(example.http.javascript_dir == defaults.http.javascript_dir);
+  CHECK(example.status.max_streams == defaults.status.max_streams);
+  CHECK(example.status.max_streams_per_address == defaults.status.max_streams_per_address);
+  CHECK(example.status.poll_interval == defaults.status.poll_interval);
+  CHECK(example.status.rate_interval == defaults.status.rate_interval);
+  CHECK(example.status.rate_day_interval == defaults.status.rate_day_interval);
+  CHECK(example.status.sample_bytes == defaults.status.sample_bytes);
+  CHECK(example.status.sample_interval == defaults.status.sample_interval);
 }
 
 TEST_CASE("keys are applied") {
@@ -129,6 +140,44 @@ TEST_CASE("a rate limit needs a burst that holds the largest request") {
                    "max_testdata_bits = 32768\n");
   CHECK(LargestRequestBytes(c) == 4096);
   CHECK(Parse("[limits]\nclient_burst = 1\n").limits.client_burst == 1);  // no limit: not checked
+}
+
+TEST_CASE("the status view's keys and the JavaScript directory") {
+  Config d = Parse("");
+  CHECK(d.http.javascript_dir == "/usr/share/javascript");
+  CHECK(d.status.max_streams == 32);
+  CHECK(d.status.max_streams_per_address == 4);
+  CHECK(d.status.poll_interval == std::chrono::milliseconds(500));
+  CHECK(d.status.rate_interval == std::chrono::milliseconds(10000));
+  CHECK(d.status.rate_day_interval == std::chrono::milliseconds(300000));
+  CHECK(d.status.sample_bytes == 4096);
+  CHECK(d.status.sample_interval == std::chrono::seconds(60));
+  Config c = Parse(
+      "[http]\njavascript_dir = \"/opt/js/\"\n"
+      "[status]\nmax_streams = 0\nmax_streams_per_address = 2\npoll_interval_ms = 250\n"
+      "rate_interval_ms = 500\nrate_day_interval_ms = 2000\nsample_bytes = 0\n"
+      "sample_interval_s = 5\n");
+  CHECK(c.http.javascript_dir == "/opt/js/");
+  CHECK(c.status.max_streams == 0);
+  CHECK(c.status.max_streams_per_address == 2);
+  CHECK(c.status.poll_interval == std::chrono::milliseconds(250));
+  CHECK(c.status.rate_interval == std::chrono::milliseconds(500));
+  CHECK(c.status.rate_day_interval == std::chrono::milliseconds(2000));
+  CHECK(c.status.sample_bytes == 0);
+  CHECK(c.status.sample_interval == std::chrono::seconds(5));
+  CHECK(Error("[http]\njavascript_dir = \"js\"\n") ==
+        "t.toml:2: http.javascript_dir: 'js' is not an absolute path");
+  CHECK(Error("[http]\njavascript_dir = \"/usr/share/../../etc\"\n") ==
+        "t.toml:2: http.javascript_dir: '/usr/share/../../etc' has a '..' component");
+  CHECK(Error("[http]\njavascript_dir = \"/usr/./share\"\n") ==
+        "t.toml:2: http.javascript_dir: '/usr/./share' has a '.' component");
+  CHECK(Error("\n[status]\npoll_interval_ms = 10\n").starts_with("t.toml:3: status.poll_interval_ms: "));
+  CHECK(Error("[status]\nsample_bytes = 65537\n").starts_with("t.toml:2: status.sample_bytes: "));
+  CHECK(Error("[status]\nmax_streams_per_address = 0\n").starts_with("t.toml:2: "));
+  CHECK(Error("[status]\nstreams = 1\n").starts_with("t.toml:2: "));
+  CHECK(Error("[status]\nrate_interval_ms = 60000\nrate_day_interval_ms = 30000\n") ==
+        "t.toml:3: status.rate_day_interval_ms: 30000 is shorter than status.rate_interval_ms "
+        "(60000): the day chart's points are made from the hour chart's readings");
 }
 
 TEST_CASE("errors name the file, the line and the key") {

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <string_view>
+#include <utility>
+
+#include <boost/asio/write.hpp>
 
 #include "common/client_address.h"
 #include "common/log.h"
@@ -23,6 +26,18 @@ constexpr std::string_view kProxySignature = "PROXY ";
 std::string_view Buffered(const beast::flat_buffer& b) {
   return {static_cast<const char*>(b.data().data()), b.data().size()};
 }
+
+// The status line and headers every answer carries, from App's Response.
+template <typename Body>
+void SetHeaders(const Response& r, http::response<Body>* res) {
+  res->version(11);
+  res->result(r.status);
+  res->reason(ReasonPhrase(r.status));
+  res->set(http::field::server, "trng-httpd");
+  res->set(http::field::content_type, r.content_type);
+  res->set("X-Content-Type-Options", "nosniff");
+  for (const auto& [name, value] : r.headers) res->insert(name, value);
+}
 }  // namespace
 
 Session::Session(Socket socket, const SessionContext& context, Role role, bool proxy,
@@ -33,6 +48,7 @@ Session::Session(Socket socket, const SessionContext& context, Role role, bool p
 }
 
 Session::~Session() {
+  if (stream_id_) context_.app.CloseEventStream(stream_id_);
   if (admitted_) context_.app.CloseClient(key_);
   context_.app.metrics().ClientClosed();
   context_.registry->erase(id_);
@@ -45,6 +61,7 @@ void Session::Start() {
 
 void Session::Close() {
   closed_ = true;
+  if (stream_id_) context_.app.CloseEventStream(std::exchange(stream_id_, 0));
   error_code ignored;
   stream_.socket().shutdown(asio::socket_base::shutdown_both, ignored);
   stream_.close();
@@ -184,23 +201,22 @@ void Session::OnRead(const error_code& ec) {
   keep_alive_ = parser_->get().keep_alive();
   head_ = parser_->get().method() == http::verb::head;
   stream_.expires_never();  // App has its own timeouts
-  context_.app.Handle(MakeRequest(), [self = shared_from_this()](Response response) {
+  Request request = MakeRequest();
+  request.sink = std::weak_ptr<EventSink>(shared_from_this());
+  context_.app.Handle(request, [self = shared_from_this()](Response response) {
     self->Send(std::move(response));
   });
 }
 
 void Session::Send(Response r) {
   if (closed_) return;
+  if (r.stream && !head_) return StartStream(r);
   res_ = {};
-  res_.version(11);
-  res_.result(r.status);
-  res_.reason(ReasonPhrase(r.status));
-  res_.set(http::field::server, "trng-httpd");
-  res_.set(http::field::content_type, r.content_type);
-  res_.set("X-Content-Type-Options", "nosniff");
-  for (const auto& [name, value] : r.headers) res_.insert(name, value);
-  res_.keep_alive(keep_alive_);
-  if (head_) {
+  SetHeaders(r, &res_);
+  res_.keep_alive(keep_alive_ && !r.stream);
+  if (head_ && r.stream) {
+    // An event stream's headers alone: no length, its body would run until closed.
+  } else if (head_) {
     res_.content_length(r.body.size());  // what GET would send; r's body is wiped unsent
   } else {
     res_.body() = std::move(r.body);
@@ -216,6 +232,62 @@ void Session::OnWrite(const error_code& ec) {
   res_ = {};  // the body's secure memory is wiped as it is released
   if (ec || !keep_alive_ || closed_) return Close();
   DoWaitRequest();
+}
+
+// The event stream's headers; the frames follow as they come (Push).
+void Session::StartStream(const Response& r) {
+  stream_id_ = r.stream_id;
+  keep_alive_ = false;
+  stream_res_.emplace();
+  SetHeaders(r, &*stream_res_);
+  stream_res_->keep_alive(false);
+  stream_sr_.emplace(*stream_res_);
+  stream_.expires_after(http().write_timeout);
+  http::async_write_header(stream_, *stream_sr_,
+                           [self = shared_from_this()](const error_code& ec, size_t) {
+                             if (ec) return self->Close();
+                             self->stream_.expires_never();
+                             self->streaming_ = true;
+                             self->WatchPeer();
+                             self->WriteFrames();
+                           });
+}
+
+// The client of a stream sends nothing more; its reading end closing (EOF, an
+// error) ends the stream. Bypasses the stream's timer: waiting is normal here.
+void Session::WatchPeer() {
+  stream_.socket().async_read_some(asio::buffer(peer_byte_),
+                                   [self = shared_from_this()](const error_code& ec, size_t) {
+                                     if (ec) return self->Close();
+                                     self->WatchPeer();
+                                   });
+}
+
+void Session::Push(const std::string& frame) {
+  if (closed_) return;
+  if (queued_bytes_ + frame.size() > kMaxQueuedFrameBytes) {
+    Log(LogLevel::kInfo, "http ", name_, ": event stream closed: the client does not read (",
+        queued_bytes_, " bytes queued)");
+    return Close();
+  }
+  frames_.push_back(frame);
+  queued_bytes_ += frame.size();
+  WriteFrames();
+}
+
+void Session::WriteFrames() {
+  if (!streaming_ || writing_ || closed_ || frames_.empty()) return;
+  writing_ = true;
+  stream_.expires_after(http().write_timeout);
+  asio::async_write(stream_, asio::buffer(frames_.front()),
+                    [self = shared_from_this()](const error_code& ec, size_t) {
+                      self->writing_ = false;
+                      if (ec || self->closed_) return self->Close();
+                      self->stream_.expires_never();
+                      self->queued_bytes_ -= self->frames_.front().size();
+                      self->frames_.pop_front();
+                      self->WriteFrames();
+                    });
 }
 
 // Keep-alive: waits for the next request's first bytes (within idle_timeout),

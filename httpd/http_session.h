@@ -19,10 +19,18 @@
 //    handed to App with the listener's role and the client key; App's
 //    Response is written whenever it comes (for HEAD: its headers and the
 //    Content-Length of its body, without the body; App routes HEAD as GET). Response bodies stay in secure memory and are wiped once sent.
+// 4. Or an event stream (GET /trng/randomNum/events: a Response with
+//    stream set): the headers without a Content-Length (Connection: close),
+//    then the frames the feed pushes (EventSink::Push), one write at a time,
+//    each within write_timeout. Frames wait in a queue of at most
+//    kMaxQueuedFrameBytes; a client that lets more pile up is closed. The
+//    client sends nothing more: a read watches for it closing the connection,
+//    and a session that closes leaves the feed (App::CloseEventStream).
 // A failing session closes itself, never the daemon. Single-threaded.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -52,8 +60,10 @@ struct SessionContext {
   std::shared_ptr<SessionRegistry> registry;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public std::enable_shared_from_this<Session>, public EventSink {
  public:
+  static constexpr size_t kMaxQueuedFrameBytes = 1 << 20;
+
   using Socket = boost::asio::generic::stream_protocol::socket;
 
   Session(Socket socket, const SessionContext& context, Role role, bool proxy, egd::Peer peer,
@@ -64,6 +74,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Start();
   void Close();
+  void Push(const std::string& frame) override;
 
  private:
   using Stream = boost::beast::basic_stream<boost::asio::generic::stream_protocol>;
@@ -84,6 +95,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void SendError(unsigned status, const std::string& message);
   void Send(Response r);
   void OnWrite(const boost::system::error_code& ec);
+  void StartStream(const Response& r);
+  void WatchPeer();
+  void WriteFrames();
   const HttpConfig& http() const { return context_.app.config().http; }
 
   Stream stream_;
@@ -102,6 +116,15 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
   bool head_ = false;  // the request is HEAD: the answer carries GET's headers, no body
   bool closed_ = false;
+  // An event stream: its id in the feed (0: none), its header, the frames to send.
+  uint64_t stream_id_ = 0;
+  std::optional<boost::beast::http::response<boost::beast::http::empty_body>> stream_res_;
+  std::optional<boost::beast::http::response_serializer<boost::beast::http::empty_body>> stream_sr_;
+  std::deque<std::string> frames_;
+  size_t queued_bytes_ = 0;
+  bool streaming_ = false;  // the header is out: frames may be written
+  bool writing_ = false;    // a frame write is in flight
+  char peer_byte_[256];     // what a stream's client sends, ignored
 };
 
 }  // namespace httpd

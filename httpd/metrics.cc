@@ -220,6 +220,9 @@ std::string Metrics::Render(const DeviceStatus& status) const {
   Metric(out, "trng_httpd_random_bytes_total", "counter",
          "Random bytes trng-httpd took from egdd for its answers.", random_bytes_);
   Metric(out, "trng_httpd_clients", "gauge", "Open HTTP connections.", clients_);
+  Metric(out, "trng_httpd_event_streams", "gauge",
+         "Open event streams of the live status view (GET /trng/randomNum/events).",
+         event_streams_);
   Labelled(out, "trng_httpd_connections_refused_total",
            "HTTP connections closed at once, by reason.", "reason",
            {"max_clients", "per_address", "untrusted_proxy_peer", "bad_proxy_header",

@@ -17,10 +17,12 @@ class Metrics {
   void AddRandomBytes(uint64_t n) { random_bytes_ += n; }
   void ClientOpened() { ++clients_; }
   void ClientClosed() { --clients_; }
+  void SetEventStreams(uint64_t n) { event_streams_ = n; }
   // A connection closed at once: "max_clients", "per_address",
   // "untrusted_proxy_peer", "bad_proxy_header", "proxy_header_not_expected".
   void ConnectionRefused(const std::string& reason) { ++connections_refused_[reason]; }
-  // A request refused before any work: "host", "cross_site", "role", "rate_limit".
+  // A request refused before any work: "host", "cross_site", "role", "rate_limit",
+  // "max_streams", "max_streams_per_address" (the status view's event streams).
   void RequestRefused(const std::string& reason) { ++requests_refused_[reason]; }
 
   uint64_t clients() const { return clients_; }
@@ -34,6 +36,7 @@ class Metrics {
   std::map<std::pair<std::string, unsigned>, uint64_t> requests_;
   uint64_t random_bytes_ = 0;
   uint64_t clients_ = 0;
+  uint64_t event_streams_ = 0;
   std::map<std::string, uint64_t> connections_refused_;
   std::map<std::string, uint64_t> requests_refused_;
 };

@@ -76,7 +76,9 @@ class ControlTest(HttpdCase):
         self.assertEqual((r.status, r.json()["message"]), (409, "System already shut down"))
         self.feed(2 * GRAIN)  # restart from standby starts the device, as init does
         r = h.api("restart")
-        self.assertEqual((r.status, r.json()["message"]), (200, "System successfully restarted"))
+        self.assertEqual((r.status, r.json()["message"]),
+                         (200, "System was in standby: initialised successfully"))
+        self.assertTrue(r.json()["was_standby"])
         self.assertEqual(self.egd.status()["state"], "running")
         self.assertEqual(h.api("shutdown").status, 200)
 
@@ -94,6 +96,7 @@ class ControlTest(HttpdCase):
         r = h.api("restart")
         feeder.join()
         self.assertEqual((r.status, r.json()["message"]), (200, "System successfully restarted"))
+        self.assertNotIn("was_standby", r.json())
         self.assertEqual(self.egd.status()["state"], "running")
 
         r = h.api("shutdown")

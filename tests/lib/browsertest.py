@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-"""What the browser tests (051, 122) share on the Python side: the check that Debian's
+"""What the browser tests (051, 122, 126) share on the Python side: the check that Debian's
 chromium, node and npm are here (else the test is skipped), playwright-core installed
-once with `npm ci` in tests/051-httpd-browser (its package-lock.json pins it; both
+once with `npm ci` in tests/051-httpd-browser (its package-lock.json pins it; all
 tests use that node_modules through NODE_PATH), and running a node script that drives
 chromium through chromium.js beside this file.
 """

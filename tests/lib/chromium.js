@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// What the browser tests (051, 122) share: Debian's chromium launched headless the
-// way this machine allows (no sandbox as root, no background networking: the
+// What the browser tests (051, 122, 126) share: Debian's chromium launched headless
+// the way this machine allows (no sandbox as root, no background networking: the
 // network is closed), a status bar's text once it says what is expected, the System
-// tab of a public listener, and the run wrapper that prints the JSON summary and
-// fails the process on any error. playwright-core comes from NODE_PATH
+// tab of a public listener, a whole-page screenshot, and the run wrapper that prints
+// the JSON summary and fails the process on any error. playwright-core comes from NODE_PATH
 // (tests/051-httpd-browser/node_modules; browsertest.py sets it).
 "use strict";
 const { chromium } = require("playwright-core");
@@ -40,6 +40,12 @@ async function publicSystemTab(page, url, screenshot) {
   return { note, buttonsDisabled };
 }
 
+// A screenshot of the whole page at CSS pixels (a 1000 px wide viewport gives a
+// 1000 px wide PNG), to `file`.
+function screenshot(page, file) {
+  return page.screenshot({ path: file, fullPage: true, scale: "css" });
+}
+
 // Runs body(browser, summary), then prints the summary as one JSON line; any
 // error ends the process with status 1 after its stack.
 function run(body) {
@@ -58,4 +64,4 @@ function run(body) {
   });
 }
 
-module.exports = { TIMEOUT, launch, statusText, publicSystemTab, run };
+module.exports = { TIMEOUT, launch, statusText, publicSystemTab, screenshot, run };
