@@ -149,10 +149,14 @@ install(FILES feed/egd-feed.example.toml DESTINATION /etc/egd-feed RENAME egd-fe
   COMPONENT feed)
 install(FILES packaging/systemd/egd-feed.service DESTINATION ${EGD_UNIT_DIR} COMPONENT feed)
 install(FILES feed/README.md DESTINATION share/doc/egd-feed COMPONENT feed)
-# The systemd drop-in that grants CAP_SYS_ADMIN for crediting: an example to copy
-# to /etc/systemd/system/egd-feed.service.d/, never active by itself.
-install(FILES packaging/systemd/egd-feed.service.d/credit.conf DESTINATION share/doc/egd-feed
-  COMPONENT feed)
+# The systemd drop-ins, examples to copy to /etc/systemd/system/egd-feed.service.d/,
+# never active by themselves: CAP_SYS_ADMIN for crediting and reseeding (credit),
+# AF_NETLINK for the VM generation uevent (vmgenid), a writable node_exporter
+# textfile directory (metrics).
+install(FILES packaging/systemd/egd-feed.service.d/credit.conf
+  packaging/systemd/egd-feed.service.d/vmgenid.conf
+  packaging/systemd/egd-feed.service.d/metrics.conf
+  DESTINATION share/doc/egd-feed COMPONENT feed)
 # Not enabled on install: it needs an EGD server (egd-stunnel's client) first.
 egd_deb_component(feed egd-feed "Feed the kernel entropy pool from an EGD server"
   DESCRIPTION "egd-feed reads entropy from an EGD server (normally egdd through a TLS\ntunnel) and mixes it into the kernel's pool, without any privilege. Crediting\nit (RNDADDENTROPY) takes CAP_SYS_ADMIN, granted by an optional drop-in."

@@ -35,6 +35,24 @@ bool SetLogLevel(Field& f, std::string* out) {
   });
 }
 
+bool SetReseed(Field& f, ReseedMode* out) {
+  static constexpr toml_config::EnumName<ReseedMode> kNames[] = {
+      {"auto", ReseedMode::kAuto}, {"yes", ReseedMode::kYes}, {"no", ReseedMode::kNo}};
+  return f.Enum(kNames, out);
+}
+
+// 0 (off) or [kMinResumeMs, one day].
+bool SetResumeCheck(Field& f, std::chrono::milliseconds* out) {
+  std::chrono::milliseconds ms;
+  if (!f.Millis(0, kDayMs, &ms)) return false;
+  if (ms.count() != 0 && ms.count() < kMinResumeMs) {
+    return f.Fail(std::to_string(ms.count()) + " is neither 0 (off) nor in [" +
+                  std::to_string(kMinResumeMs) + ", " + std::to_string(kDayMs) + "]");
+  }
+  *out = ms;
+  return true;
+}
+
 // The reconnect delay may not shrink: initial_delay_ms <= max_delay_ms.
 std::string CheckBackoff(const Config& config, const toml_config::KeyLines& lines, uint32_t* line) {
   const BackoffConfig& b = config.schedule.backoff;
@@ -48,9 +66,9 @@ std::string CheckBackoff(const Config& config, const toml_config::KeyLines& line
 
 // Restart-only: feed.device (opened at start, before the privileges are
 // dropped: the new path may not be openable any more) and daemon.user (the
-// uid switch cannot be undone). The credit is neither: a reload may stop
-// crediting but not start it (Feeder::ApplyCredit). Everything else, the
-// server included, applies at once.
+// uid switch cannot be undone). The credit and reseed_crng are neither: a
+// reload may stop using CAP_SYS_ADMIN but not start (Feeder::ApplyCapability).
+// Everything else, the server included, applies at once.
 const toml_config::Schema<Config>& ConfigSchema() {
   using toml_config::RestartOnly;
   static const toml_config::Schema<Config> schema(
@@ -65,6 +83,12 @@ const toml_config::Schema<Config>& ConfigSchema() {
          RestartOnly<&Config::device>()},
         {"credit_bits_per_byte",
          [](Field& f, Config& c) { return f.Number(0, kMaxBitsPerByte, &c.credit_bits_per_byte); }},
+        {"reseed_crng", [](Field& f, Config& c) { return SetReseed(f, &c.reseed_crng); }},
+        {"metrics_file", [](Field& f, Config& c) { return f.String(&c.metrics_file); }},
+        {"resume_check_ms",
+         [](Field& f, Config& c) { return SetResumeCheck(f, &c.resume_check); }},
+        {"resume_jump_ms",
+         [](Field& f, Config& c) { return f.Millis(kMinResumeMs, kDayMs, &c.resume_jump); }},
         {"seed_bytes",
          [](Field& f, Config& c) { return f.Int(1, kMaxFeedBytes, &c.schedule.seed_bytes); }},
         {"reseed_bytes",

@@ -14,6 +14,7 @@
 #include "common/egd_client.h"
 #include "common/status.h"
 #include "common/toml_config.h"
+#include "feed/kernel_state.h"
 #include "feed/schedule.h"
 
 namespace feed {
@@ -24,6 +25,7 @@ constexpr double kMaxBitsPerByte = 8.0;        // credit_bits_per_byte: [0, this
 constexpr int64_t kMinIntervalMs = 100;        // interval: [this, one day]
 constexpr int64_t kMinReadTimeoutMs = 100;     // read_timeout: [this, one day]
 constexpr int64_t kDayMs = 86400000;
+constexpr int64_t kMinResumeMs = 100;          // resume_check (unless 0), resume_jump: min
 
 // "HOST:PORT" (numeric IPv4, or [IPv6]:PORT; host names are not resolved) or
 // "unix:/path".
@@ -34,7 +36,11 @@ struct Config {
   egd::EgdEndpoint server;           // [server] connect; required (text empty = not set)
   std::chrono::milliseconds read_timeout{60000};  // a read (connect included) taking longer is abandoned
   std::string device = "/dev/random";             // where the bytes go (write, or RNDADDENTROPY)
-  double credit_bits_per_byte = 0.0;              // entropy credited per byte fed, [0, 8]; 0 = mix only, no capability
+  double credit_bits_per_byte = 0.0;              // credit per byte until the CRNG is ready, [0, 8]
+  ReseedMode reseed_crng = ReseedMode::kAuto;     // RNDRESEEDCRNG once ready (kernel_state.h)
+  std::string metrics_file;                       // Prometheus text file ("" = none)
+  std::chrono::milliseconds resume_check{1000};   // the suspend (clock) check; 0 = off
+  std::chrono::milliseconds resume_jump{1000};    // a larger jump between two checks is a resume
   ScheduleConfig schedule;                        // seed, reseeds, watermark, reconnect backoff
   std::string user;                               // started as root: switch to this user ("" = stay)
   std::string log_level = "info";                 // error | warning | notice | info | debug

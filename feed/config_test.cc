@@ -54,11 +54,19 @@ TEST_CASE("the example configuration loads and holds the defaults") {
   CHECK(c.schedule.backoff.jitter == d.schedule.backoff.jitter);
   CHECK(c.user == d.user);
   CHECK(c.log_level == d.log_level);
+  CHECK(c.reseed_crng == d.reseed_crng);
+  CHECK(c.metrics_file == d.metrics_file);
+  CHECK(c.resume_check == d.resume_check);
+  CHECK(c.resume_jump == d.resume_jump);
 }
 
 TEST_CASE("defaults are conservative") {
   Config d;
   CHECK(d.credit_bits_per_byte == 0.0);  // credit nothing unless told
+  CHECK(d.reseed_crng == ReseedMode::kAuto);  // no capability kept for reseeding alone
+  CHECK(d.metrics_file.empty());
+  CHECK(d.resume_check == milliseconds(1000));
+  CHECK(d.resume_jump == milliseconds(1000));
   CHECK(d.schedule.backoff.initial == milliseconds(1000));
   CHECK(d.schedule.backoff.max == milliseconds(300000));
   CHECK(d.schedule.backoff.jitter > 0);
@@ -117,6 +125,25 @@ TEST_CASE("errors carry the file and the line of the offending key") {
   CHECK(ErrorOf("[feed]\ndevice = \"\"\n") == "feed.toml:2: feed.device: must not be empty");
 }
 
+TEST_CASE("the kernel keys: reseed_crng, metrics_file, resume check") {
+  Config c = Parsed("[feed]\nreseed_crng = \"yes\"\nmetrics_file = \"/var/lib/x/egd_feed.prom\"\n"
+                    "resume_check_ms = 250\nresume_jump_ms = 5000\n");
+  CHECK(c.reseed_crng == ReseedMode::kYes);
+  CHECK(c.metrics_file == "/var/lib/x/egd_feed.prom");
+  CHECK(c.resume_check == milliseconds(250));
+  CHECK(c.resume_jump == milliseconds(5000));
+  CHECK(Parsed("[feed]\nreseed_crng = \"no\"\nresume_check_ms = 0\n").resume_check ==
+        milliseconds(0));
+  CHECK(ErrorOf("[feed]\nreseed_crng = true\n") ==
+        "feed.toml:2: feed.reseed_crng: expected a string, got a boolean");
+  CHECK(ErrorOf("[feed]\nreseed_crng = \"always\"\n") ==
+        "feed.toml:2: feed.reseed_crng: 'always' is not one of auto, yes, no");
+  CHECK(ErrorOf("[feed]\n\nresume_check_ms = 50\n") ==
+        "feed.toml:3: feed.resume_check_ms: 50 is neither 0 (off) nor in [100, 86400000]");
+  CHECK(ErrorOf("[feed]\nresume_jump_ms = 0\n") ==
+        "feed.toml:2: feed.resume_jump_ms: 0 is out of range [100, 86400000]");
+}
+
 TEST_CASE("TOML syntax errors carry a line too") {
   std::string e = ErrorOf("[server]\nconnect = \"127.0.0.1:7777\"\n[feed\n");
   CHECK(e.rfind("feed.toml:3: ", 0) == 0);
@@ -167,6 +194,19 @@ TEST_CASE("command line: --connect alone is enough; overrides apply") {
   CHECK(c.read_timeout == milliseconds(3000));
   CHECK(c.schedule.low_watermark_bits == 100);
   CHECK(c.log_level == "debug");
+}
+
+TEST_CASE("command line: --reseed and --metrics-file") {
+  Options o = Args({"--connect", "unix:/tmp/egd.sock", "--reseed", "no", "--metrics-file",
+                    "/tmp/egd_feed.prom"});
+  Config c;
+  REQUIRE(BuildConfig(o, &c).ok());
+  CHECK(c.reseed_crng == ReseedMode::kNo);
+  CHECK(c.metrics_file == "/tmp/egd_feed.prom");
+  CHECK(ArgsError({"--connect", "127.0.0.1:7777", "--reseed", "always"}) ==
+        "--reseed: 'always' is not one of auto, yes, no");
+  CHECK(ArgsError({"--connect", "127.0.0.1:7777", "--reseed", "yes", "--reseed", "maybe"}) ==
+        "--reseed: 'maybe' is not one of auto, yes, no");
 }
 
 TEST_CASE("command line: the file, then the overrides") {

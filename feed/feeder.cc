@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/secure_memory.h"
+#include "feed/metrics.h"
 #include "feed/privileges.h"
 
 namespace feed {
@@ -46,12 +47,18 @@ void LogSettings(const Config& c) {
   s << "server " << c.server.text << ", device " << c.device << ", seed " << c.schedule.seed_bytes
     << " bytes, reseed " << c.schedule.reseed_bytes << " bytes every "
     << Seconds(c.schedule.interval) << ", credit " << c.credit_bits_per_byte
-    << " bits/byte, read timeout " << Seconds(c.read_timeout) << ", backoff "
+    << " bits/byte until the CRNG is ready, reseed_crng " << ReseedModeName(c.reseed_crng)
+    << ", read timeout " << Seconds(c.read_timeout) << ", backoff "
     << Seconds(c.schedule.backoff.initial) << " doubling to " << Seconds(c.schedule.backoff.max)
     << " (jitter " << c.schedule.backoff.jitter << ")";
   if (c.schedule.low_watermark_bits > 0) {
     s << ", watermark " << c.schedule.low_watermark_bits << " bits";
   }
+  if (c.resume_check.count() > 0) {
+    s << ", resume check every " << Seconds(c.resume_check) << " (jump > "
+      << Seconds(c.resume_jump) << ")";
+  }
+  if (!c.metrics_file.empty()) s << ", metrics " << c.metrics_file;
   Log(LogLevel::kNotice, s.str());
   if (c.schedule.low_watermark_bits > 0 && ModernKernel()) {
     Log(LogLevel::kInfo, "Linux >= 5.18 keeps entropy_avail at 256 once seeded: the watermark ",
@@ -63,22 +70,27 @@ void LogSettings(const Config& c) {
 }  // namespace
 
 Feeder::Feeder(asio::io_context& io, Options options, Config config, RandomDevice& device,
-               bool can_credit)
+               CrngProbe& probe, bool sys_admin_held)
     : io_(io),
       options_(std::move(options)),
       config_(std::move(config)),
       device_(device),
-      can_credit_(can_credit),
+      probe_(probe),
+      kernel_({config_.credit_bits_per_byte, config_.reseed_crng}, sys_admin_held, Clock::now()),
+      resume_(config_.resume_jump),
       schedule_(config_.schedule, UniformRandom, Clock::now()),
       client_(NewClient(io, config_)),
       timer_(io),
+      tick_(io),
+      notify_timer_(io),
       signals_(io, [this] { Reload(); }, [this] {
-        Log(LogLevel::kNotice, fed_bytes_, " bytes fed in all");
+        Log(LogLevel::kNotice, fed_bytes_, " bytes fed in all (", StatusText(kernel_), ")");
         Stop(0);
       }) {}
 
 void Feeder::Start() {
   LogSettings(config_);
+  StartKernelWatch();
   Wake();
 }
 
@@ -134,6 +146,7 @@ void Feeder::OnRead(const Reading& reading, egd::EgdClient::Result result) {
   } else {
     OnFailure(result, feed.bytes);
   }
+  NotifyReady();  // the first attempt is over, fed or not
   Wake();
 }
 
@@ -157,49 +170,72 @@ void Feeder::OnFailure(const egd::EgdClient::Result& result, size_t wanted) {
 }
 
 void Feeder::Feed(Schedule::Feed feed, egd::SecureBytes* bytes) {
-  // Crediting is decided at start (CAP_SYS_ADMIN kept or not) and Reload keeps
-  // the credit at 0 once the capability is gone.
-  const bool credit = config_.credit_bits_per_byte > 0;
-  int bits = CreditBits(bytes->size(), config_.credit_bits_per_byte);
-  egd::Status st = credit ? device_.AddEntropy(*bytes, bits) : device_.Mix(*bytes);
-  size_t n = bytes->size();
+  Probe();  // the plan follows the kernel's phase of this moment
+  const size_t n = bytes->size();
+  const FeedPlan plan = kernel_.Plan(n);
+  egd::Status st = plan.add_entropy ? device_.AddEntropy(*bytes, plan.credit_bits)
+                                    : device_.Mix(*bytes);
   egd::WipeContents(*bytes);
-  int failures = schedule_.failures();
-  schedule_.Succeeded(Clock::now());
+  bool reseeded = false;
+  if (st.ok() && plan.reseed) {
+    egd::Status reseed = device_.ReseedCrng();
+    reseeded = reseed.ok();
+    if (!reseeded) Log(LogLevel::kError, reseed.message());
+  }
+  const int failures = schedule_.failures();
+  const TimePoint now = Clock::now();
+  schedule_.Succeeded(now);
   if (!st.ok()) {
     Log(LogLevel::kError, st.message());
   } else {
     fed_bytes_ += n;
-    LogLevel level = feed.reason == FeedReason::kSeed || failures > 0 ? LogLevel::kNotice
-                                                                       : LogLevel::kDebug;
-    Log(level, FeedReasonName(feed.reason), ": fed ", n, " bytes from ", config_.server.text,
-        " to ", device_.path(), ", credited ", bits, " bits",
-        credit ? " (RNDADDENTROPY)" : " (write)", failures > 0 ? " (feeding resumed)" : "");
+    kernel_.Fed(n, plan, reseeded);
+    LogFed(feed.reason, n, plan, reseeded, failures > 0);
+    if (kernel_.WantsBootFeed()) schedule_.FeedNow(now, FeedReason::kBoot);
   }
+  Publish();
   if (options_.once) Stop(st.ok() ? 0 : 1);
 }
 
-// The capability is decided at start: a reload may stop crediting (and then
-// drops CAP_SYS_ADMIN for good where capset is allowed) but cannot start it.
-void Feeder::ApplyCredit(Config* fresh) {
-  if (fresh->credit_bits_per_byte > 0 && !can_credit_) {
+void Feeder::LogFed(FeedReason reason, size_t n, const FeedPlan& plan, bool reseeded,
+                    bool resumed) {
+  LogLevel level = reason == FeedReason::kSeed || reason == FeedReason::kResume || resumed
+                       ? LogLevel::kNotice
+                   : reason == FeedReason::kBoot ? LogLevel::kInfo
+                                                 : LogLevel::kDebug;
+  Log(level, FeedReasonName(reason), ": fed ", n, " bytes from ", config_.server.text, " to ",
+      device_.path(), ", credited ", plan.credit_bits, " bits",
+      plan.add_entropy ? " (RNDADDENTROPY)" : " (write)",
+      reseeded ? ", CRNG reseeded (RNDRESEEDCRNG)" : "", resumed ? " (feeding resumed)" : "");
+  if (plan.late && !logged_late_) {
+    logged_late_ = true;
+    Log(LogLevel::kNotice, "the CRNG is ready and egd-feed does not reseed it (",
+        kernel_.sys_admin_held() ? "reseed_crng = no" : "no CAP_SYS_ADMIN",
+        "): the bytes fed reach it at the kernel's next reseed, within 60 s");
+  }
+}
+
+// The capability is decided at start: a reload may stop using CAP_SYS_ADMIN
+// (and then drops it for good where capset is allowed) but cannot start.
+void Feeder::ApplyCapability(Config* fresh) {
+  if (fresh->credit_bits_per_byte > 0 && !kernel_.sys_admin_held()) {
     Log(LogLevel::kWarning, "reload: credit_bits_per_byte = ", fresh->credit_bits_per_byte,
         " takes effect at the next start (egd-feed holds no CAP_SYS_ADMIN, which crediting "
         "needs); feeding on without credit");
     fresh->credit_bits_per_byte = 0;
   }
-  if (fresh->credit_bits_per_byte > 0 || !can_credit_) return;
-  egd::Status st = DropAllCapabilities();
-  if (!st.ok()) {
-    // Under systemd the unit's SystemCallFilter denies capset: the service's
-    // capabilities are the unit's business (remove the credit drop-in).
-    Log(LogLevel::kWarning, "reload: credit 0: bytes are mixed in with write(2), but "
-        "CAP_SYS_ADMIN stays until the next start (", st.message(), ")");
-    return;
+  if (fresh->reseed_crng == ReseedMode::kYes && !kernel_.sys_admin_held()) {
+    Log(LogLevel::kWarning, "reload: reseed_crng = yes takes effect at the next start "
+        "(egd-feed holds no CAP_SYS_ADMIN, which RNDRESEEDCRNG needs)");
+    fresh->reseed_crng = ReseedMode::kAuto;
   }
-  can_credit_ = false;
-  Log(LogLevel::kNotice, "reload: credit 0: CAP_SYS_ADMIN dropped, bytes are mixed in with "
-      "write(2); crediting again needs a restart");
+  kernel_.Reconfigure({fresh->credit_bits_per_byte, fresh->reseed_crng});
+  std::ostringstream why;
+  why << "reload: credit " << fresh->credit_bits_per_byte;
+  if (fresh->reseed_crng != ReseedMode::kAuto) {
+    why << ", reseed_crng " << ReseedModeName(fresh->reseed_crng);
+  }
+  ReviewCapability(why.str());
 }
 
 void Feeder::Reload() {
@@ -214,12 +250,14 @@ void Feeder::Reload() {
   ConfigSchema().KeepRestartOnly(config_, &fresh, &kept);
   // Commit: none of this can fail.
   egd::LogRestartOnly(kept);
-  ApplyCredit(&fresh);
+  ApplyCapability(&fresh);
   bool new_server = fresh.server.text != config_.server.text;
   config_ = std::move(fresh);
   egd::SetLogLevel(*egd::ParseLogLevel(config_.log_level));
   TimePoint now = Clock::now();
   schedule_.Reconfigure(config_.schedule, now);
+  resume_.set_threshold(config_.resume_jump);
+  if (!options_.once) ArmTick();  // resume_check may have changed
   if (new_server) {
     reading_.reset();  // a read in flight on the old server is dropped
     client_->Stop();
@@ -228,6 +266,7 @@ void Feeder::Reload() {
   }
   Log(LogLevel::kNotice, "configuration reloaded", new_server ? " (new server)" : "");
   LogSettings(config_);
+  Publish();
   Wake();
 }
 
@@ -236,34 +275,53 @@ void Feeder::Stop(int code) {
   exit_code_ = code;
   reading_.reset();
   timer_.cancel();
+  tick_.cancel();
+  notify_timer_.cancel();
+  if (uevents_) uevents_->Stop();
   signals_.Cancel();
   client_->Stop();
 }
 
 namespace {
 
-// Crediting needs CAP_SYS_ADMIN, and it cannot be gained later: refuse to start.
-egd::Status CheckCanCredit(const Options& o, const Config& c) {
-  if (c.credit_bits_per_byte <= 0 || (CurrentCapabilities().permitted & (1ull << kCapSysAdmin))) {
+// Crediting (and reseeding with reseed_crng = yes) needs CAP_SYS_ADMIN, and it
+// cannot be gained later: refuse to start.
+egd::Status CheckCapability(const Options& o, const Config& c) {
+  if (!KernelState::KeepSysAdminAtStart({c.credit_bits_per_byte, c.reseed_crng}) ||
+      (CurrentCapabilities().permitted & (1ull << kCapSysAdmin))) {
     return egd::Status::Ok();
   }
   std::ostringstream s;
-  s << (o.bits_per_byte ? std::string("--bits-per-byte") : c.file + ": feed.credit_bits_per_byte")
-    << " = " << c.credit_bits_per_byte
-    << " needs CAP_SYS_ADMIN (ioctl RNDADDENTROPY), which egd-feed was not given: grant it "
-       "(systemd: the drop-in /usr/share/doc/egd-feed/credit.conf; or start as root, with "
-       "--user) or set the credit to 0 to mix the bytes in without credit";
+  if (c.credit_bits_per_byte > 0) {
+    s << (o.bits_per_byte ? std::string("--bits-per-byte") : c.file + ": feed.credit_bits_per_byte")
+      << " = " << c.credit_bits_per_byte << " needs CAP_SYS_ADMIN (ioctl RNDADDENTROPY)";
+  } else {
+    s << (o.reseed ? std::string("--reseed") : c.file + ": feed.reseed_crng")
+      << " = yes needs CAP_SYS_ADMIN (ioctl RNDRESEEDCRNG)";
+  }
+  s << ", which egd-feed was not given: grant it (systemd: the drop-in "
+       "/usr/share/doc/egd-feed/credit.conf; or start as root, with --user) or set "
+    << (c.credit_bits_per_byte > 0 ? "the credit to 0 to mix the bytes in without credit"
+                                   : "reseed_crng to auto or no");
   return egd::Status::Error(s.str());
 }
 
-void LogPrivileges(const Config& c, bool credit) {
+void LogPrivileges(const Config& c, bool keep) {
   std::string uid = "uid " + std::to_string(::getuid());
   std::string who = c.user.empty() ? uid + " " : c.user + " (" + uid + ") ";
-  if (credit) {
-    Log(LogLevel::kInfo, "running as ", who, "with CAP_SYS_ADMIN only (RNDADDENTROPY credits)");
-  } else {
+  const bool credit = c.credit_bits_per_byte > 0;
+  const bool reseed = c.reseed_crng == ReseedMode::kYes ||
+                      (c.reseed_crng == ReseedMode::kAuto && credit);
+  if (!keep) {
     Log(LogLevel::kInfo, "running as ", who, "with no capability: bytes are mixed in with "
         "write(2), credited nothing");
+  } else if (credit) {
+    Log(LogLevel::kInfo, "running as ", who, "with CAP_SYS_ADMIN only (RNDADDENTROPY credits "
+        "until the CRNG is ready", reseed ? ", RNDRESEEDCRNG after each feed once it is)"
+                                          : "; dropped once it is)");
+  } else {
+    Log(LogLevel::kInfo, "running as ", who, "with CAP_SYS_ADMIN only (RNDRESEEDCRNG after each "
+        "feed once the CRNG is ready; no credit)");
   }
   if (c.user.empty() && ::geteuid() == 0) {
     Log(LogLevel::kInfo, "running as root; --user or systemd's User= would switch to a system user");
@@ -273,21 +331,22 @@ void LogPrivileges(const Config& c, bool credit) {
 }  // namespace
 
 int RunFeeder(const Options& options, const Config& config) {
-  const bool credit = config.credit_bits_per_byte > 0;
+  const bool keep =
+      KernelState::KeepSysAdminAtStart({config.credit_bits_per_byte, config.reseed_crng});
   std::unique_ptr<RandomDevice> device;
-  egd::Status st = CheckCanCredit(options, config);
+  egd::Status st = CheckCapability(options, config);
   if (st.ok()) st = RandomDevice::Open(config.device, &device);
   if (st.ok()) {
-    st = RestrictPrivileges(config.user,
-                            credit ? KeepCapability::kSysAdmin : KeepCapability::kNone);
+    st = RestrictPrivileges(config.user, keep ? KeepCapability::kSysAdmin : KeepCapability::kNone);
   }
   if (!st.ok()) {
     Log(LogLevel::kError, st.message());
     return 1;
   }
-  LogPrivileges(config, credit);
+  LogPrivileges(config, keep);
   asio::io_context io(1);
-  Feeder feeder(io, options, config, *device, credit);
+  GetrandomProbe probe;
+  Feeder feeder(io, options, config, *device, probe, keep);
   feeder.Start();
   io.run();
   Log(LogLevel::kNotice, "stopped");

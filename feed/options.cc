@@ -63,6 +63,15 @@ Status Apply(const std::string& name, const std::string& value, Options* o) {
     if ((st = ParseEndpoint(value, &e)).ok()) o->connect = e;
   } else if (name == "--bits-per-byte") {
     if ((st = Number(name, value, 0, kMaxBitsPerByte, &d)).ok()) o->bits_per_byte = d;
+  } else if (name == "--reseed") {
+    for (ReseedMode m : {ReseedMode::kAuto, ReseedMode::kYes, ReseedMode::kNo}) {
+      if (value == ReseedModeName(m)) o->reseed = m;
+    }
+    if (!o->reseed || value != ReseedModeName(*o->reseed)) {
+      return Bad(name, value, "is not one of auto, yes, no");
+    }
+  } else if (name == "--metrics-file") {
+    o->metrics_file = value;
   } else if (name == "--seed-bytes" || name == "--reseed-bytes") {
     if ((st = Count(name, value, 1, kMaxFeedBytes, &n)).ok()) {
       (name == "--seed-bytes" ? o->seed_bytes : o->reseed_bytes) = n;
@@ -94,9 +103,13 @@ const char kUsage[] =
     "       egd-feed --connect HOST:PORT|unix:PATH [options]\n"
     "       egd-feed --check-config FILE\n"
     "options (override the file):\n"
-    "  --bits-per-byte F   entropy credited per byte fed, 0..8 (default 0: mix in with\n"
-    "                      write(2), credit nothing, no capability; > 0: RNDADDENTROPY,\n"
-    "                      needs CAP_SYS_ADMIN)\n"
+    "  --bits-per-byte F   entropy credited per byte fed until the kernel's CRNG is\n"
+    "                      ready, 0..8 (default 0: mix in with write(2), credit nothing,\n"
+    "                      no capability; > 0: RNDADDENTROPY, needs CAP_SYS_ADMIN)\n"
+    "  --reseed MODE       after the kernel's CRNG is ready, follow each feed with\n"
+    "                      RNDRESEEDCRNG: auto (default: when CAP_SYS_ADMIN is kept\n"
+    "                      for crediting), yes (keep it for this alone), no\n"
+    "  --metrics-file PATH Prometheus text file for node_exporter (default: none)\n"
     "  --seed-bytes N      bytes fed at start (default 64)\n"
     "  --reseed-bytes N    bytes fed at each reseed (default 64)\n"
     "  --interval SECONDS  time between reseeds (default 60)\n"
@@ -104,7 +117,7 @@ const char kUsage[] =
     "  --watermark BITS    reseed early while entropy_avail is below this (default 0: off)\n"
     "  --device PATH       where the bytes go (default /dev/random)\n"
     "  --user NAME         started as root: switch to this user, keeping no capability\n"
-    "                      (CAP_SYS_ADMIN only when crediting)\n"
+    "                      (CAP_SYS_ADMIN only when crediting, or with --reseed yes)\n"
     "  --log-level LEVEL   error | warning | notice | info | debug\n"
     "  --once              feed once and exit: 0 fed, 1 failed\n";
 
@@ -143,6 +156,8 @@ Status BuildConfig(const Options& o, Config* out) {
   }
   if (o.connect) c.server = *o.connect;
   if (o.bits_per_byte) c.credit_bits_per_byte = *o.bits_per_byte;
+  if (o.reseed) c.reseed_crng = *o.reseed;
+  if (o.metrics_file) c.metrics_file = *o.metrics_file;
   if (o.seed_bytes) c.schedule.seed_bytes = *o.seed_bytes;
   if (o.reseed_bytes) c.schedule.reseed_bytes = *o.reseed_bytes;
   if (o.interval) c.schedule.interval = *o.interval;

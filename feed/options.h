@@ -26,6 +26,8 @@ struct Options {
   // Overrides; unset ones leave the file's value (or the default).
   std::optional<egd::EgdEndpoint> connect;
   std::optional<double> bits_per_byte;
+  std::optional<ReseedMode> reseed;
+  std::optional<std::string> metrics_file;
   std::optional<size_t> seed_bytes;
   std::optional<size_t> reseed_bytes;
   std::optional<std::chrono::milliseconds> interval;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/random.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <cassert>
@@ -69,6 +70,25 @@ egd::Status RandomDevice::AddEntropy(std::span<const uint8_t> bytes, int credit_
   std::string message = egd::ErrnoText("ioctl(RNDADDENTROPY) on " + path_, err);
   if (err == EPERM) message += " (CAP_SYS_ADMIN is needed)";
   return egd::Status::Error(message);
+}
+
+egd::Status RandomDevice::ReseedCrng() {
+  if (::ioctl(fd_, RNDRESEEDCRNG) == 0) return egd::Status::Ok();
+  int err = errno;
+  std::string message = egd::ErrnoText("ioctl(RNDRESEEDCRNG) on " + path_, err);
+  if (err == EPERM) message += " (CAP_SYS_ADMIN is needed)";
+  return egd::Status::Error(message);
+}
+
+bool GetrandomProbe::Ready() {
+  uint8_t byte = 0;
+  ssize_t n;
+  do {
+    n = ::getrandom(&byte, 1, GRND_NONBLOCK);
+  } while (n < 0 && errno == EINTR);
+  const bool not_ready = n < 0 && errno == EAGAIN;
+  egd::Wipe(&byte, 1);
+  return !not_ready;
 }
 
 }  // namespace feed

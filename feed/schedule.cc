@@ -13,6 +13,8 @@ const char* FeedReasonName(FeedReason reason) {
     case FeedReason::kInterval: return "reseed";
     case FeedReason::kWatermark: return "watermark reseed";
     case FeedReason::kRetry: return "retry";
+    case FeedReason::kBoot: return "boot feed";
+    case FeedReason::kResume: return "resume seed";
   }
   return "feed";
 }
@@ -27,7 +29,8 @@ Schedule::Feed Schedule::StartFeed(TimePoint now) {
   assert(FeedDue(now));
   (void)now;
   feeding_ = true;
-  return {seeded_ ? config_.reseed_bytes : config_.seed_bytes, next_reason_};
+  bool seed = !seeded_ || next_reason_ == FeedReason::kResume;
+  return {seed ? config_.seed_bytes : config_.reseed_bytes, next_reason_};
 }
 
 void Schedule::Succeeded(TimePoint now) {
@@ -53,6 +56,13 @@ void Schedule::Aborted(TimePoint now) {
   feeding_ = false;
   backoff_.Reset();
   next_feed_ = now;
+}
+
+void Schedule::FeedNow(TimePoint now, FeedReason reason) {
+  feeding_ = false;
+  backoff_.Reset();
+  next_feed_ = now;
+  next_reason_ = reason;
 }
 
 bool Schedule::WatermarkCheckDue(TimePoint now) const {

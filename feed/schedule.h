@@ -35,7 +35,10 @@ struct ScheduleConfig {
   BackoffConfig backoff;                        // retries after a failed read
 };
 
-enum class FeedReason { kSeed, kInterval, kWatermark, kRetry };
+// kBoot: the CRNG is not ready and takes credit: the next feed follows at
+// once (KernelState::WantsBootFeed). kResume: after a resume from suspend or
+// a VM generation change, a fresh seed at once.
+enum class FeedReason { kSeed, kInterval, kWatermark, kRetry, kBoot, kResume };
 const char* FeedReasonName(FeedReason reason);
 
 class Schedule {
@@ -60,6 +63,10 @@ class Schedule {
   // The feed was cancelled for a reason that is not the server's (a reload
   // switched servers): due again at once, backoff reset.
   void Aborted(TimePoint now);
+  // A feed is due now for `reason` (kBoot, kResume); one in progress counts as
+  // cancelled (the caller drops its read), the backoff is reset. A resume
+  // feeds seed_bytes.
+  void FeedNow(TimePoint now, FeedReason reason);
 
   bool WatermarkCheckDue(TimePoint now) const;
   // Result of reading entropy_avail (nullopt: could not be read). Returns true

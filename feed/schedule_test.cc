@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "feed/schedule.h"
 
+#include <string>
+
 #include <catch2/catch.hpp>
 
 namespace feed {
@@ -165,6 +167,42 @@ TEST_CASE("an aborted feed is due again at once without counting a failure") {
   s.Aborted(clock.now);
   CHECK(s.failures() == 0);
   CHECK(s.FeedDue(clock.now));
+}
+
+TEST_CASE("FeedNow: a boot feed right after a success, reseed-sized") {
+  FakeClock clock;
+  Schedule s(TestConfig(), [] { return 0.0; }, clock.now);
+  s.StartFeed(clock.now);
+  s.Succeeded(clock.now);
+  s.FeedNow(clock.now, FeedReason::kBoot);
+  REQUIRE(s.FeedDue(clock.now));
+  Schedule::Feed f = s.StartFeed(clock.now);
+  CHECK(f.reason == FeedReason::kBoot);
+  CHECK(f.bytes == 32);
+  s.Succeeded(clock.now);
+  CHECK(s.NextWake() == clock.now + seconds(60));  // back to the interval
+}
+
+TEST_CASE("FeedNow: a resume cancels the feed in progress and seeds afresh") {
+  FakeClock clock;
+  Schedule s(TestConfig(), [] { return 0.0; }, clock.now);
+  s.StartFeed(clock.now);
+  s.Succeeded(clock.now);
+  clock.Advance(seconds(60));
+  s.StartFeed(clock.now);                  // a reseed in flight
+  s.Failed(clock.now);                     // ... or failing: backoff 1 s
+  clock.Advance(milliseconds(10));
+  s.FeedNow(clock.now, FeedReason::kResume);
+  CHECK(s.failures() == 0);
+  REQUIRE(s.FeedDue(clock.now));
+  Schedule::Feed f = s.StartFeed(clock.now);
+  CHECK(f.reason == FeedReason::kResume);
+  CHECK(f.bytes == 64);                    // seed_bytes
+  s.FeedNow(clock.now, FeedReason::kResume);  // another resume while it reads
+  CHECK_FALSE(s.feeding());
+  CHECK(s.FeedDue(clock.now));
+  CHECK(std::string(FeedReasonName(FeedReason::kResume)) == "resume seed");
+  CHECK(std::string(FeedReasonName(FeedReason::kBoot)) == "boot feed");
 }
 
 }  // namespace

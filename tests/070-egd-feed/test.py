@@ -5,11 +5,15 @@ ekeyd-egd-linux waits forever, with no privilege unless it credits.
 
 An LD_PRELOAD shim (tests/lib/random_shim.c) records every write(2) and
 ioctl(RNDADDENTROPY) egd-feed makes on /dev/random (and passes it on to the
-kernel; the ioctl only when we hold CAP_SYS_ADMIN). Credit 0 must arrive by
-write, a credit by the ioctl. egdd serves a `file` source in raw mode, so every
-byte fed must be found in that file, in order. Scenarios:
+kernel; the ioctl only when we hold CAP_SYS_ADMIN). The shim also reports the
+kernel's CRNG as not ready (getrandom(GRND_NONBLOCK) fails with EAGAIN), the
+state in which credit counts: credit 0 must arrive by write, a credit by the
+ioctl. (Readiness, reseeding and resumes: tests/127-feed-kernel-readiness.)
+egdd serves a `file` source in raw mode, so every byte fed must be found in
+that file, in order. Scenarios:
   1. bad configuration: exit 1 with file:line; --check-config
-  2. seed, then reseeds on the interval: bytes, order, credit, spacing
+  2. seed, a boot feed at once (the seed's credit is short of 256 bits), then
+     reseeds on the interval: bytes, order, credit, spacing
   3. credit 0 (the default): write(2), and /proc/PID/status shows no capability
      in any set and NoNewPrivs, as root and with --user nobody
   4. --once over the unix socket: one feed, exit 0
@@ -21,9 +25,13 @@ byte fed must be found in that file, in order. Scenarios:
   7. --user nobody crediting: only CAP_SYS_ADMIN left, still feeds (root only);
      SIGHUP to credit 0 drops it for good, SIGHUP back to a credit cannot
      regain it (logged, feeding goes on by write)
-  8. systemd-like (setpriv, uid 65534): ambient CAP_SYS_ADMIN credits and keeps
-     it alone; no capability feeds by write; crediting without it: exit 1 at start
-  9. no shim: a real write and a real RNDADDENTROPY into this machine's kernel
+  8. systemd-like (setpriv, uid 65534, no shim): ambient CAP_SYS_ADMIN with a credit
+     keeps it alone and uses it (the kernel's CRNG being ready: write(2) and a real
+     RNDRESEEDCRNG); no capability feeds by write; crediting without it: exit 1 at
+     start
+  9. no shim: a real write, and with a credit a real RNDRESEEDCRNG after it (or a
+     real RNDADDENTROPY, were this kernel's CRNG not ready), into this machine's
+     kernel
 """
 import os
 import re
@@ -80,6 +88,8 @@ def test_config(wd):
 # --- 2. seed and reseeds ------------------------------------------------------------
 
 def test_seed_and_reseed(wd, shim, mode, egd, source):
+    """The shim's CRNG is not ready (its default): the seed credits 144 bits, short of
+    the 256 the kernel needs, so a boot feed follows at once; then the interval."""
     log = os.path.join(wd, "shim-reseed.log")
     interval = 0.3
     feed = Feed(["--connect", "127.0.0.1:%d" % egd.port, "--seed-bytes", "64", "--reseed-bytes",
@@ -88,6 +98,7 @@ def test_seed_and_reseed(wd, shim, mode, egd, source):
         wait_records(log, 6, feed)
         feed.wait_line(r"notice: seed: fed 64 bytes from 127\.0\.0\.1:%d to /dev/random, "
                        r"credited 144 bits \(RNDADDENTROPY\)" % egd.port)
+        feed.wait_line(r"info: boot feed: fed 100 bytes .* credited 225 bits \(RNDADDENTROPY\)")
     finally:
         feed.stop()
     recs = read_records(log)
@@ -96,15 +107,18 @@ def test_seed_and_reseed(wd, shim, mode, egd, source):
           % sorted({r.size for r in recs[1:]}))
     offset = check_fed(recs, source, 2.25, "seed+reseeds")
     gaps = [b.t - a.t for a, b in zip(recs, recs[1:])]
+    check(gaps[0] < 0.1, "the boot feed came %.3f s after the seed, expected at once" % gaps[0])
+    gaps = gaps[1:]
     check(all(interval - 0.005 <= g <= interval + 0.4 for g in gaps),
           "reseeds every %s s, expected %.1f s" % (["%.3f" % g for g in gaps], interval))
     fed = sum(r.size for r in recs)
     status = egd.status()
     check(status["bytes_served"] == fed, "egdd served %d bytes but egd-feed fed %d"
           % (status["bytes_served"], fed))
-    print("seed+reseed: %d feeds (64 + %d x 100 bytes) = source[%d:%d], credit floor(n*2.25) each, "
+    print("seed+reseed (CRNG not ready): %d feeds (64, a boot feed of 100 at once: 144 + 225 >= "
+          "256 bits, then %d x 100 bytes) = source[%d:%d], credit floor(n*2.25) each, "
           "reseed gaps %.3f..%.3f s (interval %.1f), ioctl %s, SIGTERM exit 0 in %.2fs"
-          % (len(recs), len(recs) - 1, offset, offset + fed, min(gaps), max(gaps), interval,
+          % (len(recs), len(recs) - 2, offset, offset + fed, min(gaps), max(gaps), interval,
              "passed to the kernel" if mode == "pass" else "faked", feed.stop_seconds))
     return fed
 
@@ -466,7 +480,11 @@ def test_systemd_like(wd, egd):
     feed = [EGD_FEED, "--connect", "127.0.0.1:%d" % egd.port, "--once", "--seed-bytes", "32"]
     r = subprocess.run(base + caps + ["--"] + feed + ["--bits-per-byte", "4"],
                        capture_output=True, text=True, timeout=20)
-    check(r.returncode == 0 and "credited 128 bits (RNDADDENTROPY)" in r.stderr,
+    # Unshimmed: this machine's kernel decides. Ready (as it is once booted), the credit
+    # no longer counts and the capability serves RNDRESEEDCRNG instead.
+    credited = ("credited 0 bits (write), CRNG reseeded (RNDRESEEDCRNG)" if crng_ready()
+                else "credited 128 bits (RNDADDENTROPY)")
+    check(r.returncode == 0 and credited in r.stderr,
           "uid 65534 with ambient CAP_SYS_ADMIN, credit 4: exit %d:\n%s" % (r.returncode, r.stderr))
     r = subprocess.run(base + nocaps + ["--"] + feed, capture_output=True, text=True, timeout=20)
     check(r.returncode == 0 and "credited 0 bits (write)" in r.stderr,
@@ -494,13 +512,22 @@ def test_systemd_like(wd, egd):
         # systemd puts ambient capabilities in the inheritable set too; egd-feed leaves
         # it (capset is filtered in the unit), and with nothing ambient it passes nothing on.
         check(st["CapInh"] in (NONE, want), "systemd-like, %s: CapInh %s" % (what, st["CapInh"]))
-    print("systemd-like (setpriv uid 65534): ambient CAP_SYS_ADMIN + credit 4 -> real "
-          "RNDADDENTROPY, CapEff=CapPrm=CapBnd=%s, CapAmb 0; no capability + credit 0 -> real "
-          "write(2), every set 0; no capability + credit 4 -> exit 1 at start, nothing read"
-          % SYS_ADMIN)
+    print("systemd-like (setpriv uid 65534): ambient CAP_SYS_ADMIN + credit 4 -> real %s, "
+          "CapEff=CapPrm=CapBnd=%s, CapAmb 0; no capability + credit 0 -> real write(2), every "
+          "set 0; no capability + credit 4 -> exit 1 at start, nothing read"
+          % ("write + RNDRESEEDCRNG (CRNG ready)" if crng_ready() else "RNDADDENTROPY", SYS_ADMIN))
 
 
 # --- 9. the real kernel ---------------------------------------------------------------------
+
+def crng_ready():
+    """This machine's CRNG, as egd-feed's probe sees it: getrandom(GRND_NONBLOCK)."""
+    try:
+        os.getrandom(1, os.GRND_NONBLOCK)
+        return True
+    except BlockingIOError:
+        return False
+
 
 def run_traced(egd, credit):
     cmd = [EGD_FEED, "--connect", "127.0.0.1:%d" % egd.port, "--once", "--seed-bytes", "64",
@@ -540,14 +567,24 @@ def test_real_kernel(egd):
     check(r.returncode == 0, "--once into the real kernel exited %d:\n%s%s"
           % (r.returncode, r.stdout, r.stderr))
     check("seed: fed 64 bytes" in r.stderr, "no feed logged:\n" + r.stderr)
-    if traced:
+    ready = crng_ready()
+    if traced and ready:
+        # Ready: credit no longer counts; the bytes are written, then the CRNG reseeded.
+        check(len(calls) == 2 and calls[0].startswith("write(") and
+              calls[0].rstrip().endswith("= 64") and "RNDRESEEDCRNG" in calls[1] and
+              calls[1].rstrip().endswith("= 0"), "strace saw %r" % calls)
+        print("real kernel, credit 1, CRNG ready (strace): %s; %s"
+              % (re.sub(r'".*"(\.\.\.)?', "...", calls[0].strip()), calls[1].strip()))
+    elif traced:
         check(len(calls) == 1 and "RNDADDENTROPY" in calls[0] and calls[0].rstrip().endswith("= 0"),
               "strace saw %r" % calls)
         shown = re.sub(r'buf=".*"(\.\.\.)?', "buf=...", calls[0].strip())
         print("real kernel, credit 1 (strace): %s" % shown)
     print("real kernel: egd-feed --once wrote 64 bytes to this machine's /dev/random (write "
-          "returned 64), then credited 64 more (ioctl returned 0); exit 0 (entropy_avail %s -> %s)"
-          % (avail_before, avail_after))
+          "returned 64), then fed 64 more %s; exit 0 (entropy_avail %s -> %s)"
+          % ("and reseeded the CRNG (RNDRESEEDCRNG returned 0: the kernel is ready, credit no "
+             "longer counts)" if ready else "with credit (ioctl returned 0)",
+             avail_before, avail_after))
 
 
 def main():

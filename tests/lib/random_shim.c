@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -125,7 +126,16 @@ int ioctl(int fd, unsigned long request, ...) {
   va_start(ap, request);
   void* arg = va_arg(ap, void*);
   va_end(ap);
-  if (request != RNDADDENTROPY || !IsDevRandom(fd)) return real_ioctl(fd, request, arg);
+  if ((request != RNDADDENTROPY && request != RNDRESEEDCRNG) || !IsDevRandom(fd)) {
+    return real_ioctl(fd, request, arg);
+  }
+  if (request == RNDRESEEDCRNG) {
+    int rc = Faking() ? 0 : real_ioctl(fd, request);
+    int err = rc == 0 ? 0 : errno;
+    LogFeed("reseed", 0, 0, NULL, 0, rc, err);
+    errno = err;
+    return rc;
+  }
 
   int rc = Faking() ? 0 : real_ioctl(fd, request, arg);
   int err = rc == 0 ? 0 : errno;
@@ -144,4 +154,49 @@ ssize_t write(int fd, const void* buf, size_t count) {
           err);
   errno = err;
   return n;
+}
+
+/* Not ready: EGD_SHIM_CRNG_READY unset or empty, or naming a file that does not exist. */
+static int CrngReady(void) {
+  const char* ready = getenv("EGD_SHIM_CRNG_READY");
+  if (!ready || !*ready) return 0;
+  return strcmp(ready, "kernel") == 0 || access(ready, F_OK) == 0;
+}
+
+ssize_t getrandom(void* buf, size_t n, unsigned int flags) {
+  static ssize_t (*real_getrandom)(void*, size_t, unsigned int);
+  if (!real_getrandom) {
+    real_getrandom = (ssize_t(*)(void*, size_t, unsigned int))dlsym(RTLD_NEXT, "getrandom");
+  }
+  if ((flags & GRND_NONBLOCK) && !CrngReady()) {
+    errno = EAGAIN;
+    return -1;
+  }
+  return real_getrandom(buf, n, flags);
+}
+
+static long long BoottimeOffsetNs(void) {
+  const char* path = getenv("EGD_SHIM_BOOTTIME_OFFSET");
+  if (!path || !*path) return 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char text[64];
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  text[n] = '\0';
+  return (long long)(strtod(text, NULL) * 1e9);
+}
+
+int clock_gettime(clockid_t clock, struct timespec* ts) {
+  static int (*real_clock_gettime)(clockid_t, struct timespec*);
+  if (!real_clock_gettime) {
+    real_clock_gettime = (int (*)(clockid_t, struct timespec*))dlsym(RTLD_NEXT, "clock_gettime");
+  }
+  int rc = real_clock_gettime(clock, ts);
+  if (rc != 0 || clock != CLOCK_BOOTTIME) return rc;
+  long long ns = (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec + BoottimeOffsetNs();
+  ts->tv_sec = ns / 1000000000LL;
+  ts->tv_nsec = ns % 1000000000LL;
+  return 0;
 }
