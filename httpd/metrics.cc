@@ -111,6 +111,10 @@ void HealthMetrics(std::ostream& out, const DeviceStatus& s) {
   PerTest(out, "trng_egdd_health_test_cutoff", "gauge",
           "The value of trng_egdd_health_test_statistic that raises an alarm (0: none).", s,
           "health_tests", "cutoff");
+  MetricNum(out, "trng_egdd_health_startup_repeated_total", "counter",
+            "Startup windows that failed the FIPS 140-2 block tests once and were repeated on "
+            "the next window (a second failure is an alarm).",
+            Number(s, {"health_tests", "startup", "repeated"}));
 }
 
 // Bytes through each stage of the one source egdd runs, in bytes and bits.

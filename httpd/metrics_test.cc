@@ -72,7 +72,7 @@ TEST_CASE("metrics an operator alerts on: bytes by stage, health tests, clients,
     "health_tests":{"total_failure":{"passed":7,"failed":0,"last_statistic":5,"cutoff":13},
       "repetition_count":{"passed":9,"failed":2,"last_statistic":17,"cutoff":41},
       "adaptive_proportion":{"passed":9,"failed":1,"last_statistic":530,"cutoff":589},
-      "startup":{"passed":1,"failed":0,"last_statistic":0}},
+      "startup":{"passed":1,"failed":0,"last_statistic":0,"repeated":2}},
     "source_stats":{"frames":40,"lost_frames":6,"crc_errors":2,"skipped_bytes":11}})");
   std::string text = "\n" + m.Render(s);
   CHECK(Has(text, "trng_egdd_source_bytes_total{source=\"serial\",stage=\"received\"} 1000"));
@@ -90,6 +90,7 @@ TEST_CASE("metrics an operator alerts on: bytes by stage, health tests, clients,
   CHECK(Has(text, "trng_egdd_health_test_statistic{test=\"adaptive_proportion\"} 530"));
   CHECK(Has(text, "trng_egdd_health_test_cutoff{test=\"adaptive_proportion\"} 589"));
   CHECK(Has(text, "trng_egdd_health_test_cutoff{test=\"startup\"} 0"));
+  CHECK(Has(text, "trng_egdd_health_startup_repeated_total 2"));
   CHECK(Has(text, "# TYPE trng_egdd_health_test_statistic gauge"));
   CHECK(Has(text, "trng_egdd_clients 2"));
   CHECK(Has(text, "trng_egdd_internal_clients 1"));
