@@ -169,21 +169,27 @@ def test_once(wd, shim, mode, egd, source):
 # --- 5. reconnect with backoff ----------------------------------------------------------
 
 def check_backoff(feed, since, initial, max_delay, jitter):
-    """Connection attempts after `since` must follow the backoff: attempt k+1 comes
-    base_k * [1 - jitter, 1] after attempt k (base_k = min(max, initial * 2^(k-1))),
-    as announced in the "retrying in" line between them."""
+    """Connection attempts after `since` must follow the backoff: after the n-th failure
+    in a row the next attempt comes base_n * [1 - jitter, 1] later (base_n = min(max,
+    initial * 2^(n-1))), as announced in the "retrying in" line between them. n is read
+    from that line: the read in flight when egdd stopped may have failed before `since`
+    (egdd's exit takes a while on a loaded machine), so the first attempt after it need
+    not follow the first failure."""
     attempts = [t for t, _, _ in feed.matching(r"info: connecting to ") if t >= since]
-    retries = [(t, float(m.group(1))) for t, _, m in feed.matching(r"retrying in ([0-9.]+) s")
-               if t >= since]
+    retries = [(t, float(m.group(1)), int(m.group(2))) for t, _, m in
+               feed.matching(r"retrying in ([0-9.]+) s \((\d+) failure") if t >= since]
     check(len(attempts) >= 5, "only %d connection attempts:\n%s" % (len(attempts), feed.text()))
-    spacing = []
+    spacing, prev = [], 0
     for k in range(1, len(attempts)):
         gap = attempts[k] - attempts[k - 1]
-        base = min(max_delay, initial * 2 ** (k - 1))
-        announced = [d for t, d in retries if attempts[k - 1] <= t <= attempts[k]]
+        announced = [(d, n) for t, d, n in retries if attempts[k - 1] <= t <= attempts[k]]
         check(len(announced) == 1, "attempts %d and %d: %d 'retrying in' lines between them"
               % (k, k + 1, len(announced)))
-        d = announced[0]
+        d, failures = announced[0]
+        check(k == 1 or failures == prev + 1, "attempt %d: %d failures in a row after %d"
+              % (k + 1, failures, prev))
+        prev = failures
+        base = min(max_delay, initial * 2 ** (failures - 1))
         check(base * (1 - jitter) - 0.002 <= d <= base + 0.002,
               "retry %d: delay %.3f s outside [%.3f, %.3f]" % (k, d, base * (1 - jitter), base))
         # Stamped on arrival of the log lines: the real spacing, within scheduling noise.
