@@ -45,7 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import egdtest  # noqa: E402
 from egdtest import check, fail  # noqa: E402
-from feedtest import EGD_FEED, Feed, check_fed, wait_records  # noqa: E402
+from feedtest import EGD_FEED, Feed, check_fed, proc_status, wait_records  # noqa: E402
 from rndshim import build_shim, has_cap_sys_admin, ioctl_mode, read_records  # noqa: E402
 
 SOURCE_BYTES = 256 * 1024
@@ -333,15 +333,6 @@ def test_silent_server_and_reload(wd, shim, mode, egd, source):
 
 SYS_ADMIN = "%016x" % (1 << 21)
 NONE = "0" * 16
-
-
-def proc_status(pid):
-    out = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k] = v.strip()
-    return out
 
 
 def check_caps(st, want, what, bounding=True, inheritable=True):

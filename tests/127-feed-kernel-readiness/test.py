@@ -41,7 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import egdtest  # noqa: E402
 from egdtest import check, fail  # noqa: E402
-from feedtest import EGD_FEED, Feed, check_fed, wait_records  # noqa: E402
+from feedtest import EGD_FEED, Feed, check_fed, proc_status, wait_records  # noqa: E402
 from rndshim import ALL, build_shim, environment, has_cap_sys_admin, ioctl_mode, \
     read_records  # noqa: E402
 
@@ -83,15 +83,6 @@ def wait_until(pred, what, feed, timeout=5):
                  % (feed.proc.returncode, what, feed.text()))
         time.sleep(0.02)
     fail("%s: not within %ds:\n%s" % (what, timeout, feed.text()))
-
-
-def proc_status(pid):
-    out = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k] = v.strip()
-    return out
 
 
 # --- 1. not ready -> ready -> resume ---------------------------------------------------

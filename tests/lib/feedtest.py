@@ -99,6 +99,16 @@ class Feed:
             self.proc.wait()
 
 
+def proc_status(pid):
+    """/proc/PID/status as a dict: CapEff, NoNewPrivs, Uid, ..."""
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
 def wait_records(log, n, feed, timeout=10):
     deadline = time.time() + timeout
     while time.time() < deadline:
