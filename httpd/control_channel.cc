@@ -106,8 +106,18 @@ void StatusCache::Get(Callback callback) {
 }
 
 void StatusCache::Refresh(Callback callback) {
+  if (!waiting_.empty() && query_started_ <= invalidated_) {
+    // The query in flight may predate a state change (an init just sent): its
+    // answer could say "standby". This caller gets the next query's.
+    after_.push_back(std::move(callback));
+    return;
+  }
   waiting_.push_back(std::move(callback));
   if (waiting_.size() > 1) return;  // a query is in flight
+  Query();
+}
+
+void StatusCache::Query() {
   query_started_ = std::chrono::steady_clock::now();
   control_.Request("status", [this](bool ok, const std::string& error, const std::string& reply) {
     OnReply(ok, error, reply);
@@ -125,6 +135,10 @@ void StatusCache::OnReply(bool ok, const std::string& error, const std::string& 
   have_ = query_started_ > invalidated_;  // else it may predate a state change
   std::vector<Callback> waiting;
   waiting.swap(waiting_);
+  if (!after_.empty()) {  // before the callbacks: one may call Refresh again
+    waiting_.swap(after_);
+    Query();
+  }
   for (Callback& cb : waiting) cb(last_);
 }
 

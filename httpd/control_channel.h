@@ -48,7 +48,8 @@ class StatusCache {
 
   // egdd's status, at most max_age old (asks egdd if older).
   void Get(Callback callback);
-  // egdd's status asked now (joins a query already in flight).
+  // egdd's status asked now: joins a query already in flight unless that one
+  // started before the last Invalidate (then the callback gets the next one).
   void Refresh(Callback callback);
   // The state is changing (a control command was sent): the next Get asks egdd.
   void Invalidate();
@@ -56,6 +57,7 @@ class StatusCache {
   void set_max_age(std::chrono::milliseconds max_age) { max_age_ = max_age; }
 
  private:
+  void Query();
   void OnReply(bool ok, const std::string& error, const std::string& reply);
 
   ControlChannel& control_;
@@ -63,7 +65,8 @@ class StatusCache {
   DeviceStatus last_;
   std::chrono::steady_clock::time_point fetched_{};
   bool have_ = false;
-  std::vector<Callback> waiting_;
+  std::vector<Callback> waiting_;  // for the query in flight
+  std::vector<Callback> after_;    // for a query started after the last Invalidate
   std::chrono::steady_clock::time_point query_started_{};
   std::chrono::steady_clock::time_point invalidated_{};
 };
