@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 namespace egd {
 namespace {
@@ -129,6 +130,28 @@ bool ProgressPacer::Due(const Progress& p) {
 size_t TerminalWidth() {
   winsize ws{};
   return ::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40 ? ws.ws_col : 80;
+}
+
+ProgressWriter::ProgressWriter(std::ostream& out, bool terminal, std::string line_prefix,
+                               std::string bar_prefix)
+    : out_(out), terminal_(terminal), line_prefix_(std::move(line_prefix)),
+      bar_prefix_(std::move(bar_prefix)), pacer_(terminal) {}
+
+void ProgressWriter::Report(const Progress& p) {
+  if (!pacer_.Due(p)) return;
+  if (!terminal_) {
+    out_ << line_prefix_ << ProgressLine(p) << std::endl;
+    return;
+  }
+  // ProgressBar wants 40 columns at least, whatever the terminal says.
+  size_t width = std::max(TerminalWidth(), bar_prefix_.size() + 41) - 1 - bar_prefix_.size();
+  out_ << "\r\033[K" << bar_prefix_ << ProgressBar(p, width) << std::flush;
+  drawn_ = true;
+}
+
+void ProgressWriter::Erase() {
+  if (drawn_) out_ << "\r\033[K" << std::flush;
+  drawn_ = false;
 }
 
 }  // namespace egd

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 
 namespace egd {
@@ -51,6 +52,24 @@ class ProgressPacer {
   bool terminal_;
   double last_s_ = -1;
   uint64_t last_tenth_ = 0;
+};
+
+// Writes the reports a ProgressPacer lets through to `out` (standard error):
+// on a terminal the bar after `bar_prefix`, redrawn in place until Erase();
+// elsewhere a plain line after `line_prefix`.
+class ProgressWriter {
+ public:
+  ProgressWriter(std::ostream& out, bool terminal, std::string line_prefix,
+                 std::string bar_prefix = "");
+  void Report(const Progress& p);  // if one is due
+  void Erase();                    // the bar, if one is drawn
+
+ private:
+  std::ostream& out_;
+  bool terminal_;
+  std::string line_prefix_, bar_prefix_;
+  ProgressPacer pacer_;
+  bool drawn_ = false;
 };
 
 }  // namespace egd

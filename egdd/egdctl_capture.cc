@@ -32,10 +32,6 @@ namespace {
 using egd::FinalLine;
 using egd::Grouped;
 using egd::Progress;
-using egd::ProgressBar;
-using egd::ProgressLine;
-using egd::ProgressPacer;
-using egd::TerminalWidth;
 
 constexpr uint64_t kAhead = 16 * 255;  // bytes requested and not yet received
 
@@ -132,8 +128,8 @@ bool WriteAll(int fd, const uint8_t* p, size_t n, bool socket = false) {
 class Capturer {
  public:
   Capturer(const Options& o, int sock, int file, std::ostream& err)
-      : o_(o), sock_(sock), file_(file), err_(err), terminal_(::isatty(STDERR_FILENO)),
-        pacer_(terminal_), buf_(4096) {
+      : o_(o), sock_(sock), file_(file),
+        writer_(err, ::isatty(STDERR_FILENO), "egdctl: capture: "), buf_(4096) {
     p_.total = o.capture_bytes;
   }
 
@@ -153,7 +149,7 @@ class Capturer {
     return p_;
   }
   void ClearLine() {
-    if (terminal_ && drawn_) err_ << "\r\033[K" << std::flush;
+    writer_.Erase();
   }
 
  private:
@@ -199,26 +195,14 @@ class Capturer {
     return ok;
   }
 
-  void Report() {
-    Progress p = progress();
-    if (!pacer_.Due(p)) return;
-    if (terminal_) {
-      err_ << "\r\033[K" << ProgressBar(p, TerminalWidth() - 1) << std::flush;
-      drawn_ = true;
-    } else {
-      err_ << "egdctl: capture: " << ProgressLine(p) << std::endl;
-    }
-  }
+  void Report() { writer_.Report(progress()); }
 
   const Options& o_;
   int sock_, file_;
-  std::ostream& err_;
-  bool terminal_;
-  ProgressPacer pacer_;
+  egd::ProgressWriter writer_;
   egd::SecureBytes buf_;  // tested bytes pass through here: locked, wiped after each write
   Progress p_;
   uint64_t requested_ = 0;
-  bool drawn_ = false;
   std::chrono::steady_clock::time_point start_;
 };
 

@@ -29,8 +29,8 @@ namespace {
 class ProgressReport {
  public:
   ProgressReport(std::string what, std::string unit)
-      : what_(std::move(what)), unit_(std::move(unit)), terminal_(::isatty(STDERR_FILENO)),
-        pacer_(terminal_) {}
+      : unit_(std::move(unit)),
+        writer_(std::cerr, ::isatty(STDERR_FILENO), "egd-eval: " + what + ": ", what + ": ") {}
   ~ProgressReport() { Finish(); }
   ProgressReport(const ProgressReport&) = delete;
   ProgressReport& operator=(const ProgressReport&) = delete;
@@ -39,31 +39,18 @@ class ProgressReport {
     return [this](size_t done, size_t total) { Update(done, total); };
   }
   // Erases the bar (before the result is printed).
-  void Finish() {
-    if (drawn_ && terminal_) std::cerr << "\r\033[K" << std::flush;
-    drawn_ = false;
-  }
+  void Finish() { writer_.Erase(); }
 
  private:
   void Update(size_t done, size_t total) {
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
-    const egd::Progress p{done, total, elapsed.count(), unit_};
-    if (p.elapsed_s < 2 || !pacer_.Due(p)) return;
-    const std::string prefix = (terminal_ ? "" : "egd-eval: ") + what_ + ": ";
-    if (terminal_) {
-      std::cerr << "\r\033[K" << prefix
-                << egd::ProgressBar(p, std::max<size_t>(egd::TerminalWidth(), prefix.size() + 41) - 1 - prefix.size()) << std::flush;
-    } else {
-      std::cerr << prefix << egd::ProgressLine(p) << std::endl;
-    }
-    drawn_ = true;
+    if (elapsed.count() < 2) return;
+    writer_.Report({done, total, elapsed.count(), unit_});
   }
 
-  const std::string what_, unit_;
-  const bool terminal_;
-  egd::ProgressPacer pacer_;
+  const std::string unit_;
+  egd::ProgressWriter writer_;
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  bool drawn_ = false;
 };
 
 int Fail(const std::string& file, const std::string& why) {
