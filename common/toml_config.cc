@@ -215,6 +215,24 @@ bool Field::StringOrArray(const std::function<Status(const std::string&)>& each)
 
 namespace detail {
 
+// The keys of one table of `section`; `prefix` names them in errors and lines.
+Status ApplyTable(const std::string& name, const Dialect& dialect, Keys& keys,
+                  std::string_view section, const std::string& prefix, const toml::table& table,
+                  KeyLines* lines) {
+  for (const auto& [key, node] : table) {
+    if (!keys.HasKey(section, key.str())) {
+      return Status::Error(
+          Located(name, LineOf(key.source()), UnknownName(key.str(), node, prefix, dialect)));
+    }
+    std::string dotted = prefix + "." + std::string(key.str());
+    Node ref{node};
+    Field field(name, dotted, ref, dialect);
+    if (!keys.Set(section, key.str(), field)) return Status::Error(field.error());
+    (*lines)[dotted] = LineOf(node.source());
+  }
+  return Status::Ok();
+}
+
 Status Apply(std::string_view text, const std::string& name, const Dialect& dialect, Keys& keys,
              KeyLines* lines) {
   toml::table root;
@@ -237,22 +255,30 @@ Status Apply(std::string_view text, const std::string& name, const Dialect& dial
       return Status::Error(
           Located(name, LineOf(section.source()), UnknownName(section.str(), table, "", dialect)));
     }
+    if (table.is_array() && !table.as_array()->empty() && keys.BeginElement(section.str(), 0)) {
+      const toml::array& elements = *table.as_array();
+      for (size_t i = 0; i < elements.size(); ++i) {
+        if (!elements[i].is_table()) {
+          return Status::Error(Located(name, LineOf(elements[i].source()),
+                                       std::string(section.str()) + ": expected a table, got " +
+                                           std::string(TypeName(elements[i].type(), dialect))));
+        }
+        if (i > 0) keys.BeginElement(section.str(), i);
+        std::string prefix = std::string(section.str()) + "[" + std::to_string(i + 1) + "]";
+        Status s = ApplyTable(name, dialect, keys, section.str(), prefix, *elements[i].as_table(),
+                              lines);
+        if (!s.ok()) return s;
+      }
+      continue;
+    }
     if (!table.is_table()) {
       return Status::Error(Located(name, LineOf(table.source()),
                                    std::string(section.str()) + ": expected a table, got " +
                                        std::string(TypeName(table.type(), dialect))));
     }
-    for (const auto& [key, node] : *table.as_table()) {
-      if (!keys.HasKey(section.str(), key.str())) {
-        return Status::Error(Located(name, LineOf(key.source()),
-                                     UnknownName(key.str(), node, section.str(), dialect)));
-      }
-      std::string dotted = std::string(section.str()) + "." + std::string(key.str());
-      Node ref{node};
-      Field field(name, dotted, ref, dialect);
-      if (!keys.Set(section.str(), key.str(), field)) return Status::Error(field.error());
-      (*lines)[dotted] = LineOf(node.source());
-    }
+    Status s = ApplyTable(name, dialect, keys, section.str(), std::string(section.str()), *table.as_table(),
+                          lines);
+    if (!s.ok()) return s;
   }
   return Status::Ok();
 }

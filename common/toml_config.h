@@ -174,6 +174,11 @@ template <typename Config>
 struct Section {
   std::string_view name;
   std::vector<Key<Config>> keys;
+  // Set for a section that may also be an array of tables ([[name]]): called
+  // before the keys of element `index` (0-based) are applied, so that the
+  // setters write that element. Its keys' names in errors and KeyLines are
+  // "name[N].key", N counted from 1.
+  void (*begin_element)(Config& config, size_t index) = nullptr;
 };
 
 // The line each applied key was set on, by "section.key".
@@ -186,6 +191,8 @@ namespace detail {
 class Keys {
  public:
   virtual bool HasSection(std::string_view section) const = 0;
+  // False unless the section may be an array of tables; else starts element `index`.
+  virtual bool BeginElement(std::string_view section, size_t index) = 0;
   virtual bool HasKey(std::string_view section, std::string_view key) const = 0;
   virtual bool Set(std::string_view section, std::string_view key, Field& field) = 0;
 
@@ -203,9 +210,13 @@ class Schema {
   // A rule across keys, run after all keys are applied: "" if `config` is
   // fine, else the message, reported at *line (0 unless set; see FirstLine).
   using Check = std::string (*)(const Config& config, const KeyLines& lines, uint32_t* line);
+  // Runs after every key is applied and before the Check: fills derived
+  // fields (e.g. a single [source] table into the list [[source]] fills).
+  using Finish = void (*)(Config& config);
 
-  Schema(Dialect dialect, std::vector<Section<Config>> sections, Check check = nullptr)
-      : dialect_(dialect), sections_(std::move(sections)), check_(check) {}
+  Schema(Dialect dialect, std::vector<Section<Config>> sections, Check check = nullptr,
+         Finish finish = nullptr)
+      : dialect_(dialect), sections_(std::move(sections)), check_(check), finish_(finish) {}
 
   // Loads `text` (named `name` in errors) over a default Config whose `file`
   // is `name`; *out is written only on success.
@@ -216,6 +227,7 @@ class Schema {
       Bound bound(*this, config);
       KeyLines lines;
       if (Status s = detail::Apply(text, name, dialect_, bound, &lines); !s.ok()) return s;
+      if (finish_) finish_(config);
       if (check_) {
         uint32_t line = 0;
         std::string problem = check_(config, lines, &line);
@@ -266,6 +278,12 @@ class Schema {
    public:
     Bound(const Schema& schema, Config& config) : schema_(schema), config_(config) {}
     bool HasSection(std::string_view section) const override { return Find(section) != nullptr; }
+    bool BeginElement(std::string_view section, size_t index) override {
+      const Section<Config>* s = Find(section);
+      if (!s || !s->begin_element) return false;
+      s->begin_element(config_, index);
+      return true;
+    }
     bool HasKey(std::string_view section, std::string_view key) const override {
       return Find(section, key) != nullptr;
     }
@@ -296,6 +314,7 @@ class Schema {
   Dialect dialect_;
   std::vector<Section<Config>> sections_;
   Check check_;
+  Finish finish_;
 };
 
 }  // namespace egd::toml_config

@@ -4,6 +4,7 @@
 #include "egdd/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -87,7 +88,26 @@ bool SetTrustedPeers(Field& f, Config& c) {
   return ok;
 }
 
-bool SetBaudRate(Field& f, Config& c) {
+// The source a [source] key sets: the [[source]] table being read, or the
+// single [source] (Config::sources is filled only by [[source]] tables until
+// FinishSources).
+SourceConfig& Src(Config& c) { return c.sources.empty() ? c.source : c.sources.back().source; }
+SerialConfig& Ser(Config& c) { return c.sources.empty() ? c.serial : c.sources.back().serial; }
+
+bool SetSourceName(Field& f, Config& c) {
+  return f.Parsed(&Src(c).name, [](const std::string& text, std::string* name) {
+    bool ok = !text.empty() && text.size() <= 32 &&
+              std::all_of(text.begin(), text.end(), [](char ch) {
+                return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ||
+                       ch == '.';
+              });
+    if (!ok) return Status::Error("'" + text + "' is not a name (1 to 32 of A-Z a-z 0-9 . _ -)");
+    *name = text;
+    return Status::Ok();
+  });
+}
+
+bool SetBaudRate(Field& f, SerialConfig* serial) {
   int64_t baud;
   if (!f.Int(INT64_MIN, INT64_MAX, &baud)) return false;
   if (!kBaudRates.count(baud)) {
@@ -95,7 +115,7 @@ bool SetBaudRate(Field& f, Config& c) {
     for (int64_t r : kBaudRates) rates += (rates.empty() ? "" : ", ") + std::to_string(r);
     return f.Fail(std::to_string(baud) + " is not a standard baud rate (" + rates + ")");
   }
-  c.serial.baud_rate = static_cast<uint32_t>(baud);
+  serial->baud_rate = static_cast<uint32_t>(baud);
   return true;
 }
 
@@ -155,19 +175,86 @@ bool SetBitsPerSample(Field& f, Config& c) {
   return true;
 }
 
+bool HasKeyPrefix(const toml_config::KeyLines& lines, std::string_view prefix) {
+  auto it = lines.lower_bound(std::string(prefix));
+  return it != lines.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+}
+
+// How source i's keys are named: "source" for the single table, else "source[i+1]".
+std::string SourcePrefix(const toml_config::KeyLines& lines, size_t i) {
+  std::string element = "source[" + std::to_string(i + 1) + "].";
+  return HasKeyPrefix(lines, element) ? element.substr(0, element.size() - 1) : "source";
+}
+
 // A capture without an offset file would be served again after a restart.
 std::string CheckReplay(const Config& config, const toml_config::KeyLines& lines,
                         uint32_t* line) {
-  const SourceConfig& s = config.source;
-  if (s.kind != SourceKind::kFile || !s.offset_file.empty() || s.replay) return "";
-  *line = toml_config::FirstLine(lines, {"source.kind"});
-  return "source.kind: \"file\" needs offset_file so that a restart never serves the "
-         "capture's bytes again, or replay = true (tests, demos)";
+  for (size_t i = 0; i < config.sources.size(); ++i) {
+    const SourceConfig& s = config.sources[i].source;
+    if (s.kind != SourceKind::kFile || !s.offset_file.empty() || s.replay) continue;
+    std::string key = SourcePrefix(lines, i) + ".kind";
+    *line = toml_config::FirstLine(lines, {key});
+    return key + ": \"file\" needs offset_file so that a restart never serves the "
+           "capture's bytes again, or replay = true (tests, demos)";
+  }
+  return "";
+}
+
+// Names are unique, and no two sources read the same device: they would
+// split its bytes between them. [serial] belongs to the single [source].
+std::string CheckSources(const Config& config, const toml_config::KeyLines& lines,
+                         uint32_t* line) {
+  bool array = HasKeyPrefix(lines, "source[");
+  if (array && HasKeyPrefix(lines, "serial.")) {
+    *line = toml_config::FirstLine(lines, {"serial.port", "serial.baud_rate"});
+    return "[serial] applies to a single [source] table: with [[source]] tables, set port and "
+           "baud_rate in each serial source's table";
+  }
+  if (!array && HasKeyPrefix(lines, "serial.") &&
+      (lines.count("source.port") || lines.count("source.baud_rate"))) {
+    *line = toml_config::FirstLine(lines, {"source.port", "source.baud_rate"});
+    return "source.port: set the serial port and baud rate in [source] or in [serial], not both";
+  }
+  const std::vector<SourceEntry>& all = config.sources;
+  for (size_t i = 0; array && i < all.size(); ++i) {
+    std::string prefix = SourcePrefix(lines, i);
+    if (lines.count(prefix + ".name")) continue;
+    *line = toml_config::FirstLine(lines, {prefix + ".kind", prefix + ".path", prefix + ".port"});
+    return "source[" + std::to_string(i + 1) + "]: every [[source]] table needs a name";
+  }
+  for (size_t i = 0; i < all.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      std::string prefix = SourcePrefix(lines, i);
+      const SourceConfig &a = all[i].source, &b = all[j].source;
+      if (a.name == b.name) {
+        *line = toml_config::FirstLine(lines, {prefix + ".name", prefix + ".kind"});
+        return prefix + ".name: '" + a.name + "' names two sources";
+      }
+      bool same_device =
+          a.kind == b.kind && a.kind != SourceKind::kOs &&
+          (a.kind == SourceKind::kSerial ? all[i].serial.port == all[j].serial.port
+                                         : a.path == b.path);
+      if (same_device) {
+        std::string key = prefix + (a.kind == SourceKind::kSerial ? ".port" : ".path");
+        *line = toml_config::FirstLine(lines, {key, prefix + ".kind", prefix + ".name"});
+        return key + ": source '" + a.name + "' reads the same device as '" + b.name + "'";
+      }
+    }
+  }
+  return "";
+}
+
+// The single [source] (+ [serial]) becomes the one entry of Config::sources;
+// source and serial are always the first source's.
+void FinishSources(Config& c) {
+  if (c.sources.empty()) c.sources.push_back({c.source, c.serial});
+  c.source = c.sources.front().source;
+  c.serial = c.sources.front().serial;
 }
 
 std::string CheckAll(const Config& config, const toml_config::KeyLines& lines, uint32_t* line) {
   config.key_lines = lines;
-  for (auto check : {CheckHealth, CheckProxyPeers, CheckReplay}) {
+  for (auto check : {CheckHealth, CheckProxyPeers, CheckSources, CheckReplay}) {
     std::string problem = check(config, lines, line);
     if (!problem.empty()) return problem;
   }
@@ -179,21 +266,25 @@ const toml_config::Schema<Config>& TheSchema() {
       {.detailed_dates = true, .nested_table_names = true},
       {
       {"source",
-       {{"kind", [](Field& f, Config& c) { return f.Enum(kSourceKinds, &c.source.kind); }},
-        {"path", [](Field& f, Config& c) { return f.NonEmptyString(&c.source.path); }},
+       {{"name", SetSourceName},
+        {"kind", [](Field& f, Config& c) { return f.Enum(kSourceKinds, &Src(c).kind); }},
+        {"path", [](Field& f, Config& c) { return f.NonEmptyString(&Src(c).path); }},
         {"entropy_per_bit",
-         [](Field& f, Config& c) { return f.Fraction(&c.source.entropy_per_bit); }},
+         [](Field& f, Config& c) { return f.Fraction(&Src(c).entropy_per_bit); }},
         {"entropy_certified",
-         [](Field& f, Config& c) { return f.Bool(&c.source.entropy_certified); }},
-        {"autostart", [](Field& f, Config& c) { return f.Bool(&c.source.autostart); },
+         [](Field& f, Config& c) { return f.Bool(&Src(c).entropy_certified); }},
+        {"autostart", [](Field& f, Config& c) { return f.Bool(&Src(c).autostart); },
          RestartOnly<&Config::source, &SourceConfig::autostart>()},
-        {"read_size", [](Field& f, Config& c) { return f.Int(1, kMiB, &c.source.read_size); }},
+        {"read_size", [](Field& f, Config& c) { return f.Int(1, kMiB, &Src(c).read_size); }},
         {"offset_file",
-         [](Field& f, Config& c) { return SetOptionalPath(f, &c.source.offset_file); }},
-        {"replay", [](Field& f, Config& c) { return f.Bool(&c.source.replay); }}}},
+         [](Field& f, Config& c) { return SetOptionalPath(f, &Src(c).offset_file); }},
+        {"replay", [](Field& f, Config& c) { return f.Bool(&Src(c).replay); }},
+        {"port", [](Field& f, Config& c) { return f.NonEmptyString(&Ser(c).port); }},
+        {"baud_rate", [](Field& f, Config& c) { return SetBaudRate(f, &Ser(c)); }}},
+       [](Config& c, size_t) { c.sources.emplace_back(); }},
       {"serial",
        {{"port", [](Field& f, Config& c) { return f.NonEmptyString(&c.serial.port); }},
-        {"baud_rate", SetBaudRate}}},
+        {"baud_rate", [](Field& f, Config& c) { return SetBaudRate(f, &c.serial); }}}},
       {"egd",
        {{"listen", SetListen},
         {"internal_listen", SetInternalListen},
@@ -247,7 +338,7 @@ const toml_config::Schema<Config>& TheSchema() {
           return true;
         }}}},
       },
-      CheckAll);
+      CheckAll, FinishSources);
   return schema;
 }
 
@@ -276,6 +367,26 @@ Config::Config() {
   ListenAddress address;
   ParseListenAddress("unix:/run/egdd/egd.sock", &address);
   egd.listen.push_back(std::move(address));
+}
+
+Config SourceView(const Config& config, size_t index) {
+  Config view = config;
+  view.source = config.sources[index].source;
+  view.serial = config.sources[index].serial;
+  std::string element = "source[" + std::to_string(index + 1) + "].";
+  toml_config::KeyLines lines;
+  for (const auto& [key, line] : config.key_lines) {
+    if (key.rfind("source[", 0) == 0 && key.rfind(element, 0) != 0) continue;  // another's
+    if (key.rfind(element, 0) != 0) {
+      lines[key] = line;
+      continue;
+    }
+    std::string name = key.substr(element.size());
+    bool serial = name == "port" || name == "baud_rate";
+    lines[(serial ? "serial." : "source.") + name] = line;
+  }
+  view.key_lines = std::move(lines);
+  return view;
 }
 
 int EffectiveBitsPerSample(const Config& config) {

@@ -35,6 +35,7 @@ using egd::ListenAddress;
 using egd::ParseListenAddress;
 
 struct SourceConfig {
+  std::string name = "main";             // names the source in status, metrics, logs and egdctl
   SourceKind kind = SourceKind::kHwrng;  // serial | hwrng | file | os
   std::string path = "/dev/hwrng";       // device or capture file (hwrng, file)
   double entropy_per_bit = 1.0;          // upper bound on the credited min-entropy per raw bit, (0, 1]
@@ -48,6 +49,13 @@ struct SourceConfig {
 struct SerialConfig {
   std::string port = "/dev/ttyUSB0";  // the manual's serial port
   uint32_t baud_rate = 9600;          // the manual's baud rate
+};
+
+// One source: a [[source]] table (its serial port and baud rate in the same
+// table), or the single [source] table with [serial].
+struct SourceEntry {
+  SourceConfig source;
+  SerialConfig serial;
 };
 
 struct EgdConfig {
@@ -103,6 +111,11 @@ struct LogConfig {
 
 struct Config {
   std::string file;  // where it was loaded from
+  // Every source, in file order: one per [[source]] table, or the single
+  // [source] (+ [serial]). Never empty after loading.
+  std::vector<SourceEntry> sources;
+  // The first source (what a single-source configuration has). The loader
+  // fills these from sources[0]; a Device's view (SourceView) has its own.
   SourceConfig source;
   SerialConfig serial;
   EgdConfig egd;
@@ -124,6 +137,12 @@ struct Config {
 // ("file: message" when none is).
 std::string AtKey(const Config& config, std::initializer_list<std::string_view> keys,
                   std::string_view message);
+
+// The configuration as source `index` sees it: source and serial are that
+// source's, and its key lines ("source[N].path", "source[N].port") are
+// renamed to the single-source keys ("source.path", "serial.port"), so that
+// errors found later name the right line.
+Config SourceView(const Config& config, size_t index);
 
 // Bits per assessed sample as applied (assessment.bits_per_sample, or the source's).
 int EffectiveBitsPerSample(const Config& config);

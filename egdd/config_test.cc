@@ -377,6 +377,59 @@ TEST_CASE("a TCP proxy listener needs proxy_trusted_peers; proxy:unix does not")
   CHECK(Parsed("[egd]\nlisten = [\"proxy:unix:/run/egdd/proxy/egd.sock\"]\n").egd.listen[0].proxy);
 }
 
+TEST_CASE("[[source]] tables: one source each, with its own serial port") {
+  Config c = Parsed(
+      "[[source]]\nname = \"tunnel\"\nkind = \"serial\"\nport = \"/dev/ttyUSB1\"\n"
+      "baud_rate = 115200\n\n[[source]]\nname = \"hwrng\"\nkind = \"hwrng\"\n"
+      "entropy_per_bit = 0.5\n");
+  REQUIRE(c.sources.size() == 2);
+  CHECK(c.sources[0].source.name == "tunnel");
+  CHECK(c.sources[0].source.kind == SourceKind::kSerial);
+  CHECK(c.sources[0].serial.port == "/dev/ttyUSB1");
+  CHECK(c.sources[0].serial.baud_rate == 115200);
+  CHECK(c.sources[1].source.name == "hwrng");
+  CHECK(c.sources[1].source.entropy_per_bit == 0.5);
+  CHECK(c.sources[1].serial.port == SerialConfig().port);
+  CHECK(c.source.name == "tunnel");  // the first, for single-source code
+  // A view renames the source's own key lines to the single-source keys.
+  Config v = SourceView(c, 1);
+  CHECK(v.source.name == "hwrng");
+  CHECK(v.key_lines.at("source.kind") == 9);
+  CHECK(v.key_lines.count("serial.port") == 0);
+  CHECK(SourceView(c, 0).key_lines.at("serial.port") == 4);
+}
+
+TEST_CASE("a single [source] is the one source, named main unless named") {
+  Config c = Parsed("[source]\nkind = \"os\"\n[serial]\nport = \"/dev/ttyS0\"\n");
+  REQUIRE(c.sources.size() == 1);
+  CHECK(c.sources[0].source.name == "main");
+  CHECK(c.sources[0].serial.port == "/dev/ttyS0");
+  CHECK(Parsed("").sources.size() == 1);
+  CHECK(Parsed("[source]\nname = \"wind\"\n").sources[0].source.name == "wind");
+}
+
+TEST_CASE("bad [[source]] tables are errors at their line") {
+  CHECK(ErrorOf("[[source]]\nname = \"a\"\nkind = \"os\"\n[[source]]\nkind = \"os\"\n"
+                "name = \"a\"\n") == "egdd.toml:6: source[2].name: 'a' names two sources");
+  CHECK(ErrorOf("[[source]]\nname = \"a\"\n[[source]]\nkind = \"os\"\n") ==
+        "egdd.toml:4: source[2]: every [[source]] table needs a name");
+  CHECK(ErrorOf("[[source]]\nname = \"a b\"\n") ==
+        "egdd.toml:2: source[1].name: 'a b' is not a name (1 to 32 of A-Z a-z 0-9 . _ -)");
+  CHECK(ErrorOf("[[source]]\nname = \"a\"\nkind = \"serial\"\n[[source]]\nname = \"b\"\n"
+                "kind = \"serial\"\n") ==
+        "egdd.toml:6: source[2].port: source 'b' reads the same device as 'a'");
+  CHECK(ErrorOf("[[source]]\nname = \"a\"\n[[source]]\nname = \"b\"\n") ==
+        "egdd.toml:4: source[2].path: source 'b' reads the same device as 'a'");
+  CHECK(ErrorOf("[[source]]\nname = \"a\"\nbogus = 1\n") ==
+        "egdd.toml:3: unknown key 'bogus' in [source[1]]");
+  CHECK(ErrorOf("[[source]]\nname = \"a\"\n[serial]\nport = \"/dev/x\"\n") ==
+        "egdd.toml:4: [serial] applies to a single [source] table: with [[source]] tables, set "
+        "port and baud_rate in each serial source's table");
+  CHECK(ErrorOf("[[source]]\nname = \"a\"\nkind = \"file\"\npath = \"/tmp/x\"\n")
+            .find("egdd.toml:3: source[1].kind: \"file\" needs offset_file") == 0);
+  CHECK(ErrorOf("source = []\n") == "egdd.toml:1: source: expected a table, got an array");
+}
+
 TEST_CASE("a file source needs offset_file or replay = true") {
   const std::string why =
       "source.kind: \"file\" needs offset_file so that a restart never serves the capture's "
@@ -544,7 +597,7 @@ TEST_CASE("the example file holds every key with its default") {
   REQUIRE(c.egd.internal_listen.size() == 1);
   CHECK(c.egd.internal_listen[0].text == "unix:/run/egdd/internal.sock");
   std::set<std::string> expected = {
-      "source.kind", "source.path", "source.entropy_per_bit", "source.entropy_certified",
+      "source.name", "source.kind", "source.path", "source.entropy_per_bit", "source.entropy_certified",
       "source.autostart", "assessment.samples", "assessment.bits_per_sample",
       "assessment.state_dir",
       "source.read_size", "source.offset_file", "source.replay", "serial.port",

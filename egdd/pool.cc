@@ -5,51 +5,112 @@
 
 namespace egdd {
 
-Pool::Pool(size_t capacity) : buffer_(capacity) { assert(capacity > 0); }
+Pool::Pool(size_t capacity) {
+  assert(capacity > 0);
+  AddLane(egd::SecureBytes(capacity));
+}
 
-size_t Pool::Add(std::span<const uint8_t> data) {
-  if (halted_) return 0;
-  size_t n = std::min(data.size(), free());
-  size_t tail = (head_ + size_) % capacity();
-  size_t first = std::min(n, capacity() - tail);
-  std::copy_n(data.begin(), first, buffer_.begin() + tail);
-  std::copy_n(data.begin() + first, n - first, buffer_.begin());
-  size_ += n;
+Pool::LaneId Pool::AddLane(egd::SecureBytes ring) {
+  assert(!ring.empty());
+  lanes_.emplace_back();
+  lanes_.back().buffer.swap(ring);
+  return lanes_.size() - 1;
+}
+
+void Pool::RemoveLane(LaneId lane) {
+  Lane& l = lanes_[lane];
+  Clear(lane);
+  l.halted = true;
+  l.removed = true;
+  l.on_take = nullptr;
+  egd::SecureBytes().swap(l.buffer);  // wiped as it is released
+}
+
+size_t Pool::size() const {
+  size_t n = 0;
+  for (const Lane& l : lanes_) n += l.size;
+  return n;
+}
+
+size_t Pool::capacity() const {
+  size_t n = 0;
+  for (const Lane& l : lanes_) n += l.buffer.size();
+  return n;
+}
+
+bool Pool::halted() const {
+  return std::all_of(lanes_.begin(), lanes_.end(), [](const Lane& l) { return l.halted; });
+}
+
+size_t Pool::Add(std::span<const uint8_t> data, LaneId lane) {
+  Lane& l = lanes_[lane];
+  if (l.halted) return 0;
+  size_t cap = l.buffer.size();
+  size_t n = std::min(data.size(), cap - l.size);
+  size_t tail = (l.head + l.size) % cap;
+  size_t first = std::min(n, cap - tail);
+  std::copy_n(data.begin(), first, l.buffer.begin() + tail);
+  std::copy_n(data.begin() + first, n - first, l.buffer.begin());
+  l.size += n;
   ServeWaiters();
   return n;
 }
 
-// Appends the n oldest bytes to *out and wipes them from the ring.
-void Pool::CopyOut(size_t n, egd::SecureBytes* out) {
-  assert(n <= size_);
-  size_t first = std::min(n, capacity() - head_);
-  out->insert(out->end(), buffer_.begin() + head_, buffer_.begin() + head_ + first);
-  out->insert(out->end(), buffer_.begin(), buffer_.begin() + (n - first));
-  Drop(n);
-  if (n > 0 && on_take_ && !resizing_) on_take_();
+// Appends the lane's n oldest bytes to *out and wipes them from its ring.
+void Pool::CopyOut(Lane& l, size_t n, egd::SecureBytes* out) {
+  assert(n <= l.size);
+  size_t cap = l.buffer.size();
+  size_t first = std::min(n, cap - l.head);
+  out->insert(out->end(), l.buffer.begin() + l.head, l.buffer.begin() + l.head + first);
+  out->insert(out->end(), l.buffer.begin(), l.buffer.begin() + (n - first));
+  Drop(l, n);
+  if (n > 0 && l.on_take && !l.resizing) l.on_take();
 }
 
-void Pool::Drop(size_t n) {
-  size_t first = std::min(n, capacity() - head_);
-  egd::Wipe(buffer_.data() + head_, first);
-  egd::Wipe(buffer_.data(), n - first);
-  head_ = (head_ + n) % capacity();
-  size_ -= n;
+void Pool::Drop(Lane& l, size_t n) {
+  if (n == 0) return;
+  size_t cap = l.buffer.size();
+  size_t first = std::min(n, cap - l.head);
+  egd::Wipe(l.buffer.data() + l.head, first);
+  egd::Wipe(l.buffer.data(), n - first);
+  l.head = (l.head + n) % cap;
+  l.size -= n;
+}
+
+Pool::Lane* Pool::LaneWith(size_t n) {
+  for (size_t i = 0; i < lanes_.size(); ++i) {
+    size_t at = (turn_ + i) % lanes_.size();
+    Lane& l = lanes_[at];
+    if (!l.halted && l.size >= n) {
+      turn_ = (at + 1) % lanes_.size();
+      return &l;
+    }
+  }
+  return nullptr;
 }
 
 size_t Pool::Take(size_t max, egd::SecureBytes* out) {
-  if (halted_) return 0;
-  size_t unreserved = size_ > reserved_ ? size_ - reserved_ : 0;
-  size_t n = std::min(max, unreserved);
-  CopyOut(n, out);
-  return n;
+  size_t total = size();
+  size_t left = std::min(max, total > reserved_ ? total - reserved_ : 0);
+  size_t taken = 0;
+  for (size_t i = 0; i < lanes_.size() && left > 0; ++i) {
+    Lane& l = lanes_[(turn_ + i) % lanes_.size()];
+    size_t n = std::min(left, l.size);
+    CopyOut(l, n, out);
+    left -= n;
+    taken += n;
+  }
+  if (!lanes_.empty()) turn_ = (turn_ + 1) % lanes_.size();
+  return taken;
 }
 
 bool Pool::TryTakeOrWait(WaiterId id, size_t n, egd::SecureBytes* out, Delivery deliver) {
-  assert(n > 0 && n <= capacity());
-  if (!halted_ && waiters_.empty() && size_ >= n) {
-    CopyOut(n, out);
-    return true;
+  assert(n > 0);
+  if (waiters_.empty()) {
+    if (Lane* l = LaneWith(n)) {
+      CopyOut(*l, n, out);
+      return true;
+    }
   }
   waiters_.push_back({id, n, std::move(deliver)});
   reserved_ += n;
@@ -70,47 +131,54 @@ void Pool::ServeWaiters() {
   if (delivering_) return;  // a delivery called back into Add: the outer loop continues
   delivering_ = true;
   egd::SecureBytes chunk;
-  while (!halted_ && !waiters_.empty() && size_ >= waiters_.front().need) {
+  while (!waiters_.empty()) {
+    Lane* l = LaneWith(waiters_.front().need);
+    if (!l) break;
     Waiter w = std::move(waiters_.front());
     waiters_.pop_front();
     reserved_ -= w.need;
     chunk.clear();
-    CopyOut(w.need, &chunk);
+    CopyOut(*l, w.need, &chunk);
     w.deliver(chunk);
     egd::WipeContents(chunk);  // the session has its own copy now
   }
   delivering_ = false;
 }
 
-void Pool::Clear() {
-  egd::WipeContents(buffer_);
-  head_ = 0;
-  size_ = 0;
+void Pool::Clear(LaneId lane) {
+  Lane& l = lanes_[lane];
+  egd::WipeContents(l.buffer);
+  l.head = 0;
+  l.size = 0;
 }
 
-void Pool::Halt() {
-  Clear();
-  halted_ = true;
+void Pool::Halt(LaneId lane) {
+  Clear(lane);
+  lanes_[lane].halted = true;
 }
 
-void Pool::Resume() {
-  halted_ = false;
+void Pool::Resume(LaneId lane) {
+  if (lanes_[lane].removed) return;
+  lanes_[lane].halted = false;
   ServeWaiters();
 }
 
-void Pool::Resize(egd::SecureBytes ring) {
+void Pool::Resize(egd::SecureBytes ring, LaneId lane) {
   assert(!ring.empty());
-  size_t keep = std::min(size_, ring.size());
-  resizing_ = true;
-  Drop(size_ - keep);  // the oldest bytes that do not fit
-  size_t first = std::min(keep, capacity() - head_);
-  std::copy_n(buffer_.begin() + head_, first, ring.begin());
-  std::copy_n(buffer_.begin(), keep - first, ring.begin() + first);
-  buffer_.swap(ring);  // the old ring is wiped as it is released
-  head_ = 0;
-  ServeWaiters();      // a smaller ring may not fit a waiter's need: it stays queued
-  resizing_ = false;
-  if (on_take_) on_take_();
+  Lane& l = lanes_[lane];
+  if (l.removed) return;
+  size_t keep = std::min(l.size, ring.size());
+  l.resizing = true;
+  Drop(l, l.size - keep);  // the oldest bytes that do not fit
+  size_t cap = l.buffer.size();
+  size_t first = std::min(keep, cap - l.head);
+  std::copy_n(l.buffer.begin() + l.head, first, ring.begin());
+  std::copy_n(l.buffer.begin(), keep - first, ring.begin() + first);
+  l.buffer.swap(ring);  // the old ring is wiped as it is released
+  l.head = 0;
+  ServeWaiters();       // a smaller ring may not fit a waiter's need: it stays queued
+  l.resizing = false;
+  if (l.on_take) l.on_take();
 }
 
 }  // namespace egdd

@@ -203,6 +203,68 @@ TEST_CASE("resize calls on_take once, after the new ring is in place, and serves
   CHECK(delivered == 100);
 }
 
+TEST_CASE("a blocking read is served whole from one lane, the lanes taking turns") {
+  Pool pool(1000);
+  Pool::LaneId b = pool.AddLane(SecureBytes(1000));
+  pool.Add(Seq(30, 1));       // lane 0: 1..30
+  pool.Add(Seq(30, 101), b);  // lane b: 101..130
+  SecureBytes out;
+  std::vector<SecureBytes> got;
+  auto keep = [&](std::span<const uint8_t> d) { got.emplace_back(d.begin(), d.end()); };
+  // 40 bytes are there in all, but no lane has 40: the reader waits.
+  CHECK_FALSE(pool.TryTakeOrWait(1, 40, &out, keep));
+  CHECK(pool.Take(100, &out) == 20);  // only what is not reserved
+  pool.Add(Seq(30, 201), b);          // lane b now holds 40 or more
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].size() == 40);
+  // Whole and in order within lane b: no byte of lane 0 (values below 100).
+  CHECK(std::all_of(got[0].begin(), got[0].end(), [](uint8_t v) { return v > 100; }));
+  CHECK(std::is_sorted(got[0].begin(), got[0].begin() + 20));
+  // Turns: two reads of 5 come from different lanes.
+  pool.Add(Seq(50, 1));
+  SecureBytes x, y;
+  CHECK(pool.TryTakeOrWait(2, 5, &x, keep));
+  CHECK(pool.TryTakeOrWait(3, 5, &y, keep));
+  CHECK((x[0] < 100) != (y[0] < 100));
+}
+
+TEST_CASE("halting one lane wipes and stops it alone; the others keep serving") {
+  Pool pool(1000);
+  Pool::LaneId b = pool.AddLane(SecureBytes(1000));
+  pool.Add(Seq(100, 1));
+  pool.Add(Seq(100, 101), b);
+  pool.Halt(0);
+  CHECK(NonZero(pool) == 0);  // lane 0's ring
+  CHECK(pool.size() == 100);
+  CHECK_FALSE(pool.halted());
+  CHECK(pool.Add(Seq(10)) == 0);
+  SecureBytes out;
+  CHECK(pool.TryTakeOrWait(1, 50, &out, [](std::span<const uint8_t>) {}));
+  CHECK(out[0] == 101);
+  pool.Halt(b);
+  CHECK(pool.halted());
+  size_t delivered = 0;
+  CHECK_FALSE(pool.TryTakeOrWait(2, 10, &out, [&](std::span<const uint8_t> d) {
+    delivered = d.size();
+  }));
+  pool.Resume(0);
+  pool.Add(Seq(10));
+  CHECK(delivered == 10);
+}
+
+TEST_CASE("a removed lane is wiped and ignored") {
+  Pool pool(1000);
+  Pool::LaneId b = pool.AddLane(SecureBytes(500));
+  pool.Add(Seq(100, 1), b);
+  CHECK(pool.capacity() == 1500);
+  pool.RemoveLane(b);
+  CHECK(pool.size() == 0);
+  CHECK(pool.capacity() == 1000);
+  CHECK(pool.Add(Seq(10), b) == 0);
+  pool.Resume(b);
+  CHECK(pool.halted(b));
+}
+
 TEST_CASE("the ring is secure memory") {
   size_t before = egd::GetSecureMemoryStats().in_use_bytes;
   Pool pool(100000);
