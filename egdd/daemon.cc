@@ -2,6 +2,9 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <limits>
+
 #include "common/signal_loop.h"
 
 namespace egdd {
@@ -16,8 +19,17 @@ struct Daemon::Next {
   EgdServer::Next egd;
   std::shared_ptr<ControlServer> control;  // bound at a new path; null: the running one stays
   std::optional<unsigned> control_mode;    // a new mode for the running one
-  Device::Next device;
-  std::optional<egd::SecureBytes> ring;    // a pool of another size
+  // Per source of the new configuration, in its order: a running device
+  // (by name) and what it changes, or a new device and its lane's ring.
+  struct Source {
+    std::shared_ptr<Device> device;  // null: a new source
+    Device::Next next;
+    std::optional<egd::SecureBytes> ring;  // a new lane, or a running lane of another size
+    bool is_new = false;
+  };
+  std::vector<Source> sources;
+  std::vector<std::shared_ptr<Device>> removed;  // running sources the new file drops
+  bool reload = false;  // a reload initialises the sources it adds (Start: all of them)
 };
 
 namespace {
@@ -38,10 +50,11 @@ void RaiseFileLimit() {
 Daemon::Daemon(asio::io_context& io, Config config, SourceFactory sources)
     : io_(io),
       config_(std::move(config)),
+      factory_(std::move(sources)),
       pool_(config_.pool.size_bytes),
-      device_(Device::Create(io, pool_, std::move(sources))),
-      egd_(io, pool_, [this] { return device_->EntropyBits(); }),
-      replies_(*device_, pool_, egd_, config_),
+      devices_{NewDevice()},
+      egd_(io, pool_, [this] { return EntropyBits(); }),
+      replies_(devices_, pool_, egd_, config_, [this] { return EntropyBits(); }),
       control_handler_(std::make_shared<const ControlServer::Handler>(
           [this](const std::string& command) { return replies_.Handle(command); })) {}
 
@@ -49,17 +62,48 @@ Daemon::~Daemon() { Terminate(); }
 
 egd::Status Daemon::Start() {
   RaiseFileLimit();
+  devices_.front()->AttachLane(0);
   Next next;
   egd::Status st = Prepare(config_, &next);
   if (!st.ok()) return st;
   Commit(std::move(next));
   Warn(config_, true);
-  if (config_.source.autostart) {
-    device_->Init();
-  } else {
-    Log(LogLevel::kNotice, "device in standby: waiting for init (autostart = false)");
+  for (size_t i = 0; i < devices_.size(); ++i) {
+    if (config_.sources[i].source.autostart) {
+      devices_[i]->Init();
+    } else {
+      Log(LogLevel::kNotice, devices_.size() > 1 ? "source " + devices_[i]->name() + ": " : "",
+          "device in standby: waiting for init (autostart = false)");
+    }
   }
   return egd::Status::Ok();
+}
+
+std::shared_ptr<Device> Daemon::NewDevice() {
+  auto device = Device::Create(io_, pool_, factory_);
+  device->set_on_state([this] { OnDeviceState(); });
+  return device;
+}
+
+uint32_t Daemon::EntropyBits() const {
+  size_t total = pool_.size();
+  if (total == 0) return 0;
+  double unreserved = static_cast<double>(total - std::min(total, pool_.reserved())) / total;
+  double bits = 0;
+  for (const auto& d : devices_) bits += d->EntropyBits(unreserved);
+  return static_cast<uint32_t>(std::min(bits, double{std::numeric_limits<uint32_t>::max()}));
+}
+
+// The daemon's own state changes are logged (degraded, and back).
+void Daemon::OnDeviceState() {
+  if (devices_.size() < 2) return;
+  std::string state = replies_.DaemonState().first;
+  if (state == last_state_) return;
+  if (!last_state_.empty()) {
+    Log(state == "degraded" ? LogLevel::kWarning : LogLevel::kNotice, "egdd state ", last_state_,
+        " -> ", state, ": ", replies_.DaemonState().second);
+  }
+  last_state_ = state;
 }
 
 egd::Status Daemon::Reload() {
@@ -69,12 +113,14 @@ egd::Status Daemon::Reload() {
   std::vector<std::string> kept;
   if (st.ok()) KeepRestartOnly(config_, &fresh, &kept);
   Next next;
+  next.reload = true;
   if (st.ok()) st = Prepare(fresh, &next);
   if (!st.ok()) {
     Log(LogLevel::kError, "reload failed, nothing changed: ", st.message());
     return st;
   }
-  bool source_changed = next.device.source != nullptr;
+  bool source_changed = !next.removed.empty();
+  for (const Next::Source& n : next.sources) source_changed |= n.is_new || n.next.source;
   Commit(std::move(next));
   egd::LogRestartOnly(kept);
   Log(LogLevel::kNotice, "configuration reloaded from ", config_.file);
@@ -96,8 +142,40 @@ egd::Status Daemon::Prepare(const Config& c, Next* out) {
   } else if (c.control.mode != config_.control.mode) {
     out->control_mode = mode;
   }
-  if (egd::Status st = device_->Prepare(config_, c, &out->device); !st.ok()) return st;
-  if (c.pool.size_bytes != pool_.capacity()) out->ring.emplace(c.pool.size_bytes);
+  return PrepareSources(c, out);
+}
+
+// Each source of `c` by name: a running device prepares its change; a new
+// one gets a device (not yet started) and a ring for its lane.
+egd::Status Daemon::PrepareSources(const Config& c, Next* out) {
+  bool first = !devices_.front()->source();
+  for (size_t i = 0; i < c.sources.size(); ++i) {
+    Next::Source n;
+    const std::string& name = c.sources[i].source.name;
+    for (size_t j = 0; j < devices_.size(); ++j) {
+      bool same = first ? j == 0 && i == 0 : config_.sources[j].source.name == name;
+      if (!same) continue;
+      n.device = devices_[j];
+      if (egd::Status st = n.device->Prepare(first ? c : SourceView(config_, j), SourceView(c, i),
+                                             &n.next);
+          !st.ok()) {
+        return st;
+      }
+      if (c.pool.size_bytes != pool_.capacity(n.device->lane())) n.ring.emplace(c.pool.size_bytes);
+    }
+    if (!n.device) {
+      n.device = NewDevice();  // its lane is added at commit
+      n.is_new = true;
+      if (egd::Status st = n.device->Prepare(c, SourceView(c, i), &n.next); !st.ok()) return st;
+      n.ring.emplace(c.pool.size_bytes);
+    }
+    out->sources.push_back(std::move(n));
+  }
+  for (const auto& d : devices_) {
+    bool kept = std::any_of(out->sources.begin(), out->sources.end(),
+                            [&](const Next::Source& n) { return n.device == d; });
+    if (!kept) out->removed.push_back(d);
+  }
   return egd::Status::Ok();
 }
 
@@ -113,10 +191,36 @@ void Daemon::Commit(Next next) {
     Log(LogLevel::kWarning, "cannot set the mode of ", control_->path(), ": ",
         egd::ErrnoText("chmod"));
   }
-  device_->Commit(std::move(next.device));
   config_ = std::move(next.config);
-  if (next.ring) pool_.Resize(std::move(*next.ring));  // asks the device for bytes once
-  device_->RequestRead();
+  CommitSources(next);
+}
+
+void Daemon::CommitSources(Next& next) {
+  for (const auto& d : next.removed) {
+    Log(LogLevel::kNotice, "source ", d->name(), " removed by the reload: stopped, its bytes wiped");
+    d->Stop();
+    pool_.RemoveLane(d->lane());
+  }
+  std::vector<std::shared_ptr<Device>> devices;
+  for (Next::Source& n : next.sources) {
+    if (n.is_new) {
+      n.device->AttachLane(pool_.AddLane(std::move(*n.ring)));
+      n.ring.reset();
+    }
+    devices.push_back(n.device);
+  }
+  devices_ = std::move(devices);  // before any device acts: replies and state see the new set
+  for (size_t i = 0; i < devices_.size(); ++i) {
+    Device& d = *devices_[i];
+    d.set_log_prefix(devices_.size() > 1 ? "source " + config_.sources[i].source.name + ": " : "");
+    d.Commit(std::move(next.sources[i].next));
+    if (next.sources[i].ring) pool_.Resize(std::move(*next.sources[i].ring), d.lane());
+    if (next.sources[i].is_new && next.reload && config_.sources[i].source.autostart) {
+      Log(LogLevel::kNotice, "source ", d.name(), " added by the reload");
+      d.Init();
+    }
+    d.RequestRead();
+  }
 }
 
 void Daemon::Warn(const Config& c, bool source_changed) const {
@@ -126,9 +230,11 @@ void Daemon::Warn(const Config& c, bool source_changed) const {
         "any local process can connect from it and claim any client address in a PROXY header "
         "(a proxy:unix: listener in a group-restricted directory avoids this)");
   }
-  if (source_changed && c.source.kind == SourceKind::kFile && c.source.offset_file.empty()) {
+  for (const SourceEntry& e : c.sources) {
+    const SourceConfig& s = e.source;
+    if (!source_changed || s.kind != SourceKind::kFile || !s.offset_file.empty()) continue;
     Log(LogLevel::kWarning, "[source] replay = true and offset_file is not set: if egdd "
-        "restarts, the capture ", c.source.path, " is replayed from its start and its bytes "
+        "restarts, the capture ", s.path, " is replayed from its start and its bytes "
         "are served again (for tests and demos only)");
   }
 }
@@ -136,7 +242,7 @@ void Daemon::Warn(const Config& c, bool source_changed) const {
 void Daemon::Terminate() {
   if (stopping_) return;
   stopping_ = true;
-  device_->Stop();
+  for (const auto& d : devices_) d->Stop();
   egd_.Stop();
   if (control_) control_->Stop();
 }

@@ -1,7 +1,7 @@
 // Daemon: egdd's lifecycle on one io_context. It owns the parts — the pool,
-// the device (source, health gate, state machine: egdd/device.h), the EGD
-// server, the control socket and its replies — and starts, reloads and stops
-// them. Signals are the caller's (main wires egd::SignalLoop to Reload and
+// one device per configured source (source, health gate, state machine:
+// egdd/device.h), each filling its own lane of the pool, the EGD server, the
+// control socket and its replies — and starts, reloads and stops them. Signals are the caller's (main wires egd::SignalLoop to Reload and
 // Terminate), and the source comes from a factory, so tests drive a whole
 // daemon in-process with a simulated device.
 //
@@ -20,11 +20,19 @@
 // are logged as "file:line: message" (the line of the key concerned).
 // Restart-only keys (config.h: KeepRestartOnly) keep their running value and
 // are named in a warning. Client connections are never closed by a reload.
+// Sources are matched by name: a reload may change one, add one (a new
+// device and lane; initialised with autostart) or remove one (stopped, its
+// lane wiped).
+//
+// State (state()): with one source, that device's; with several, `degraded`
+// while at least one runs and another is failed or lost, else the most
+// serving state of any (running, initializing, device_lost, failed, standby).
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -57,7 +65,10 @@ class Daemon {
   void Terminate();
 
   const Config& config() const { return config_; }
-  Device& device() { return *device_; }
+  Device& device() { return *devices_.front(); }  // the first source's
+  const std::vector<std::shared_ptr<Device>>& devices() const { return devices_; }
+  // The answer to `00`: the credit of every running lane's unreserved bytes.
+  uint32_t EntropyBits() const;
   const Pool& pool() const { return pool_; }
   const EgdServer& egd() const { return egd_; }
   std::string control_path() const { return control_ ? control_->path() : ""; }
@@ -65,13 +76,19 @@ class Daemon {
  private:
   struct Next;  // everything a reload builds before it commits
   egd::Status Prepare(const Config& next, Next* out);
+  egd::Status PrepareSources(const Config& next, Next* out);
   void Commit(Next next);
+  void CommitSources(Next& next);
+  std::shared_ptr<Device> NewDevice();
+  void OnDeviceState();
   void Warn(const Config& c, bool source_changed) const;
 
   boost::asio::io_context& io_;
   Config config_;
+  SourceFactory factory_;
   Pool pool_;
-  std::shared_ptr<Device> device_;
+  std::vector<std::shared_ptr<Device>> devices_;  // in configuration order
+  std::string last_state_;  // the daemon's state last logged
   EgdServer egd_;
   ControlReplies replies_;
   // Held here only: control sessions hold a weak_ptr (no answer once egdd is gone).

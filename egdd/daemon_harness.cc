@@ -99,7 +99,9 @@ DaemonHarness::DaemonHarness(const Keys& keys, bool start, bool real_sources) {
   REQUIRE(st.ok());
   device = std::make_shared<FakeDevice>(io);
   daemon_ = std::make_unique<Daemon>(io, config,
-                                     real_sources ? RealSources(io) : FakeSources(device));
+                                     real_sources       ? RealSources(io)
+                                     : keys.count("source") ? FakeSources(device, "/fake/1", devices)
+                                                            : FakeSources(device));
   if (start) {
     st = daemon_->Start();
     INFO(st.message());
@@ -125,6 +127,9 @@ std::string DaemonHarness::ConfigText(const Keys& keys) const {
               // daemon_assessment_test.cc turns this off.
               {"source.entropy_certified", "true"},
               {"assessment.state_dir", "\"" + Path("state") + "\""}};
+  if (keys.count("source")) {
+    std::erase_if(all, [](const auto& kv) { return kv.first.rfind("source.", 0) == 0; });
+  }
   for (const auto& [k, v] : keys) all[k] = v;
   std::string text;
   for (const auto& [k, v] : all) text += k + " = " + v + "\n";

@@ -51,7 +51,8 @@ using Keys = std::map<std::string, std::string>;
 class DaemonHarness {
  public:
   // The base configuration (EGD and control sockets in the directory, log
-  // level error, reinit after 100 ms) with `keys` over it. The source is a
+  // level error, reinit after 100 ms) with `keys` over it; a "source" key
+  // (an array of inline tables) replaces the base's source.* keys. The source is a
   // FakeSource on `device`, or with real_sources the configured kind.
   explicit DaemonHarness(const Keys& keys = {}, bool start = true, bool real_sources = false);
   ~DaemonHarness();
@@ -79,7 +80,10 @@ class DaemonHarness {
   egd::SecureBytes FeedUntilRunning(size_t pool_bytes = 256);
 
   boost::asio::io_context io;
-  std::shared_ptr<FakeDevice> device;
+  std::shared_ptr<FakeDevice> device;  // the source on /fake/1
+  // With a "source" key (several sources), each path but /fake/1 gets its own
+  // FakeDevice here; without one, every source is on `device`.
+  std::shared_ptr<FakeDevices> devices = std::make_shared<FakeDevices>();
   Daemon& daemon() { return *daemon_; }
 
  private:

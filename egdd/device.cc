@@ -62,13 +62,17 @@ std::shared_ptr<Device> Device::Create(boost::asio::io_context& io, Pool& pool,
 }
 
 Device::Device(boost::asio::io_context& io, Pool& pool, SourceFactory factory)
-    : io_(io),
-      pool_(pool), factory_(std::move(factory)), timer_(io) {
-  pool_.set_on_take([this] { RequestRead(); });
+    : io_(io), pool_(pool), factory_(std::move(factory)), timer_(io) {}
+
+void Device::AttachLane(Pool::LaneId lane) {
+  assert(!attached_);
+  lane_ = lane;
+  attached_ = true;
+  pool_.set_on_take([this] { RequestRead(); }, lane_);
 }
 
 Device::~Device() {
-  pool_.set_on_take(nullptr);
+  if (attached_) pool_.set_on_take(nullptr, lane_);
   Stop();
 }
 
@@ -113,7 +117,7 @@ void Device::Commit(Next next) {
       timer_.cancel();
       SwitchOn(source_->description() + " opened (configuration reloaded)");
     }
-    if (!first) Log(LogLevel::kNotice, "source is now ", source_->description());
+    if (!first) Log(LogLevel::kNotice, log_prefix_, "source is now ", source_->description());
   } else if (next.new_credit && running) {
     SetState(DeviceState::kInitializing, "health tests changed by a reload: startup test again");
   }
@@ -210,9 +214,9 @@ void Device::RequestRead() {
     // turn into one tiny device read (and thread hand-off) per client request.
     // (While the startup test runs the device is read regardless: its verdict
     // decides the state, even if the pool is still full from before.)
-    size_t room = pool_.free();
+    size_t room = pool_.free(lane_);
     size_t held = gate_->pending();
-    size_t low_water = std::min(settings_.source.read_size, pool_.capacity() / 4);
+    size_t low_water = std::min(settings_.source.read_size, pool_.capacity(lane_) / 4);
     if (room <= held || room - held < low_water) return;
     want = std::min(want, room - held);
   }
@@ -228,7 +232,7 @@ void Device::OnData(std::span<const uint8_t> raw) {
   counters_.bytes_passed += passed_.size();
   if (size_t dropped = gate_->TakeDropped()) {
     counters_.bytes_discarded += dropped;
-    Log(LogLevel::kNotice, "startup test failed once (", gate_->last_startup_failure(), "); ",
+    Log(LogLevel::kNotice, log_prefix_, "startup test failed once (", gate_->last_startup_failure(), "); ",
         dropped, " bytes dropped, repeating it on the next window");
   }
   if (alarm) {
@@ -238,9 +242,9 @@ void Device::OnData(std::span<const uint8_t> raw) {
   if (!gate_->starting() && state_ == DeviceState::kInitializing) {
     SetState(DeviceState::kRunning, "startup tests passed");
     alarm_streak_ = 0;
-    if (pool_.halted()) {
-      Log(LogLevel::kNotice, "output resumed: the device passed its startup test");
-      pool_.Resume();
+    if (pool_.halted(lane_)) {
+      Log(LogLevel::kNotice, log_prefix_, "output resumed: the device passed its startup test");
+      pool_.Resume(lane_);
     }
   }
   egd::SecureBytes* ready = &passed_;
@@ -248,7 +252,7 @@ void Device::OnData(std::span<const uint8_t> raw) {
     conditioner_->Push(passed_, &conditioned_);
     ready = &conditioned_;
   }
-  size_t added = pool_.Add(*ready);
+  size_t added = pool_.Add(*ready, lane_);
   counters_.bytes_discarded += ready->size() - added;
   WipeScratch();
   RequestRead();
@@ -269,13 +273,13 @@ void Device::OnAlarm(const egd::HealthAlarm& alarm) {
   ++counters_.alarms_by_test[alarm.test];
   ++alarm_streak_;
   counters_.bytes_discarded += alarm.discarded;
-  size_t wiped = pool_.size();
+  size_t wiped = pool_.size(lane_);
   counters_.bytes_wiped += wiped;
-  pool_.Halt();
+  pool_.Halt(lane_);
   counters_.last_alarm = alarm.test + ": " + alarm.detail;
   counters_.last_alarm_test = alarm.test;
   counters_.last_alarm_at = std::chrono::system_clock::now();
-  Log(LogLevel::kError, "health alarm: ", counters_.last_alarm, "; ", alarm.discarded,
+  Log(LogLevel::kError, log_prefix_, "health alarm: ", counters_.last_alarm, "; ", alarm.discarded,
       " untested and ", wiped, " pooled bytes wiped; output stopped until the device passes "
       "its startup test again");
   CloseSource();
@@ -289,7 +293,7 @@ void Device::ScheduleReinit() {
   auto delay = settings_.health.reinit_delay;
   for (uint64_t i = 1; i < alarm_streak_ && delay < std::chrono::hours(1); ++i) delay *= 2;
   delay = std::min<std::chrono::milliseconds>(delay, std::chrono::hours(1));
-  Log(LogLevel::kNotice, "re-initialising in ", delay.count(), " ms (on_alarm = reinit)");
+  Log(LogLevel::kNotice, log_prefix_, "re-initialising in ", delay.count(), " ms (on_alarm = reinit)");
   timer_.expires_after(delay);
   reinit_at_ = std::chrono::steady_clock::now() + delay;
   timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
@@ -304,12 +308,12 @@ void Device::OnSourceEvent(SourceEvent event, const std::string& why) {
   if (event == SourceEvent::kEof) {
     source_eof_ = true;
     counters_.bytes_discarded += gate_->pending();
-    Log(LogLevel::kNotice, "source finished: ", why, "; ", gate_->pending(),
+    Log(LogLevel::kNotice, log_prefix_, "source finished: ", why, "; ", gate_->pending(),
         " untested trailing bytes discarded");
     gate_->Restart();
     return;
   }
-  Log(LogLevel::kWarning, "source lost: ", why);
+  Log(LogLevel::kWarning, log_prefix_, "source lost: ", why);
   CloseSource();
   SetState(DeviceState::kDeviceLost, why);
   ScheduleReconnect();
@@ -328,13 +332,14 @@ void Device::ScheduleReconnect() {
 
 void Device::SetState(DeviceState state, const std::string& why) {
   if (state != state_) {
-    Log(LogLevel::kNotice, "device state ", DeviceStateName(state_), " -> ",
+    Log(LogLevel::kNotice, log_prefix_, "device state ", DeviceStateName(state_), " -> ",
         DeviceStateName(state), ": ", why);
     state_since_ = std::chrono::system_clock::now();
     reinit_at_.reset();  // ScheduleReinit sets it after entering failed
   }
   state_ = state;
   reason_ = why;
+  if (on_state_) on_state_();
 }
 
 std::optional<std::chrono::steady_clock::duration> Device::reinit_in() const {
@@ -343,12 +348,17 @@ std::optional<std::chrono::steady_clock::duration> Device::reinit_in() const {
                   std::chrono::steady_clock::duration::zero());
 }
 
-uint32_t Device::EntropyBits() const {
+double Device::EntropyBits(double unreserved) const {
   // Nothing is advertised while output is stopped, whatever the pool holds.
-  if (pool_.halted() || state_ == DeviceState::kFailed) return 0;
-  size_t available = pool_.size() - std::min(pool_.size(), pool_.reserved());
-  double per_bit = output_entropy_per_bit();
-  double bits = static_cast<double>(available) * 8.0 * per_bit;
+  if (pool_.halted(lane_) || state_ == DeviceState::kFailed) return 0;
+  return static_cast<double>(pool_.size(lane_)) * unreserved * 8.0 * output_entropy_per_bit();
+}
+
+uint32_t Device::EntropyBits() const {
+  size_t total = pool_.size();
+  double unreserved =
+      total == 0 ? 0 : static_cast<double>(total - std::min(total, pool_.reserved())) / total;
+  double bits = EntropyBits(unreserved);
   return static_cast<uint32_t>(std::min(bits, double{std::numeric_limits<uint32_t>::max()}));
 }
 
@@ -400,9 +410,9 @@ void Device::LoadOrAssess() {
   assessment_problem_.clear();
   AssessmentStore store(settings_.assessment.state_dir);
   assessment_ = store.Load(identity_, settings_.bits_per_sample, &assessment_problem_);
-  if (!assessment_problem_.empty()) Log(LogLevel::kWarning, "assessment: ", assessment_problem_);
+  if (!assessment_problem_.empty()) Log(LogLevel::kWarning, log_prefix_, "assessment: ", assessment_problem_);
   if (assessment_) {
-    Log(LogLevel::kNotice, "assessment of ", identity_, " from ", store.PathFor(identity_), ": ",
+    Log(LogLevel::kNotice, log_prefix_, "assessment of ", identity_, " from ", store.PathFor(identity_), ": ",
         assessment_->min_entropy, " bits per ", assessment_->bits_per_sample, "-bit sample");
   } else if (!settings_.source.entropy_certified) {
     BeginAssessment("no assessment of " + identity_ + " yet");
@@ -414,7 +424,7 @@ void Device::BeginAssessment(const std::string& why) {
   const AssessmentConfig& c = settings_.assessment;
   assessor_ = std::make_unique<Assessor>(io_, c.samples, settings_.bits_per_sample,
                                          settings_.health.total_failure_chunk);
-  Log(LogLevel::kNotice, "assessing ", identity_, " (", why, "): collecting ", c.samples, " ",
+  Log(LogLevel::kNotice, log_prefix_, "assessing ", identity_, " (", why, "): collecting ", c.samples, " ",
       settings_.bits_per_sample, "-bit samples; they are never served");
 }
 
@@ -434,7 +444,7 @@ bool Device::Divert(std::span<const uint8_t>* raw) {
   counters_.bytes_assessed += used;
   *raw = raw->subspan(used);
   if (assessor_->full()) {
-    Log(LogLevel::kInfo, "assessing ", assessor_->samples_needed(), " samples of ", identity_);
+    Log(LogLevel::kInfo, log_prefix_, "assessing ", assessor_->samples_needed(), " samples of ", identity_);
     assessor_->Start([this](Assessment a) { OnAssessed(std::move(a)); });
   }
   if (!raw->empty() && entropy_per_bit() <= 0) {
@@ -451,13 +461,13 @@ void Device::OnAssessed(Assessment a) {
   a.identity = identity_;
   a.unix_time = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::system_clock::now().time_since_epoch()).count();
-  Log(LogLevel::kNotice, "assessed ", identity_, ": ", a.min_entropy, " bits per ",
+  Log(LogLevel::kNotice, log_prefix_, "assessed ", identity_, ": ", a.min_entropy, " bits per ",
       a.bits_per_sample, "-bit sample (", a.per_bit(), " per bit, set by ",
       a.decided_by.empty() ? "the cap" : a.decided_by, ") from ", a.samples, " samples in ",
       a.seconds, " s");
   egd::Status st = AssessmentStore(settings_.assessment.state_dir).Save(a);
   assessment_problem_ = st.ok() ? "" : st.message();
-  if (!st.ok()) Log(LogLevel::kWarning, "assessment kept in memory only: ", st.message());
+  if (!st.ok()) Log(LogLevel::kWarning, log_prefix_, "assessment kept in memory only: ", st.message());
   assessment_ = std::move(a);
   RebuildCredit();
   if (state_ == DeviceState::kInitializing || state_ == DeviceState::kRunning) {

@@ -45,6 +45,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -107,6 +108,9 @@ class Device : public std::enable_shared_from_this<Device> {
   static std::shared_ptr<Device> Create(boost::asio::io_context& io, Pool& pool,
                                         SourceFactory factory);
   Device(boost::asio::io_context& io, Pool& pool, SourceFactory factory);  // use Create
+  // The device fills (and on an alarm wipes) the pool's `lane` alone. Called
+  // once, before the first Commit (a reload's new source gets its lane then).
+  void AttachLane(Pool::LaneId lane);
   ~Device();
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
@@ -149,8 +153,18 @@ class Device : public std::enable_shared_from_this<Device> {
   uint64_t chunks_tested() const { return gate_ ? gate_->chunks_tested() : 0; }
   // Per health test, over every gate this device has had (a new credit builds a new one).
   egd::HealthStats health_stats() const;
-  // The answer to `00`: nothing while output is stopped.
+  // The answer to `00` for this device's lane alone: nothing while output is
+  // stopped. The second form is the credit of its lane's bytes times
+  // `unreserved`, the share of the pool not reserved for blocked readers (the
+  // daemon sums it over its devices).
   uint32_t EntropyBits() const;
+  double EntropyBits(double unreserved) const;
+  Pool::LaneId lane() const { return lane_; }
+  const std::string& name() const { return settings_.source.name; }
+  // Called after every change of state (the daemon derives its own from all devices).
+  void set_on_state(std::function<void()> on_state) { on_state_ = std::move(on_state); }
+  // Log lines start with "source NAME: " (set when the daemon has several sources).
+  void set_log_prefix(std::string prefix) { log_prefix_ = std::move(prefix); }
 
  private:
   bool On() const;
@@ -172,7 +186,11 @@ class Device : public std::enable_shared_from_this<Device> {
 
   boost::asio::io_context& io_;
   Pool& pool_;
+  Pool::LaneId lane_ = 0;
+  bool attached_ = false;
   SourceFactory factory_;
+  std::function<void()> on_state_;
+  std::string log_prefix_;
   Settings settings_;
   DeviceState state_ = DeviceState::kStandby;
   std::string reason_;

@@ -85,4 +85,15 @@ SourceFactory FakeSources(std::shared_ptr<FakeDevice> device) {
   };
 }
 
+SourceFactory FakeSources(std::shared_ptr<FakeDevice> device, std::string default_path,
+                          std::shared_ptr<FakeDevices> others) {
+  SourceFactory one = FakeSources(device);
+  return [=](const Config& config, SourceCallbacks callbacks) {
+    if (config.source.path == default_path) return one(config, std::move(callbacks));
+    auto& other = (*others)[config.source.path];
+    if (!other) other = std::make_shared<FakeDevice>(device->io);
+    return FakeSources(other)(config, std::move(callbacks));
+  };
+}
+
 }  // namespace egdd

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,5 +74,10 @@ class FakeSource final : public Source {
 
 // A factory that makes FakeSources on `device` (whatever kind is configured).
 SourceFactory FakeSources(std::shared_ptr<FakeDevice> device);
+// Several devices: sources on `default_path` use `device`; any other path gets
+// its own FakeDevice in *others (made the first time it is configured).
+using FakeDevices = std::map<std::string, std::shared_ptr<FakeDevice>>;
+SourceFactory FakeSources(std::shared_ptr<FakeDevice> device, std::string default_path,
+                          std::shared_ptr<FakeDevices> others);
 
 }  // namespace egdd
