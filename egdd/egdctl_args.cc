@@ -66,8 +66,9 @@ Status CheckFits(const Options& o, bool saw_wait_option, bool saw_capture_option
 }  // namespace
 
 std::string UsageText() {
-  return "usage: egdctl [--socket PATH] status|stats|shutdown|assess\n"
-         "       egdctl [--socket PATH] init|restart [--no-wait] [--timeout SECONDS]\n"
+  return "usage: egdctl [--socket PATH] status|stats\n"
+         "       egdctl [--socket PATH] shutdown|assess [NAME]\n"
+         "       egdctl [--socket PATH] init|restart [NAME] [--no-wait] [--timeout SECONDS]\n"
          "       egdctl [--socket PATH] capture N FILE [--egd unix:PATH|HOST:PORT] [--force]\n";
 }
 
@@ -111,9 +112,16 @@ Status ParseArgs(int argc, const char* const* argv, Options* out) {
   o.command = words[0];
   if (!Known(o.command)) return Status::Error("unknown command '" + o.command + "'");
   size_t want = o.command == "capture" ? 3 : 1;
-  if (words.size() != want) {
+  bool named = o.command != "capture" && o.command != "status" && o.command != "stats";
+  if (named && words.size() == 2) {
+    o.source = words[1];
+    if (o.source.empty() || o.source.find_first_of(" \n") != std::string::npos) {
+      return Status::Error(o.command + ": '" + o.source + "' is not a source name");
+    }
+  } else if (words.size() != want) {
     return Status::Error(o.command == "capture" ? "capture takes N and FILE"
-                                                : o.command + " takes no arguments");
+                         : named               ? o.command + " takes at most a source name"
+                                               : o.command + " takes no arguments");
   }
   if (o.command == "capture") {
     if (Status st = ParseCount(words[1], &o.capture_bytes); !st.ok()) return st;

@@ -22,6 +22,7 @@ constexpr uint64_t kMaxCaptureBytes = uint64_t{1} << 30;
 struct Options {
   std::string socket = kDefaultControlSocket;  // egdd's control socket
   std::string command;  // status|stats|init|shutdown|restart|assess|capture
+  std::string source;   // init|shutdown|restart|assess NAME: one source ("" = all)
   bool wait = true;     // init/restart: wait until running or failed (--no-wait: false)
   std::chrono::milliseconds timeout{30000};  // init/restart: --timeout SECONDS
   uint64_t capture_bytes = 0;                // capture N (1..kMaxCaptureBytes)

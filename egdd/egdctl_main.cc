@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   }
   if (o.command == "capture") return egdctl::Capture(o, std::cout, std::cerr);
   std::string reply;
-  egd::Status st = egd::ControlRequest(o.socket, o.command, &reply);
+  std::string command = o.source.empty() ? o.command : o.command + " " + o.source;
+  egd::Status st = egd::ControlRequest(o.socket, command, &reply);
   if (!st.ok()) {
     std::cerr << "egdctl: " << st.message() << "\n";
     return 2;
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
   auto j = nlohmann::json::parse(reply, nullptr, false);
   bool failed = !j.is_object() || (j.contains("ok") && j["ok"] == false);
   if (!failed && o.wait && (o.command == "init" || o.command == "restart")) {
-    return egdctl::WaitForRunning(o.socket, j, o.timeout, ::isatty(STDERR_FILENO), std::cout,
+    return egdctl::WaitForRunning(o.socket, j, o.source, o.timeout, ::isatty(STDERR_FILENO), std::cout,
                                   std::cerr);
   }
   std::cout << (j.is_discarded() ? reply : j.dump(2)) << "\n";

@@ -37,6 +37,10 @@ TEST_CASE("egdctl args: commands, defaults and options anywhere") {
   REQUIRE(Parse({"capture", "1035716", "cap.bin", "--egd", "unix:/run/x.sock", "--force"}, &o).ok());
   CHECK((o.capture_bytes == 1035716 && o.capture_file == "cap.bin" && o.force));
   CHECK(o.egd == "unix:/run/x.sock");
+  REQUIRE(Parse({"init", "tunnel", "--no-wait"}, &o).ok());
+  CHECK((o.command == "init" && o.source == "tunnel" && !o.wait));
+  REQUIRE(Parse({"shutdown", "hwrng"}, &o).ok());
+  CHECK(o.source == "hwrng");
   REQUIRE(Parse({"capture", "10", "c", "--egd", "127.0.0.1:7776"}, &o).ok());
   CHECK((o.capture_bytes == 10 && o.egd == "127.0.0.1:7776" && !o.force));
 }
@@ -49,6 +53,7 @@ TEST_CASE("egdctl args: refusals name what is wrong and leave the options alone"
   CHECK(Error({}) == "no command given");
   CHECK(Error({"bogus"}) == "unknown command 'bogus'");
   CHECK(Error({"status", "extra"}) == "status takes no arguments");
+  CHECK(Error({"init", "a", "b"}) == "init takes at most a source name");
   CHECK(Error({"--socket"}) == "--socket needs a value");
   CHECK(Error({"status", "--frobnicate"}) == "unknown option '--frobnicate'");
   CHECK(Error({"status", "--no-wait"}) == "--no-wait and --timeout apply to init and restart only");
@@ -102,4 +107,24 @@ TEST_CASE("egdctl wait: what status says about a start") {
   assessing["source_eof"] = false;
   assessing["assessment"]["running"]["phase"] = "estimating";
   CHECK(JudgeStatus(assessing).text.ends_with("estimating from 100,000 samples"));
+}
+
+TEST_CASE("egdctl wait: one named source, or every source") {
+  using nlohmann::json;
+  json status = {{"state", "running"},
+                 {"sources", {{{"name", "a"}, {"state", "running"}},
+                              {{"name", "b"}, {"state", "initializing"}}}}};
+  CHECK(JudgeSources(status, "a").phase == Phase::kRunning);
+  CHECK(JudgeSources(status, "b").phase == Phase::kWaiting);
+  Judgement j = JudgeSources(status, "");  // the daemon runs, but b still starts
+  CHECK((j.phase == Phase::kWaiting && j.text.starts_with("b: ")));
+  status["sources"][1] = {{"name", "b"}, {"state", "failed"}, {"state_reason", "rct"}};
+  j = JudgeSources(status, "");
+  CHECK((j.phase == Phase::kFailed && j.text == "b: rct"));
+  status["sources"][1]["state"] = "running";
+  CHECK(JudgeSources(status, "").phase == Phase::kRunning);
+  CHECK(JudgeSources(status, "gone").phase == Phase::kStandby);
+  // One source: the top level decides, as before.
+  CHECK(JudgeSources({{"state", "failed"}, {"sources", {{{"name", "main"}, {"state", "failed"}}}}},
+                     "").phase == Phase::kFailed);
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -57,6 +58,26 @@ Judgement JudgeStatus(const json& s) {
   return {Phase::kWaiting, "the startup test is running (" + Reason(s) + ")"};
 }
 
+Judgement JudgeSources(const json& status, const std::string& source) {
+  const json none = json::array();
+  const json& sources = status.contains("sources") ? status["sources"] : none;
+  if (!sources.is_array() || (source.empty() && sources.size() < 2)) return JudgeStatus(status);
+  std::optional<Judgement> waiting, stopped;
+  for (const json& s : sources) {
+    std::string name = s.value("name", "");
+    if (!source.empty() && name != source) continue;
+    Judgement j = JudgeStatus(s);
+    if (sources.size() > 1) j.text = name + ": " + j.text;
+    if (j.phase == Phase::kWaiting && !waiting) waiting = j;
+    if (j.phase != Phase::kWaiting && j.phase != Phase::kRunning && !stopped) stopped = j;
+    if (!source.empty()) return j;
+  }
+  if (!source.empty()) return {Phase::kStandby, "source '" + source + "' is gone"};
+  if (waiting) return *waiting;
+  if (stopped) return *stopped;
+  return JudgeStatus(status);
+}
+
 namespace {
 
 struct Outcome {
@@ -88,8 +109,9 @@ Outcome Describe(const Judgement& j, const std::string& accepted, double waited)
 
 }  // namespace
 
-int WaitForRunning(const std::string& socket, json reply, std::chrono::milliseconds timeout,
-                   bool terminal, std::ostream& out, std::ostream& err) {
+int WaitForRunning(const std::string& socket, json reply, const std::string& source,
+                   std::chrono::milliseconds timeout, bool terminal, std::ostream& out,
+                   std::ostream& err) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   auto last_draw = start - kRedraw;
@@ -106,7 +128,7 @@ int WaitForRunning(const std::string& socket, json reply, std::chrono::milliseco
           << (st.ok() ? "egdd answered garbage" : st.message()) << "\n";
       return kExitTrouble;
     }
-    j = JudgeStatus(status);
+    j = JudgeSources(status, source);
     auto now = Clock::now();
     if (j.phase != Phase::kWaiting || now - start >= timeout) break;
     if (terminal && now - last_draw >= kRedraw) {

@@ -30,8 +30,12 @@ struct Judgement {
   bool assessing = false;  // an assessment is running (the wait can be long)
 };
 
-// Reads egdd's `status` reply.
+// Reads egdd's `status` reply (or one element of its "sources").
 Judgement JudgeStatus(const nlohmann::json& status);
+// The wait for `source` (a name) or, "" with several sources, for all of
+// them: waiting while any is, running when all are, else the first source
+// that did not start ("NAME: why").
+Judgement JudgeSources(const nlohmann::json& status, const std::string& source);
 
 // Exit codes of a waiting init/restart.
 constexpr int kExitRunning = 0;
@@ -43,7 +47,8 @@ constexpr int kExitTimedOut = 3;  // still initializing at the timeout
 // JSON on `out` (egdd's reply with ok, message, state, state_reason and
 // waited_s brought up to date; error on failure) and, when `terminal`,
 // progress redrawn in place on `err`. Returns one of the exit codes above.
-int WaitForRunning(const std::string& socket, nlohmann::json reply,
+// `source` is the source named on the command line ("" = every source).
+int WaitForRunning(const std::string& socket, nlohmann::json reply, const std::string& source,
                    std::chrono::milliseconds timeout, bool terminal, std::ostream& out,
                    std::ostream& err);
 

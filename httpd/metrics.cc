@@ -6,7 +6,8 @@
 namespace httpd {
 namespace {
 
-constexpr const char* kStates[] = {"standby", "initializing", "running", "failed", "device_lost"};
+constexpr const char* kStates[] = {"standby", "initializing", "running", "failed", "device_lost",
+                                   "degraded"};
 
 void Header(std::ostream& out, const char* name, const char* type, const char* help) {
   out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
@@ -155,9 +156,54 @@ void SerialMetrics(std::ostream& out, const DeviceStatus& s) {
   }
 }
 
+// Each of egdd's sources (status.sources), labelled by its configured name.
+void PerSourceMetrics(std::ostream& out, const DeviceStatus& s) {
+  const nlohmann::json none = nlohmann::json::array();
+  const nlohmann::json& sources =
+      s.reachable && s.raw.contains("sources") && s.raw["sources"].is_array() ? s.raw["sources"]
+                                                                              : none;
+  auto label = [](const nlohmann::json& one) {
+    return "source=\"" + one.value("name", std::string()) + "\"";
+  };
+  Header(out, "trng_egdd_source_state", "gauge",
+         "Each source's own state (1 = current), by source name and state.");
+  for (const auto& one : sources) {
+    for (const char* state : kStates) {
+      if (std::string_view(state) == "degraded") continue;  // the daemon's, not a source's
+      out << "trng_egdd_source_state{" << label(one) << ",state=\"" << state << "\"} "
+          << (one.value("state", "") == state) << "\n";
+    }
+  }
+  const struct {
+    const char* name;
+    const char* type;
+    const char* field;
+    const char* help;
+  } kEach[] = {
+      {"trng_egdd_source_received_bytes_total", "counter", "bytes_received",
+       "Bytes egdd read from each source."},
+      {"trng_egdd_source_passed_bytes_total", "counter", "bytes_passed",
+       "Bytes of each source that passed its health tests."},
+      {"trng_egdd_source_alarms_total", "counter", "alarms", "Health test alarms of each source."},
+      {"trng_egdd_source_pool_bytes", "gauge", "pool_bytes",
+       "Tested bytes of each source ready in its lane of the pool."},
+      {"trng_egdd_source_entropy_per_bit", "gauge", "entropy_per_bit",
+       "Min-entropy egdd credits per raw bit of each source."},
+  };
+  for (const auto& m : kEach) {
+    Header(out, m.name, m.type, m.help);
+    for (const auto& one : sources) {
+      double v = one.contains(m.field) && one[m.field].is_number() ? one[m.field].get<double>() : 0;
+      out << m.name << "{" << label(one) << "} " << Num(v) << "\n";
+    }
+  }
+}
+
 void EgddMetrics(std::ostream& out, const DeviceStatus& s) {
   Metric(out, "trng_egdd_up", "gauge", "1 if egdd's control socket answered.", s.reachable);
-  Header(out, "trng_device_state", "gauge", "The device state egdd reports (1 = current).");
+  Header(out, "trng_device_state", "gauge",
+         "The state egdd reports (1 = current): with several sources, degraded while one "
+         "runs and another is failed or lost (trng_egdd_source_state has each).");
   for (const char* state : kStates) {
     out << "trng_device_state{state=\"" << state << "\"} " << (s.state == state) << "\n";
   }
@@ -183,6 +229,7 @@ void EgddMetrics(std::ostream& out, const DeviceStatus& s) {
   Metric(out, "trng_egdd_pool_capacity_bytes", "gauge", "The size of egdd's pool.",
          Field(s, "pool_capacity"));
   SourceMetrics(out, s);
+  PerSourceMetrics(out, s);
   HealthMetrics(out, s);
   SerialMetrics(out, s);
   Header(out, "trng_egdd_connections_refused_total", "counter",

@@ -103,6 +103,24 @@ TEST_CASE("metrics an operator alerts on: bytes by stage, health tests, clients,
   CHECK(Has(text, "trng_device_state{state=\"failed\"} 1"));
 }
 
+TEST_CASE("metrics per source, labelled by name; the daemon degraded") {
+  Metrics m;
+  DeviceStatus s = ParseStatus(true, "", R"({"state":"degraded","sources":[)"
+      R"({"name":"tunnel","state":"running","bytes_received":100,"alarms":0,"pool_bytes":40,"entropy_per_bit":0.9},)"
+      R"({"name":"hwrng","state":"failed","bytes_received":7,"alarms":2,"pool_bytes":0,"entropy_per_bit":1}]})");
+  std::string text = "\n" + m.Render(s);
+  CHECK(Has(text, "trng_device_state{state=\"degraded\"} 1"));
+  CHECK(Has(text, "trng_egdd_source_state{source=\"tunnel\",state=\"running\"} 1"));
+  CHECK(Has(text, "trng_egdd_source_state{source=\"hwrng\",state=\"failed\"} 1"));
+  CHECK(Has(text, "trng_egdd_source_state{source=\"hwrng\",state=\"running\"} 0"));
+  CHECK(text.find("trng_egdd_source_state{source=\"tunnel\",state=\"degraded\"}") ==
+        std::string::npos);
+  CHECK(Has(text, "trng_egdd_source_received_bytes_total{source=\"tunnel\"} 100"));
+  CHECK(Has(text, "trng_egdd_source_alarms_total{source=\"hwrng\"} 2"));
+  CHECK(Has(text, "trng_egdd_source_pool_bytes{source=\"tunnel\"} 40"));
+  CHECK(Has(text, "trng_egdd_source_entropy_per_bit{source=\"tunnel\"} 0.9"));
+}
+
 TEST_CASE("metrics when egdd is down") {
   Metrics m;
   std::string text = "\n" + m.Render(ParseStatus(false, "connection refused", ""));
