@@ -1,6 +1,8 @@
 #!/bin/busybox sh
 # /init of the test guest: load virtio-rng, read egdtest.bytes=N bytes from
-# /dev/hwrng, print them as hex between marker lines on the console, power off.
+# /dev/hwrng, print them as hex between marker lines on the console, power off
+# (tests 030, 061); with egdtest.boot= on the command line, bench/run-boot's
+# boot measurement instead (below).
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t devtmpfs devtmpfs /dev
@@ -13,9 +15,39 @@ for m in $(cat /lib/modules/load.order); do
 done
 
 n=256
+boot=
 for arg in $(cat /proc/cmdline); do
-    case "$arg" in egdtest.bytes=*) n="${arg#egdtest.bytes=}" ;; esac
+    case "$arg" in
+        egdtest.bytes=*) n="${arg#egdtest.bytes=}" ;;
+        egdtest.boot=*) boot="${arg#egdtest.boot=}" ;;
+    esac
 done
+
+# bench/run-boot (egdtest.boot=block|idle): no hwrng read; the CPU's flags, then
+# either block in a read of /dev/random until the CRNG is ready, as a boot's first
+# getrandom() does (block), or ask nothing and watch the kernel log for up to
+# egdtest.idle_seconds (idle). Uptimes around it on marker lines; power off.
+if [ -n "$boot" ]; then
+    echo "EGDTEST-CPU-FLAGS $(grep -m1 '^flags' /proc/cpuinfo)"
+    echo "EGDTEST-UPTIME-BEFORE $(cut -d' ' -f1 /proc/uptime)"
+    if [ "$boot" = block ]; then
+        dd if=/dev/random of=/dev/null bs=1 count=1 2>/dev/null
+    else
+        limit=60
+        for arg in $(cat /proc/cmdline); do
+            case "$arg" in egdtest.idle_seconds=*) limit="${arg#egdtest.idle_seconds=}" ;; esac
+        done
+        i=0
+        while ! dmesg | grep -q 'crng init done' && [ $i -lt $((limit * 2)) ]; do
+            sleep 0.5
+            i=$((i + 1))
+        done
+    fi
+    echo "EGDTEST-UPTIME-AFTER $(cut -d' ' -f1 /proc/uptime)"
+    echo "EGDTEST-RNG-CURRENT $(cat /sys/class/misc/hw_random/rng_current 2>&1)"
+    echo "EGDTEST-RNG-QUALITY $(cat /sys/class/misc/hw_random/rng_quality 2>/dev/null || echo -)"
+    poweroff -f
+fi
 
 i=0
 while [ ! -c /dev/hwrng ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done

@@ -37,22 +37,25 @@ def rng_options(path):
             "-device", "virtio-rng-pci,rng=rng0"]
 
 
-def run_guest(kernel, initrd, console, rng):
+def run_guest(kernel, initrd, console, rng, cpu=None, append="", timeout=BOOT_TIMEOUT):
     """Boots the guest with the rng options `rng` (see rng_options), its console in the
-    file `console`, and waits for it to power off."""
+    file `console`, and waits for it to power off. cpu: a -cpu model (QEMU's default,
+    qemu64, if None); append: more kernel parameters, after the default ones (so
+    e.g. loglevel= overrides quiet); timeout in seconds."""
     cmd = [QEMU, "-nodefaults", "-no-user-config", "-machine", "pc", "-accel", "tcg",
            "-m", "256", "-display", "none", "-no-reboot",
            "-serial", "file:" + console,
            "-kernel", kernel, "-initrd", initrd,
-           "-append", "console=ttyS0 quiet panic=-1 egdtest.bytes=%d" % GUEST_BYTES] + rng
+           "-append", ("console=ttyS0 quiet panic=-1 egdtest.bytes=%d %s"
+                       % (GUEST_BYTES, append)).strip()] + (["-cpu", cpu] if cpu else []) + rng
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
-        out, _ = proc.communicate(timeout=BOOT_TIMEOUT)
+        out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        fail("guest did not power off within %ds; console:\n%s" % (BOOT_TIMEOUT, read_text(console)))
+        fail("guest did not power off within %ds; console:\n%s" % (timeout, read_text(console)))
     if proc.returncode != 0:
         fail("qemu exited %d: %s\nconsole:\n%s" % (proc.returncode, out, read_text(console)))
 
