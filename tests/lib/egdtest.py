@@ -145,6 +145,8 @@ class Egdd(Process):
     proxy_tcp: also listen on proxy:127.0.0.1:PORT (.proxy_port), with
       proxy_trusted_peers = ["127.0.0.1"] unless egd_keys says otherwise.
     run_as: user name to run egdd as (the test must be root; workdir is given to that user).
+    sources: several sources instead of `source`: a list of dicts of [[source]] keys, each
+      with its "name" (and for a serial one its "port"), given the same defaults.
     assess: leave the source uncertified, so egdd assesses it before crediting or serving
       anything (egdd's default); otherwise the source gets entropy_certified = true (unless
       it says otherwise) and is credited its entropy_per_bit at once, as tests of the
@@ -152,8 +154,9 @@ class Egdd(Process):
       (unless `extra` has an [assessment] table).
     """
 
-    def __init__(self, workdir, source, extra="", listen_unix=True, egd_keys=None, wait_bytes=0,
-                 proxy_unix=False, proxy_tcp=False, run_as=None, assess=False):
+    def __init__(self, workdir, source=None, extra="", listen_unix=True, egd_keys=None,
+                 wait_bytes=0, proxy_unix=False, proxy_tcp=False, run_as=None, assess=False,
+                 sources=None):
         self.workdir = workdir
         self.port = free_port()
         self.unix_path = os.path.join(workdir, "egd.sock")
@@ -175,19 +178,21 @@ class Egdd(Process):
             self.proxy_port = free_port()
             listen.append('"proxy:127.0.0.1:%d"' % self.proxy_port)
             egd_keys.setdefault("proxy_trusted_peers", ["127.0.0.1"])
-        source = dict(source)
-        if (source.get("kind") == "file" and not source.get("offset_file")
-                and "replay" not in source):
-            source["replay"] = True
-        if not assess:
-            source.setdefault("entropy_certified", True)
+        lines = []
+        for one in (sources or [source]):
+            one = dict(one)
+            if (one.get("kind") == "file" and not one.get("offset_file")
+                    and "replay" not in one):
+                one["replay"] = True
+            if not assess:
+                one.setdefault("entropy_certified", True)
+            lines.append("[[source]]" if sources else "[source]")
+            for k, v in one.items():
+                lines.append("%s = %s" % (k, toml_value(v)))
         if "[assessment]" not in extra:
             self.state_dir = os.path.join(workdir, "state")
             os.makedirs(self.state_dir, exist_ok=True)
             extra = "[assessment]\nstate_dir = %s\n\n%s" % (toml_value(self.state_dir), extra)
-        lines = ["[source]"]
-        for k, v in source.items():
-            lines.append("%s = %s" % (k, toml_value(v)))
         lines += ["", "[egd]", "listen = [%s]" % ", ".join(listen)]
         for k, v in egd_keys.items():
             lines.append("%s = %s" % (k, toml_value(v)))
