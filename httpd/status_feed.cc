@@ -126,7 +126,13 @@ std::string StatusFeed::ChangeKey(const json& event) {
   json j = event;
   j.erase("time");
   if (j.contains("egdd") && j["egdd"].is_object()) {
-    for (const char* ticking : {"uptime_s", "state_for_s", "reinit_in_s"}) j["egdd"].erase(ticking);
+    json& e = j["egdd"];
+    for (const char* ticking : {"uptime_s", "state_for_s", "reinit_in_s"}) e.erase(ticking);
+    if (e.contains("sources") && e["sources"].is_array()) {  // each source ticks too
+      for (json& one : e["sources"]) {
+        for (const char* ticking : {"state_for_s", "reinit_in_s"}) one.erase(ticking);
+      }
+    }
   }
   return j.dump();
 }

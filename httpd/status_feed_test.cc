@@ -36,6 +36,13 @@ TEST_CASE("fields that tick by themselves are no change, anything else is") {
   d["egdd"]["reinit_in_s"] = nullptr;  // the re-init ran: the state changes with it
   d["egdd"]["state"] = "initializing";
   CHECK(StatusFeed::ChangeKey(b) != StatusFeed::ChangeKey(d));
+  // Each source's own clock ticks too; its state is a change.
+  json e = b, f = b;
+  e["egdd"]["sources"] = json::array({{{"name", "a"}, {"state", "failed"}, {"state_for_s", 1.0}}});
+  f["egdd"]["sources"] = json::array({{{"name", "a"}, {"state", "failed"}, {"state_for_s", 2.0}}});
+  CHECK(StatusFeed::ChangeKey(e) == StatusFeed::ChangeKey(f));
+  f["egdd"]["sources"][0]["state"] = "running";
+  CHECK(StatusFeed::ChangeKey(e) != StatusFeed::ChangeKey(f));
 }
 
 }  // namespace

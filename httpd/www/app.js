@@ -330,7 +330,12 @@ const StatusView = (() => {
     setText("sv-state", e.state);
     setText("sv-reason", e.state_reason ? "— " + e.state_reason : "");
     box.className = "state-box " + (e.state === "running" ? "good" : e.state === "standby" ? "" :
-      e.state === "initializing" ? "busy" : "bad");
+      e.state === "initializing" || e.state === "degraded" ? "busy" : "bad");
+    // Several sources: each one's own state (egdctl init NAME acts on one).
+    const sources = Array.isArray(e.sources) && e.sources.length > 1 ? e.sources : [];
+    setText("sv-sources", sources.map((s) => s.name + ": " + s.state +
+      (s.state === "running" ? "" : " (" + (s.state_reason || "") + ")")).join(" · "));
+    $("sv-sources").hidden = sources.length === 0;
   }
 
   // --- alarms and health tests --------------------------------------------------

@@ -55,7 +55,7 @@ class MonitoringTest(unittest.TestCase):
     def test_1_promtool(self):
         r = subprocess.run(["promtool", "check", "rules", RULES], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("SUCCESS: 8 rules found", r.stdout)
+        self.assertIn("SUCCESS: 9 rules found", r.stdout)
         r = subprocess.run(["promtool", "test", "rules", "egdd.rules.test.yml"], cwd=MONITORING,
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
