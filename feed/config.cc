@@ -19,10 +19,15 @@ using egd::toml_config::Field;
 namespace toml_config = egd::toml_config;
 
 
-bool SetEndpoint(Field& f, egd::EgdEndpoint* out) {
-  return f.Parsed(out, [](const std::string& text, egd::EgdEndpoint* endpoint) {
-    return ParseEndpoint(text, endpoint);
-  });
+// One server (a string) or several (an array of strings).
+bool SetServers(Field& f, std::vector<egd::EgdEndpoint>* out) {
+  std::vector<egd::EgdEndpoint> servers;
+  if (!f.StringOrArray([&](const std::string& text) { return AddServer(text, &servers); })) {
+    return false;
+  }
+  if (servers.empty()) return f.Fail("the list of servers is empty");
+  *out = std::move(servers);
+  return true;
 }
 
 bool SetLogLevel(Field& f, std::string* out) {
@@ -75,7 +80,8 @@ const toml_config::Schema<Config>& ConfigSchema() {
       {.detailed_dates = false, .nested_table_names = false},
       {
       {"server",
-       {{"connect", [](Field& f, Config& c) { return SetEndpoint(f, &c.server); }},
+       {{"connect", [](Field& f, Config& c) { return SetServers(f, &c.servers); }},
+        {"mix", [](Field& f, Config& c) { return f.Int(1, kMaxMix, &c.mix); }},
         {"read_timeout_ms",
          [](Field& f, Config& c) { return f.Millis(kMinReadTimeoutMs, kDayMs, &c.read_timeout); }}}},
       {"feed",
@@ -118,6 +124,26 @@ const toml_config::Schema<Config>& ConfigSchema() {
 
 Status ParseEndpoint(std::string_view text, egd::EgdEndpoint* out) {
   return egd::ParseNetAddress(text, true, out);
+}
+
+Status AddServer(std::string_view text, std::vector<egd::EgdEndpoint>* servers) {
+  egd::EgdEndpoint e;
+  Status st = ParseEndpoint(text, &e);
+  if (!st.ok()) return st;
+  for (const egd::EgdEndpoint& s : *servers) {
+    if (s.text == e.text) return Status::Error("'" + e.text + "' is listed twice");
+  }
+  if (servers->size() >= kMaxMix) {
+    return Status::Error("more than " + std::to_string(kMaxMix) + " servers");
+  }
+  servers->push_back(std::move(e));
+  return Status::Ok();
+}
+
+std::string ServerList(const std::vector<egd::EgdEndpoint>& servers) {
+  std::string out;
+  for (const egd::EgdEndpoint& s : servers) out += (out.empty() ? "" : ", ") + s.text;
+  return out;
 }
 
 Status ParseConfig(std::string_view text, const std::string& name, Config* out) {

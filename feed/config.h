@@ -10,11 +10,13 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/egd_client.h"
 #include "common/status.h"
 #include "common/toml_config.h"
 #include "feed/kernel_state.h"
+#include "feed/mix.h"
 #include "feed/schedule.h"
 
 namespace feed {
@@ -30,10 +32,18 @@ constexpr int64_t kMinResumeMs = 100;          // resume_check (unless 0), resum
 // "HOST:PORT" (numeric IPv4, or [IPv6]:PORT; host names are not resolved) or
 // "unix:/path".
 egd::Status ParseEndpoint(std::string_view text, egd::EgdEndpoint* out);
+// Appends `text` to *servers: an error if it does not parse, repeats one
+// already there, or would make more than kMaxMix.
+egd::Status AddServer(std::string_view text, std::vector<egd::EgdEndpoint>* servers);
+// "a, b, c": the servers' texts, for logs.
+std::string ServerList(const std::vector<egd::EgdEndpoint>& servers);
 
 struct Config {
   std::string file;                  // where it was loaded from ("" = command line only)
-  egd::EgdEndpoint server;           // [server] connect; required (text empty = not set)
+  // [server] connect: one or several (an array); required (empty = not set),
+  // at most kMaxMix, no two the same.
+  std::vector<egd::EgdEndpoint> servers;
+  size_t mix = 1;                    // [server] mix: hosts combined per feed, [1, servers]
   std::chrono::milliseconds read_timeout{60000};  // a read (connect included) taking longer is abandoned
   std::string device = "/dev/random";             // where the bytes go (write, or RNDADDENTROPY)
   double credit_bits_per_byte = 0.0;              // credit per byte until the CRNG is ready, [0, 8]

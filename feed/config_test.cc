@@ -40,7 +40,7 @@ TEST_CASE("the example configuration loads and holds the defaults") {
   INFO(status.message());
   REQUIRE(status.ok());
   Config d;
-  CHECK(c.server.text == "unix:/run/stunnel-egd-client/egd.sock");
+  CHECK(c.servers.at(0).text == "unix:/run/stunnel-egd-client/egd.sock");
   CHECK(c.read_timeout == d.read_timeout);
   CHECK(c.device == d.device);
   CHECK(c.credit_bits_per_byte == d.credit_bits_per_byte);
@@ -80,8 +80,8 @@ TEST_CASE("keys are applied") {
       "device = \"/dev/urandom\"\n"
       "[reconnect]\ninitial_delay_ms = 50\nmax_delay_ms = 400\njitter = 0\n"
       "[daemon]\nuser = \"nobody\"\n[log]\nlevel = \"debug\"\n");
-  CHECK(c.server.is_unix);
-  CHECK(c.server.path == "/run/egdd/egd.sock");
+  CHECK(c.servers.at(0).is_unix);
+  CHECK(c.servers.at(0).path == "/run/egdd/egd.sock");
   CHECK(c.read_timeout == milliseconds(2500));
   CHECK(c.credit_bits_per_byte == 6.5);
   CHECK(c.schedule.seed_bytes == 512);
@@ -186,7 +186,7 @@ TEST_CASE("command line: --connect alone is enough; overrides apply") {
   Config c;
   REQUIRE(BuildConfig(o, &c).ok());
   CHECK(o.once);
-  CHECK(c.server.path == "/tmp/egd.sock");
+  CHECK(c.servers.at(0).path == "/tmp/egd.sock");
   CHECK(c.credit_bits_per_byte == 2.25);
   CHECK(c.schedule.seed_bytes == 128);
   CHECK(c.schedule.reseed_bytes == 64);
@@ -213,7 +213,7 @@ TEST_CASE("command line: the file, then the overrides") {
   Options o = Args({"--config", FEED_EXAMPLE_CONFIG, "--bits-per-byte", "1"});
   Config c;
   REQUIRE(BuildConfig(o, &c).ok());
-  CHECK(c.server.text == "unix:/run/stunnel-egd-client/egd.sock");
+  CHECK(c.servers.at(0).text == "unix:/run/stunnel-egd-client/egd.sock");
   CHECK(c.credit_bits_per_byte == 1.0);
 }
 
@@ -239,8 +239,49 @@ TEST_CASE("a file without a server needs --connect") {
   egd::Status st = BuildConfig(o, &c);
   REQUIRE_FALSE(st.ok());
   CHECK(st.message() == "/dev/null: no server: set [server] connect or pass --connect");
-  o.connect = egd::EgdEndpoint{false, "127.0.0.1", 1, "", "127.0.0.1:1"};
+  o.connect = {egd::EgdEndpoint{false, "127.0.0.1", 1, "", "127.0.0.1:1"}};
   CHECK(BuildConfig(o, &c).ok());
+}
+
+TEST_CASE("several servers: a list in the file and mix, or one string as before") {
+  Config c = Parsed("[server]\nconnect = [\"unix:/run/a.sock\", \"10.0.0.2:7776\"]\nmix = 2\n");
+  REQUIRE(c.servers.size() == 2);
+  CHECK(c.servers[0].path == "/run/a.sock");
+  CHECK(c.servers[1].text == "10.0.0.2:7776");
+  CHECK(c.mix == 2);
+  CHECK(ServerList(c.servers) == "unix:/run/a.sock, 10.0.0.2:7776");
+  Config one = Parsed("[server]\nconnect = \"unix:/run/a.sock\"\n");
+  CHECK(one.servers.size() == 1);
+  CHECK(one.mix == 1);
+}
+
+TEST_CASE("several servers: errors") {
+  CHECK(ErrorOf("[server]\nconnect = [\"unix:/a\", \"unix:/a\"]\n") ==
+        "feed.toml:2: server.connect: 'unix:/a' is listed twice");
+  CHECK(ErrorOf("[server]\nconnect = []\n") ==
+        "feed.toml:2: server.connect: the list of servers is empty");
+  CHECK(ErrorOf("[server]\nconnect = \"unix:/a\"\nmix = 0\n").find("server.mix") !=
+        std::string::npos);
+  CHECK(ErrorOf("[server]\nconnect = \"unix:/a\"\nmix = 17\n").find("feed.toml:3") == 0);
+  Config c;
+  Options o = Args({"--connect", "unix:/a", "--mix", "2"});
+  egd::Status st = BuildConfig(o, &c);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.message() ==
+        "egd-feed: mix = 2 needs at least 2 servers, 1 given (server.connect or --connect)");
+}
+
+TEST_CASE("command line: --connect repeated replaces the file's list, and --mix") {
+  Options o = Args({"--config", FEED_EXAMPLE_CONFIG, "--connect", "unix:/a", "--connect",
+                    "127.0.0.1:7776", "--connect", "unix:/c", "--mix", "2"});
+  Config c;
+  REQUIRE(BuildConfig(o, &c).ok());
+  CHECK(ServerList(c.servers) == "unix:/a, 127.0.0.1:7776, unix:/c");
+  CHECK(c.mix == 2);
+  CHECK(ArgsError({"--connect", "unix:/a", "--connect", "unix:/a"}) ==
+        "--connect: 'unix:/a' is listed twice");
+  CHECK(ArgsError({"--connect", "unix:/a", "--mix", "0"}) ==
+        "--mix: '0' is not an integer in [1, 16]");
 }
 
 TEST_CASE("a missing file is an error naming it") {
@@ -279,7 +320,7 @@ level = "debug"
   CHECK(kept == std::vector<std::string>{"feed.device", "daemon.user"});
   CHECK(loaded.device == "/dev/random");
   CHECK(loaded.user.empty());
-  CHECK(loaded.server.text == "unix:/run/egd.sock");
+  CHECK(loaded.servers.at(0).text == "unix:/run/egd.sock");
   CHECK(loaded.read_timeout == milliseconds(500));
   CHECK(loaded.schedule.reseed_bytes == 32);
   CHECK(loaded.schedule.interval == milliseconds(1000));

@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 #include <string>
@@ -30,9 +31,6 @@ std::string Seconds(std::chrono::milliseconds ms) {
   return text;
 }
 
-std::unique_ptr<egd::EgdClient> NewClient(asio::io_context& io, const Config& c) {
-  return std::make_unique<egd::EgdClient>(io, c.server, 1);
-}
 
 // Kernels >= 5.18 hold entropy_avail at 256 once the CRNG is up.
 bool ModernKernel() {
@@ -44,7 +42,12 @@ bool ModernKernel() {
 
 void LogSettings(const Config& c) {
   std::ostringstream s;
-  s << "server " << c.server.text << ", device " << c.device << ", seed " << c.schedule.seed_bytes
+  s << (c.servers.size() == 1 ? "server " : "servers ") << ServerList(c.servers);
+  if (c.servers.size() > 1) {
+    s << (c.mix > 1 ? ", mixing " + std::to_string(c.mix) + " per feed (BLAKE2b)"
+                    : std::string(", one per feed (failover, in this order)"));
+  }
+  s << ", device " << c.device << ", seed " << c.schedule.seed_bytes
     << " bytes, reseed " << c.schedule.reseed_bytes << " bytes every "
     << Seconds(c.schedule.interval) << ", credit " << c.credit_bits_per_byte
     << " bits/byte until the CRNG is ready, reseed_crng " << ReseedModeName(c.reseed_crng)
@@ -79,7 +82,7 @@ Feeder::Feeder(asio::io_context& io, Options options, Config config, RandomDevic
       kernel_({config_.credit_bits_per_byte, config_.reseed_crng}, sys_admin_held, Clock::now()),
       resume_(config_.resume_jump),
       schedule_(config_.schedule, UniformRandom, Clock::now()),
-      client_(NewClient(io, config_)),
+      pool_(config_.servers.size(), config_.schedule.backoff, UniformRandom),
       timer_(io),
       tick_(io),
       notify_timer_(io),
@@ -88,7 +91,21 @@ Feeder::Feeder(asio::io_context& io, Options options, Config config, RandomDevic
         Stop(0);
       }) {}
 
+void Feeder::NewClients() {
+  clients_.clear();
+  for (const egd::EgdEndpoint& server : config_.servers) {
+    clients_.push_back(std::make_unique<egd::EgdClient>(io_, server, 1));
+  }
+  pool_ = HostPool(config_.servers.size(), config_.schedule.backoff, UniformRandom);
+  mix_state_ = MixState();
+}
+
+void Feeder::StopClients() {
+  for (auto& client : clients_) client->Stop();
+}
+
 void Feeder::Start() {
+  NewClients();
   LogSettings(config_);
   StartKernelWatch();
   Wake();
@@ -123,56 +140,118 @@ void Feeder::Arm() {
 
 void Feeder::StartFeed(TimePoint now) {
   Schedule::Feed feed = schedule_.StartFeed(now);
-  reading_ = std::make_shared<Reading>(Reading{feed});
-  uint64_t connects = client_->connects();
-  client_->Read(feed.bytes, config_.read_timeout,
-                [this, weak = std::weak_ptr<Reading>(reading_)](egd::EgdClient::Result r) {
-                  // Locked: this read is still the one the Feeder (alive) waits for.
-                  std::shared_ptr<Reading> reading = weak.lock();
-                  if (!reading) return egd::WipeContents(r.bytes);
-                  OnRead(*reading, std::move(r));
+  auto reading = std::make_shared<Reading>();
+  reading->feed = feed;
+  reading->hosts = pool_.Choose(config_.mix, now);
+  reading->results.resize(reading->hosts.size());
+  reading->pending = reading->hosts.size();
+  reading_ = reading;
+  for (size_t slot = 0; slot < reading->hosts.size(); ++slot) {
+    const size_t i = reading->hosts[slot];
+    egd::EgdClient& client = *clients_[i];
+    uint64_t connects = client.connects();
+    client.Read(feed.bytes, config_.read_timeout,
+                [this, slot, weak = std::weak_ptr<Reading>(reading)](egd::EgdClient::Result r) {
+                  // Locked: this feed is still the one the Feeder (alive) waits for.
+                  std::shared_ptr<Reading> locked = weak.lock();
+                  if (!locked || locked != reading_) return egd::WipeContents(r.bytes);
+                  OnHostRead(locked, slot, std::move(r));
                 });
-  if (client_->connects() > connects) {
-    Log(LogLevel::kInfo, "connecting to ", config_.server.text, " (", FeedReasonName(feed.reason),
-        ", ", feed.bytes, " bytes)");
+    if (client.connects() > connects) {
+      Log(LogLevel::kInfo, "connecting to ", config_.servers[i].text, " (",
+          FeedReasonName(feed.reason), ", ", feed.bytes, " bytes)");
+    }
   }
 }
 
-void Feeder::OnRead(const Reading& reading, egd::EgdClient::Result result) {
-  Schedule::Feed feed = reading.feed;
+void Feeder::OnHostRead(const std::shared_ptr<Reading>& reading, size_t slot,
+                        egd::EgdClient::Result result) {
+  reading->results[slot] = std::move(result);
+  if (--reading->pending == 0) OnReadsDone(reading);
+}
+
+void Feeder::OnReadsDone(const std::shared_ptr<Reading>& reading) {
   reading_.reset();  // done: nothing is in flight now
-  if (result.ok) {
-    Feed(feed, &result.bytes);
-  } else {
-    OnFailure(result, feed.bytes);
+  std::vector<const egd::SecureBytes*> inputs;
+  std::string from, missing;
+  for (size_t slot = 0; slot < reading->hosts.size(); ++slot) {
+    const size_t i = reading->hosts[slot];
+    const egd::EgdClient::Result& r = reading->results[slot];
+    if (r.ok) {
+      if (pool_.failures(i) > 0) {
+        Log(LogLevel::kNotice, config_.servers[i].text, " answers again (after ",
+            pool_.failures(i), pool_.failures(i) == 1 ? " failure)" : " failures)");
+      }
+      pool_.Succeeded(i);
+      inputs.push_back(&r.bytes);
+      from += (from.empty() ? "" : " + ") + config_.servers[i].text;
+    } else {
+      OnHostFailure(i, r, reading->feed.bytes);
+    }
   }
+  for (size_t i = 0; i < config_.servers.size(); ++i) {
+    if (std::find(reading->hosts.begin(), reading->hosts.end(), i) != reading->hosts.end() &&
+        pool_.failures(i) == 0) {
+      continue;
+    }
+    missing += (missing.empty() ? "" : ", ") + config_.servers[i].text +
+               (pool_.failures(i) > 0 ? " failing" : " not chosen");
+  }
+  if (inputs.empty()) {
+    OnFailure(reading->feed.bytes);
+  } else {
+    const MixOutcome outcome{config_.mix, inputs.size()};
+    if (std::optional<std::string> line = mix_state_.Update(outcome, missing)) {
+      Log(outcome.full() ? LogLevel::kNotice : LogLevel::kWarning, *line);
+    }
+    egd::SecureBytes bytes = config_.mix > 1 ? MixInputs(inputs) : *inputs[0];
+    Feed(reading->feed, &bytes, from, outcome.full());
+  }
+  for (egd::EgdClient::Result& r : reading->results) egd::WipeContents(r.bytes);
   NotifyReady();  // the first attempt is over, fed or not
   Wake();
 }
 
-void Feeder::OnFailure(const egd::EgdClient::Result& result, size_t wanted) {
+void Feeder::OnHostFailure(size_t i, const egd::EgdClient::Result& result, size_t wanted) {
+  const std::string& host = config_.servers[i].text;
+  std::chrono::milliseconds delay = pool_.Failed(i, Clock::now());
+  clients_[i]->Stop();  // the next attempt opens a fresh connection
+  // One server: every failure is a warning, as it stops the feeding. Several:
+  // the first failure of an outage is, the retries that follow are debug, so a
+  // host down for a day does not flood the log while the others feed.
+  const bool several = config_.servers.size() > 1;
+  LogLevel level = !several || pool_.failures(i) == 1 ? LogLevel::kWarning : LogLevel::kDebug;
+  std::string next = several ? "; next try of this server in " + Seconds(delay) : "";
   if (result.timed_out) {
-    Log(LogLevel::kWarning, "no answer from ", config_.server.text, " within ",
-        Seconds(config_.read_timeout), " (", result.received, " of ", wanted,
-        " bytes arrived, discarded): closing the connection");
+    Log(level, "no answer from ", host, " within ", Seconds(config_.read_timeout), " (",
+        result.received, " of ", wanted, " bytes arrived, discarded): closing the connection",
+        next);
   } else {
-    Log(LogLevel::kWarning, result.error);
+    Log(level, result.error, next);  // the error names the server
   }
-  client_->Stop();  // the next attempt opens a fresh connection
+}
+
+void Feeder::OnFailure(size_t wanted) {
   if (options_.once) {
     Log(LogLevel::kError, "--once: feeding failed");
     Stop(1);
     return;
   }
   std::chrono::milliseconds delay = schedule_.Failed(Clock::now());
-  Log(LogLevel::kInfo, "retrying in ", Seconds(delay), " (", schedule_.failures(),
+  Log(LogLevel::kInfo, config_.servers.size() > 1 ? "no server gave the " + std::to_string(wanted) +
+      " bytes: " : std::string(), "retrying in ", Seconds(delay), " (", schedule_.failures(),
       schedule_.failures() == 1 ? " failure)" : " failures in a row)");
 }
 
-void Feeder::Feed(Schedule::Feed feed, egd::SecureBytes* bytes) {
+void Feeder::Feed(Schedule::Feed feed, egd::SecureBytes* bytes, const std::string& from,
+                  bool full) {
   Probe();  // the plan follows the kernel's phase of this moment
   const size_t n = bytes->size();
-  const FeedPlan plan = kernel_.Plan(n);
+  FeedPlan plan = kernel_.Plan(n);
+  if (!full) {  // short of hosts: no single host may earn the kernel's trust
+    plan.add_entropy = false;
+    plan.credit_bits = 0;
+  }
   egd::Status st = plan.add_entropy ? device_.AddEntropy(*bytes, plan.credit_bits)
                                     : device_.Mix(*bytes);
   egd::WipeContents(*bytes);
@@ -190,7 +269,8 @@ void Feeder::Feed(Schedule::Feed feed, egd::SecureBytes* bytes) {
   } else {
     fed_bytes_ += n;
     kernel_.Fed(n, plan, reseeded);
-    LogFed(feed.reason, n, plan, reseeded, failures > 0);
+    const char* how = config_.mix == 1 ? "" : full ? " (mixed)" : " (mixed, short of hosts)";
+    LogFed(feed.reason, n, plan, reseeded, failures > 0, from + how);
     if (kernel_.WantsBootFeed()) schedule_.FeedNow(now, FeedReason::kBoot);
   }
   Publish();
@@ -198,12 +278,12 @@ void Feeder::Feed(Schedule::Feed feed, egd::SecureBytes* bytes) {
 }
 
 void Feeder::LogFed(FeedReason reason, size_t n, const FeedPlan& plan, bool reseeded,
-                    bool resumed) {
+                    bool resumed, const std::string& from) {
   LogLevel level = reason == FeedReason::kSeed || reason == FeedReason::kResume || resumed
                        ? LogLevel::kNotice
                    : reason == FeedReason::kBoot ? LogLevel::kInfo
                                                  : LogLevel::kDebug;
-  Log(level, FeedReasonName(reason), ": fed ", n, " bytes from ", config_.server.text, " to ",
+  Log(level, FeedReasonName(reason), ": fed ", n, " bytes from ", from, " to ",
       device_.path(), ", credited ", plan.credit_bits, " bits",
       plan.add_entropy ? " (RNDADDENTROPY)" : " (write)",
       reseeded ? ", CRNG reseeded (RNDRESEEDCRNG)" : "", resumed ? " (feeding resumed)" : "");
@@ -251,7 +331,8 @@ void Feeder::Reload() {
   // Commit: none of this can fail.
   egd::LogRestartOnly(kept);
   ApplyCapability(&fresh);
-  bool new_server = fresh.server.text != config_.server.text;
+  bool new_server = ServerList(fresh.servers) != ServerList(config_.servers) ||
+                    fresh.mix != config_.mix;
   config_ = std::move(fresh);
   egd::SetLogLevel(*egd::ParseLogLevel(config_.log_level));
   TimePoint now = Clock::now();
@@ -259,10 +340,12 @@ void Feeder::Reload() {
   resume_.set_threshold(config_.resume_jump);
   if (!options_.once) ArmTick();  // resume_check may have changed
   if (new_server) {
-    reading_.reset();  // a read in flight on the old server is dropped
-    client_->Stop();
-    client_ = NewClient(io_, config_);
+    reading_.reset();  // a read in flight on the old servers is dropped
+    StopClients();
+    NewClients();
     schedule_.Aborted(now);
+  } else {
+    pool_.Reconfigure(config_.schedule.backoff);
   }
   Log(LogLevel::kNotice, "configuration reloaded", new_server ? " (new server)" : "");
   LogSettings(config_);
@@ -279,7 +362,7 @@ void Feeder::Stop(int code) {
   notify_timer_.cancel();
   if (uevents_) uevents_->Stop();
   signals_.Cancel();
-  client_->Stop();
+  StopClients();
 }
 
 namespace {

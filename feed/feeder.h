@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The egd-feed daemon: reads bytes from an EGD server when the Schedule says
+// The egd-feed daemon: reads bytes from EGD servers when the Schedule says
 // and hands them to the kernel the way the KernelState says (kernel_state.h):
 // before the CRNG is ready, credited as configured (ioctl(RNDADDENTROPY),
 // CAP_SYS_ADMIN) or mixed in (write(2)), feed after feed while the kernel
@@ -14,9 +14,13 @@
 // then share one event loop with no hand-written fd bookkeeping). A
 // steady_timer wakes the Feeder at Schedule::NextWake(); a second one ticks
 // the kernel checks: readiness (getrandom(GRND_NONBLOCK), every 200 ms until
-// ready, and before each feed) and the resume check (every resume_check). An
-// EgdClient with one connection does the reading, and at most one read (so at
-// most one connection attempt) is in flight; egd::SignalLoop
+// ready, and before each feed) and the resume check (every resume_check). One
+// EgdClient (one connection) per server does the reading; a feed reads the
+// same number of bytes from `mix` different servers at once (HostPool picks
+// them; mix.h) and hands the kernel their BLAKE2b mix (mix = 1: the one
+// server's bytes, unchanged), crediting nothing when fewer than `mix` answered.
+// At most one feed (so one read, one connection attempt per server) is in
+// flight; egd::SignalLoop
 // (common/signal_loop.h, as in egdd and trng-httpd) turns SIGTERM/SIGINT into
 // a clean stop and SIGHUP into a reload. Under systemd (Type=notify) READY=1
 // goes once the first feed is done, or kNotifyWait after start at the latest,
@@ -42,6 +46,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -50,6 +56,7 @@
 #include "common/signal_loop.h"
 #include "feed/config.h"
 #include "feed/kernel_state.h"
+#include "feed/mix.h"
 #include "feed/options.h"
 #include "feed/random_device.h"
 #include "feed/resume.h"
@@ -79,19 +86,31 @@ class Feeder {
   int exit_code() const { return exit_code_; }
 
  private:
-  // The read in flight. Its callback holds a weak_ptr and does nothing once
-  // the Feeder dropped it (a reload switched servers, a stop, the Feeder gone).
+  // The reads in flight, one per chosen host, all of the same size. Their
+  // callbacks hold a weak_ptr and do nothing once the Feeder dropped it (a
+  // reload switched servers, a resume, a stop, the Feeder gone).
   struct Reading {
     Schedule::Feed feed;
+    std::vector<size_t> hosts;                     // indexes into clients_
+    std::vector<egd::EgdClient::Result> results;   // by position in `hosts`
+    size_t pending = 0;
   };
 
   void Wake();
   void Arm();
   void StartFeed(TimePoint now);
-  void OnRead(const Reading& reading, egd::EgdClient::Result result);
-  void OnFailure(const egd::EgdClient::Result& result, size_t wanted);
-  void Feed(Schedule::Feed feed, egd::SecureBytes* bytes);
-  void LogFed(FeedReason reason, size_t n, const FeedPlan& plan, bool reseeded, bool resumed);
+  void OnHostRead(const std::shared_ptr<Reading>& reading, size_t slot,
+                  egd::EgdClient::Result result);
+  void OnReadsDone(const std::shared_ptr<Reading>& reading);
+  // Host i's read failed: its backoff, its connection closed, logged once per outage.
+  void OnHostFailure(size_t i, const egd::EgdClient::Result& result, size_t wanted);
+  void OnFailure(size_t wanted);  // every host of the feed failed
+  void NewClients();              // one EgdClient and backoff per server
+  void StopClients();
+  // `from`: the hosts the bytes came from; `full`: all `mix` of them (else credit 0).
+  void Feed(Schedule::Feed feed, egd::SecureBytes* bytes, const std::string& from, bool full);
+  void LogFed(FeedReason reason, size_t n, const FeedPlan& plan, bool reseeded, bool resumed,
+              const std::string& from);
   void ApplyCapability(Config* fresh);
   void Reload();  // SIGHUP (see above)
   void Stop(int code);
@@ -117,7 +136,9 @@ class Feeder {
   KernelState kernel_;  // phase, CAP_SYS_ADMIN held, counters
   ResumeDetector resume_;
   Schedule schedule_;
-  std::unique_ptr<egd::EgdClient> client_;
+  std::vector<std::unique_ptr<egd::EgdClient>> clients_;  // one per config_.servers
+  HostPool pool_;        // which hosts a feed reads, their backoff (mix.h)
+  MixState mix_state_;   // full mix or short of hosts, logged on change
   std::unique_ptr<UeventListener> uevents_;  // null where netlink is not allowed
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer tick_;

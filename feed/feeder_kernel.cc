@@ -109,7 +109,7 @@ void Feeder::OnResume(ResumeCause cause, std::chrono::nanoseconds jump) {
           : std::string(" (vmgenid uevent)"),
       ": fetching fresh bytes on a new connection now");
   reading_.reset();
-  client_->Stop();
+  StopClients();
   schedule_.FeedNow(Clock::now(), FeedReason::kResume);
   Publish();
   Wake();
@@ -134,7 +134,11 @@ void Feeder::ReviewCapability(const std::string& why) {
 
 void Feeder::Publish() {
   if (!config_.metrics_file.empty()) {
-    egd::Status st = WriteMetrics(config_.metrics_file, kernel_);
+    MixMetrics mix{config_.mix, mix_state_.full_feeds(), mix_state_.short_feeds(), {}};
+    for (size_t i = 0; i < config_.servers.size(); ++i) {
+      mix.hosts.push_back({config_.servers[i].text, pool_.failures_total(i)});
+    }
+    egd::Status st = WriteMetrics(config_.metrics_file, kernel_, &mix);
     std::string error = st.ok() ? "" : st.message();
     if (error != metrics_error_) {
       if (!st.ok()) Log(LogLevel::kWarning, "metrics: ", error);

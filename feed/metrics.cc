@@ -21,9 +21,33 @@ void Family(std::ostringstream& out, const char* name, const char* type, const c
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
 
+// A label value: backslash, double quote and newline escaped (format 0.0.4).
+std::string Label(const std::string& value) {
+  std::string out;
+  for (char ch : value) {
+    if (ch == '\\' || ch == '"') out += '\\';
+    out += ch == '\n' ? std::string("\\n") : std::string(1, ch);
+  }
+  return out;
+}
+
+void MixFamilies(std::ostringstream& out, const MixMetrics& mix) {
+  Family(out, "egd_feed_mix", "gauge", "Hosts whose bytes are combined (BLAKE2b) per feed.");
+  out << "egd_feed_mix " << mix.mix << '\n';
+  Family(out, "egd_feed_feeds_total", "counter",
+         "Feeds by mixing outcome: all `mix` hosts (full) or fewer (short, credited nothing).");
+  out << "egd_feed_feeds_total{mix=\"full\"} " << mix.full_feeds << '\n'
+      << "egd_feed_feeds_total{mix=\"short\"} " << mix.short_feeds << '\n';
+  Family(out, "egd_feed_host_failures_total", "counter",
+         "Reads from a server that failed (connection error, closed, timed out).");
+  for (const HostMetrics& h : mix.hosts) {
+    out << "egd_feed_host_failures_total{host=\"" << Label(h.host) << "\"} " << h.failures << '\n';
+  }
+}
+
 }  // namespace
 
-std::string MetricsText(const KernelState& kernel) {
+std::string MetricsText(const KernelState& kernel, const MixMetrics* mix) {
   const KernelCounters& c = kernel.counters();
   const std::optional<Readiness>& r = kernel.readiness();
   std::ostringstream out;
@@ -52,6 +76,7 @@ std::string MetricsText(const KernelState& kernel) {
          "Resumes from suspend and VM generation changes seen (each fetched fresh bytes).");
   out << "egd_feed_resumes_total{cause=\"suspend\"} " << c.resumes_suspend << '\n'
       << "egd_feed_resumes_total{cause=\"vmgenid\"} " << c.resumes_vmgenid << '\n';
+  if (mix) MixFamilies(out, *mix);
   return out.str();
 }
 
@@ -74,9 +99,10 @@ std::string StatusText(const KernelState& kernel) {
 
 // The collector runs as another user: the file must be 0644 whatever the
 // umask (the packaged unit's is 0077). One thread: the umask is ours to lend.
-egd::Status WriteMetrics(const std::string& path, const KernelState& kernel) {
+egd::Status WriteMetrics(const std::string& path, const KernelState& kernel,
+                         const MixMetrics* mix) {
   mode_t umask = ::umask(022);
-  egd::Status st = egd::WriteFileAtomically(path, MetricsText(kernel), 0644);
+  egd::Status st = egd::WriteFileAtomically(path, MetricsText(kernel, mix), 0644);
   ::umask(umask);
   return st;
 }

@@ -8,7 +8,9 @@
 // atomically (common/atomic_file.h), so the collector never reads half a file.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "feed/kernel_state.h"
@@ -25,12 +27,27 @@ namespace feed {
 //   egd_feed_bits_credited_total
 //   egd_feed_reseeds_total                  RNDRESEEDCRNG calls that succeeded
 //   egd_feed_resumes_total{cause="suspend"|"vmgenid"}
-std::string MetricsText(const KernelState& kernel);
+// and, given the hosts (`mix`, may be null):
+//   egd_feed_mix                            hosts combined per feed (config)
+//   egd_feed_feeds_total{mix="full"|"short"} feeds with all `mix` hosts / fewer (credit 0)
+//   egd_feed_host_failures_total{host="..."} failed reads per server
+struct HostMetrics {
+  std::string host;  // as configured ("unix:/run/...", "192.0.2.1:7776")
+  uint64_t failures = 0;
+};
+struct MixMetrics {
+  size_t mix = 1;
+  uint64_t full_feeds = 0;
+  uint64_t short_feeds = 0;
+  std::vector<HostMetrics> hosts;
+};
+std::string MetricsText(const KernelState& kernel, const MixMetrics* mix = nullptr);
 
 // "CRNG ready 3.2 s after boot; fed 4096 bytes (256 credited), 12 reseeds, 1 resume"
 std::string StatusText(const KernelState& kernel);
 
 // Writes MetricsText to `path` (mode 0644) through PATH.tmp and a rename.
-egd::Status WriteMetrics(const std::string& path, const KernelState& kernel);
+egd::Status WriteMetrics(const std::string& path, const KernelState& kernel,
+                         const MixMetrics* mix = nullptr);
 
 }  // namespace feed

@@ -100,5 +100,21 @@ TEST_CASE("WriteMetrics replaces the file, readable by the collector whatever th
   ::rmdir(dir);
 }
 
+TEST_CASE("metrics with several hosts: mix, feeds by outcome, failures per host") {
+  KernelState k({0.0, ReseedMode::kAuto}, false, kStart);
+  MixMetrics mix{2, 7, 3, {{"unix:/run/a.sock", 0}, {"10.0.0.2:7776", 4}, {"unix:/r\"q\\", 1}}};
+  std::string text = MetricsText(k, &mix);
+  std::string samples = Samples(text);
+  CHECK(samples.find("egd_feed_mix 2\n"
+                     "egd_feed_feeds_total{mix=\"full\"} 7\n"
+                     "egd_feed_feeds_total{mix=\"short\"} 3\n"
+                     "egd_feed_host_failures_total{host=\"unix:/run/a.sock\"} 0\n"
+                     "egd_feed_host_failures_total{host=\"10.0.0.2:7776\"} 4\n"
+                     "egd_feed_host_failures_total{host=\"unix:/r\\\"q\\\\\"} 1\n") !=
+        std::string::npos);
+  CHECK(text.find("# TYPE egd_feed_feeds_total counter\n") != std::string::npos);
+  CHECK(MetricsText(k).find("egd_feed_mix") == std::string::npos);  // without hosts: as before
+}
+
 }  // namespace
 }  // namespace feed

@@ -59,8 +59,9 @@ Status Apply(const std::string& name, const std::string& value, Options* o) {
     o->config_file = value;
     o->check_only = name == "--check-config";
   } else if (name == "--connect") {
-    egd::EgdEndpoint e;
-    if ((st = ParseEndpoint(value, &e)).ok()) o->connect = e;
+    st = AddServer(value, &o->connect);
+  } else if (name == "--mix") {
+    if ((st = Count(name, value, 1, kMaxMix, &n)).ok()) o->mix = n;
   } else if (name == "--bits-per-byte") {
     if ((st = Number(name, value, 0, kMaxBitsPerByte, &d)).ok()) o->bits_per_byte = d;
   } else if (name == "--reseed") {
@@ -100,9 +101,13 @@ Status Apply(const std::string& name, const std::string& value, Options* o) {
 
 const char kUsage[] =
     "usage: egd-feed --config FILE [options]\n"
-    "       egd-feed --connect HOST:PORT|unix:PATH [options]\n"
+    "       egd-feed --connect HOST:PORT|unix:PATH [--connect ...] [options]\n"
     "       egd-feed --check-config FILE\n"
     "options (override the file):\n"
+    "  --connect ADDRESS   an EGD server; repeated: several (replace the file's list)\n"
+    "  --mix K             combine reads from K different servers per feed through\n"
+    "                      BLAKE2b (default 1: one server, the next on failure); with\n"
+    "                      fewer than K reachable, feed from those, credit nothing\n"
     "  --bits-per-byte F   entropy credited per byte fed until the kernel's CRNG is\n"
     "                      ready, 0..8 (default 0: mix in with write(2), credit nothing,\n"
     "                      no capability; > 0: RNDADDENTROPY, needs CAP_SYS_ADMIN)\n"
@@ -140,7 +145,7 @@ Status ParseArgs(const std::vector<std::string>& args, Options* out) {
                                                  : "unexpected argument '" + a + "'");
     }
   }
-  if (!o.help && o.config_file.empty() && !o.connect) {
+  if (!o.help && o.config_file.empty() && o.connect.empty()) {
     return Status::Error("either --config FILE or --connect ADDRESS is needed");
   }
   if (o.check_only && o.once) return Status::Error("--check-config and --once exclude each other");
@@ -154,7 +159,8 @@ Status BuildConfig(const Options& o, Config* out) {
     Status st = LoadConfig(o.config_file, &c);
     if (!st.ok()) return st;
   }
-  if (o.connect) c.server = *o.connect;
+  if (!o.connect.empty()) c.servers = o.connect;
+  if (o.mix) c.mix = *o.mix;
   if (o.bits_per_byte) c.credit_bits_per_byte = *o.bits_per_byte;
   if (o.reseed) c.reseed_crng = *o.reseed;
   if (o.metrics_file) c.metrics_file = *o.metrics_file;
@@ -166,9 +172,14 @@ Status BuildConfig(const Options& o, Config* out) {
   if (o.device) c.device = *o.device;
   if (o.user) c.user = *o.user;
   if (o.log_level) c.log_level = *o.log_level;
-  if (c.server.text.empty()) {
-    return Status::Error((c.file.empty() ? std::string("egd-feed") : c.file) +
-                         ": no server: set [server] connect or pass --connect");
+  const std::string where = c.file.empty() ? std::string("egd-feed") : c.file;
+  if (c.servers.empty()) {
+    return Status::Error(where + ": no server: set [server] connect or pass --connect");
+  }
+  if (c.mix > c.servers.size()) {
+    return Status::Error(where + ": mix = " + std::to_string(c.mix) + " needs at least " +
+                         std::to_string(c.mix) + " servers, " + std::to_string(c.servers.size()) +
+                         " given (server.connect or --connect)");
   }
   *out = std::move(c);
   return Status::Ok();

@@ -3,7 +3,7 @@
 // configuration file's keys, at start and again at each reload (SIGHUP).
 //
 //   egd-feed --config FILE [options]
-//   egd-feed --connect HOST:PORT|unix:PATH [options]
+//   egd-feed --connect HOST:PORT|unix:PATH [--connect ...] [--mix K] [options]
 //   egd-feed --check-config FILE
 #pragma once
 
@@ -24,7 +24,8 @@ struct Options {
   bool once = false;        // --once: one feed, then exit (0 ok, 1 failed)
   bool help = false;        // --help
   // Overrides; unset ones leave the file's value (or the default).
-  std::optional<egd::EgdEndpoint> connect;
+  std::vector<egd::EgdEndpoint> connect;  // --connect, repeated; empty = the file's
+  std::optional<size_t> mix;
   std::optional<double> bits_per_byte;
   std::optional<ReseedMode> reseed;
   std::optional<std::string> metrics_file;

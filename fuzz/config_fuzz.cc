@@ -13,6 +13,7 @@
 
 #include "egdd/config.h"
 #include "feed/config.h"
+#include "feed/mix.h"
 #include "fuzz/fuzz_support.h"
 #include "httpd/config.h"
 
@@ -69,10 +70,17 @@ bool Load(Parse parse, std::string_view text, Config* out) {
 void CheckEgdd(std::string_view text) {
   egdd::Config c;
   if (!Load(egdd::ParseConfig, text, &c)) return;
-  FUZZ_CHECK(c.source.entropy_per_bit > 0 && c.source.entropy_per_bit <= 1);
-  FUZZ_CHECK(c.source.read_size >= 1 && c.source.read_size <= (1u << 20));
-  FUZZ_CHECK(!c.source.path.empty() && Clean(c.source.path));
-  FUZZ_CHECK(!c.serial.port.empty() && Clean(c.serial.port));
+  FUZZ_CHECK(!c.sources.empty());  // one [source], or one per [[source]]
+  for (size_t i = 0; i < c.sources.size(); ++i) {
+    const egdd::SourceEntry& e = c.sources[i];
+    FUZZ_CHECK(e.source.entropy_per_bit > 0 && e.source.entropy_per_bit <= 1);
+    FUZZ_CHECK(e.source.read_size >= 1 && e.source.read_size <= (1u << 20));
+    FUZZ_CHECK(!e.source.path.empty() && Clean(e.source.path));
+    FUZZ_CHECK(!e.serial.port.empty() && Clean(e.serial.port));
+    FUZZ_CHECK(!e.source.name.empty() && Clean(e.source.name));
+    for (size_t j = 0; j < i; ++j) FUZZ_CHECK(c.sources[j].source.name != e.source.name);
+  }
+  FUZZ_CHECK(c.source.name == c.sources[0].source.name);
   FUZZ_CHECK(!c.egd.listen.empty());
   for (const egdd::ListenAddress& a : c.egd.listen) {
     FUZZ_CHECK(a.is_unix ? !a.path.empty() && a.path[0] == '/' && Clean(a.path)
@@ -130,10 +138,10 @@ void CheckHttpd(std::string_view text) {
 void CheckFeed(std::string_view text) {
   feed::Config c;
   if (!Load(feed::ParseConfig, text, &c)) return;
-  if (!c.server.text.empty()) {
-    FUZZ_CHECK(c.server.is_unix ? Clean(c.server.path) && c.server.path[0] == '/'
-                                : c.server.port >= 1 && Clean(c.server.host));
+  for (const egd::EgdEndpoint& s : c.servers) {
+    FUZZ_CHECK(s.is_unix ? Clean(s.path) && s.path[0] == '/' : s.port >= 1 && Clean(s.host));
   }
+  FUZZ_CHECK(c.servers.size() <= feed::kMaxMix && c.mix >= 1 && c.mix <= feed::kMaxMix);
   FUZZ_CHECK(!c.device.empty() && Clean(c.device) && Clean(c.user));
   FUZZ_CHECK(c.credit_bits_per_byte >= 0 && c.credit_bits_per_byte <= feed::kMaxBitsPerByte);
   FUZZ_CHECK(c.schedule.backoff.initial <= c.schedule.backoff.max);

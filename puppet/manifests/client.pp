@@ -1,4 +1,4 @@
-# @summary A client machine: stunnel to the entropy hosts (with failover) and egd-feed.
+# @summary A client machine: stunnel to the entropy hosts and egd-feed, one host at a time or several mixed.
 #
 # stunnel (the instance egd-client, under its own user stunnel-egd-client) offers
 # plain EGD on a unix socket, /run/stunnel-egd-client/egd.sock, to local clients and
@@ -12,6 +12,14 @@
 # CAP_SYS_ADMIN: the module then installs the systemd drop-in that grants it, and
 # removes it otherwise.
 #
+# With `mix` > 1, egd-feed combines the bytes of `mix` different hosts at every
+# feed (BLAKE2b, feed/README.md), so no single host decides what the kernel gets:
+# stunnel then offers one more local endpoint per host (`run_dir`/egd-host1.sock,
+# egd-host2.sock, ... in the order of `hosts`, each connecting to that host alone),
+# and egd-feed.toml lists them all with `mix`. egd-feed retries a failing host
+# with its own backoff; while fewer than `mix` answer it feeds from those, credits
+# nothing, and logs it. The failover endpoint (`accept`) stays for other clients.
+#
 # install -> config ~> service: a configuration change restarts stunnel and egd-feed;
 # a CRL change only reloads stunnel (egd::crl_file).
 #
@@ -22,6 +30,16 @@
 #     key   => '/etc/stunnel/egd/hv1.example.org.key',
 #     ca    => '/etc/stunnel/egd/ca.crt',
 #     crl   => file('/srv/egd-pki/crl.pem'),
+#   }
+#
+# @example Three entropy hosts, every feed mixing two of them
+#   class { 'egd::client':
+#     hosts => ['entropy1.example.org:7776', 'entropy2.example.org:7776',
+#               'entropy3.example.org:7776'],
+#     mix   => 2,
+#     cert  => '/etc/stunnel/egd/hv1.example.org.crt',
+#     key   => '/etc/stunnel/egd/hv1.example.org.key',
+#     ca    => '/etc/stunnel/egd/ca.crt',
 #   }
 #
 # @example Hosts by address, certificates naming them otherwise
@@ -49,10 +67,18 @@
 #   bytes to its clients.
 # @param hosts
 #   Entropy hosts as "HOST:PORT", most preferred first (stunnel failover = prio: each
-#   new connection takes the first host that answers).
+#   new connection to `accept` takes the first host that answers); with `mix` > 1
+#   also one endpoint each, egd-host1.sock ... in this order.
+# @param mix
+#   Hosts egd-feed combines per feed, [1, 16], at most the number of `hosts`. 1 (the
+#   default): egd-feed reads the failover endpoint, one host at a time. Above 1: one
+#   stunnel endpoint per host, egd-feed mixes `mix` of them (rotating among the
+#   healthy ones) and credits only feeds that had all `mix`.
 # @param host_names
 #   Names the hosts' certificates must carry (any of them; checkHost). Empty: the
-#   host parts of `hosts`.
+#   host parts of `hosts`. With `mix` > 1 a per-host endpoint accepts its own host's
+#   name alone: the host part of its address, or the i-th name when there is one name
+#   per host (else any of them).
 # @param source_address
 #   Source address for connections to the hosts; undef = the kernel's choice.
 # @param cert
@@ -77,7 +103,7 @@
 #   Directory of egd-feed.toml.
 # @param feed_connect
 #   The EGD server egd-feed reads from ("unix:/PATH" or "HOST:PORT"); undef = the first
-#   of `accept`.
+#   of `accept`. Not with `mix` > 1 (egd-feed then reads the per-host endpoints).
 # @param feed_device
 #   Where egd-feed adds the entropy (write(2), or RNDADDENTROPY when crediting).
 # @param feed_credit_bits_per_byte
@@ -100,6 +126,7 @@ class egd::client (
   Stdlib::Absolutepath                                 $run_dir,
   Optional[Variant[Egd::StunnelAddress, Array[Egd::StunnelAddress, 1]]] $accept,
   Array[Egd::Endpoint, 1]                              $hosts,
+  Integer[1, 16]                                       $mix,
   Array[String[1]]                                     $host_names,
   Optional[String[1]]                                  $source_address,
   Optional[Egd::Certificate]                           $cert,
@@ -126,15 +153,34 @@ class egd::client (
     fail('egd::client: auth psk needs psk_secret')
   }
 
+  if $mix > $hosts.length {
+    fail("egd::client: mix ${mix} needs at least ${mix} hosts, ${hosts.length} given")
+  }
+  if $mix > 1 and $feed_connect =~ NotUndef {
+    fail('egd::client: feed_connect and mix > 1 exclude each other (egd-feed reads one endpoint per host)')
+  }
+  if $hosts.unique.length != $hosts.length {
+    fail('egd::client: a host is listed twice in hosts')
+  }
+
+  # With mix > 1: one local endpoint per host, in the order of `hosts`.
+  $host_sockets = $mix > 1 ? {
+    true    => $hosts.map |$i, $h| { "${run_dir}/egd-host${$i + 1}.sock" },
+    default => [],
+  }
+
   $real_accept = $accept ? {
     Undef   => ["${run_dir}/egd.sock"],
     default => [$accept].flatten,
   }
   $real_feed_connect = $feed_connect ? {
-    Undef   => $real_accept[0] ? {
-      Stdlib::Absolutepath => "unix:${real_accept[0]}",
-      /\A[0-9]+\z/         => "127.0.0.1:${real_accept[0]}",
-      default              => $real_accept[0],
+    Undef   => $mix > 1 ? {
+      true    => $host_sockets.map |$p| { "unix:${p}" },
+      default => $real_accept[0] ? {
+        Stdlib::Absolutepath => "unix:${real_accept[0]}",
+        /\A[0-9]+\z/         => "127.0.0.1:${real_accept[0]}",
+        default              => $real_accept[0],
+      },
     },
     default => $feed_connect,
   }

@@ -65,6 +65,13 @@
 #   validation of the device) and is credited as is, without egdd's assessment.
 # @param state_dir
 #   Where egdd keeps its assessments (one small file per device; no entropy).
+# @param sources
+#   Several devices on this host: one egdd [[source]] table each (a name, its
+#   kind, path or serial port and baud rate, and optionally its own
+#   entropy_per_bit / entropy_certified, else the class's). Each has its own
+#   health tests, assessment and state; an alarm on one stops that one alone.
+#   Empty (the default): the one source of source_kind, source_path and
+#   serial_port.
 # @param serial_port
 #   Serial port of the TRNG (source_kind serial).
 # @param baud_rate
@@ -82,6 +89,9 @@
 # @param client_rate_limit
 #   Bytes/s each client (egdd's [egd] client_rate_limit; after PROXY resolution,
 #   per address or IPv6 prefix) may read; 0 = unlimited.
+# @param max_clients
+#   egdd's [egd] max_clients: EGD connections at once (stunnel's clients each hold
+#   one; docs/deploy.md sizes it).
 # @param max_clients_per_address
 #   egdd's [egd] max_clients_per_address: connections per client address (IPv6:
 #   per `ipv6_prefix`); 0 = a quarter of max_clients.
@@ -190,12 +200,14 @@ class egd::host (
   Float[0.0001, 1.0]                                   $entropy_per_bit,
   Boolean                                              $entropy_certified,
   Stdlib::Absolutepath                                 $state_dir,
+  Array[Egd::Source]                                   $sources,
   Stdlib::Absolutepath                                 $serial_port,
   Integer[1200, 4000000]                               $baud_rate,
   Optional[Array[Egd::ListenAddress]]                  $egd_listen,
   Integer[256, 1073741824]                             $pool_size_bytes,
   Enum['raw', 'conditioned']                           $output_mode,
   Integer[0]                                           $client_rate_limit,
+  Integer[1, 1000000]                                  $max_clients,
   Integer[0]                                           $max_clients_per_address,
   Integer[1, 128]                                      $ipv6_prefix,
   Enum['error', 'warning', 'notice', 'info', 'debug']  $log_level,

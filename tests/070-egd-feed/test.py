@@ -32,10 +32,16 @@ that file, in order. Scenarios:
   9. no shim: a real write, and with a credit a real RNDRESEEDCRNG after it (or a
      real RNDADDENTROPY, were this kernel's CRNG not ready), into this machine's
      kernel
+ 10. two servers, --mix 2 (two more egdd, fresh file sources): the one feed of
+     --once is exactly the documented BLAKE2b mix of both servers' first bytes
+     (recomputed here with hashlib), credited; one server missing: the mix of the
+     other's next bytes alone, by write(2) with no credit, "short of hosts" logged
 """
+import hashlib
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -518,6 +524,85 @@ def test_systemd_like(wd, egd):
           % ("write + RNDRESEEDCRNG (CRNG ready)" if crng_ready() else "RNDADDENTROPY", SYS_ADMIN))
 
 
+# --- 10. several servers, mixed -------------------------------------------------------------
+
+def mix(inputs):
+    """feed/mix.h's construction, independently: out_j = BLAKE2b-512("egd-feed mix v1" ||
+    LE64(k) || LE64(n) || LE64(j) || in_1[j] || ... || in_k[j]), 64-byte blocks."""
+    n, out = len(inputs[0]), b""
+    for j in range((n + 63) // 64):
+        h = hashlib.blake2b(digest_size=64)
+        h.update(b"egd-feed mix v1" + struct.pack("<QQQ", len(inputs), n, j))
+        for x in inputs:
+            h.update(x[64 * j:64 * (j + 1)])
+        out += h.digest()[:min(64, n - 64 * j)]
+    return out
+
+
+def once(args, shim, log, mode):
+    feed = Feed(args + ["--once"], shim, log, mode)
+    try:
+        rc = feed.proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        feed.kill()
+        fail("--once did not exit:\n" + feed.text())
+    feed.reader.join(5)
+    check(rc == 0, "--once exited %d:\n%s" % (rc, feed.text()))
+    return feed, read_records(log)
+
+
+def test_mix(wd, shim, mode):
+    sources, servers = [], []
+    with _MixServers(wd) as egds:
+        for source, egd in egds:
+            sources.append(source)
+            servers += ["--connect", "unix:" + egd.unix_path]
+        feed, recs = once(servers + ["--mix", "2", "--seed-bytes", "100", "--bits-per-byte", "2"],
+                          shim, os.path.join(wd, "shim-mix.log"), mode)
+        want = mix([sources[0][:100], sources[1][:100]])
+        check(len(recs) == 1 and recs[0].call == "ioctl" and recs[0].entropy == 200 and
+              recs[0].data == want, "--mix 2: one feed of 100 bytes, the mix of both servers' "
+              "first 100, 200 bits credited (got %s)" % [(r.call, r.entropy, r.size, r.data == want)
+                                                         for r in recs])
+        check(all(r.data not in s for r in recs for s in sources), "--mix 2: the fed bytes are in "
+              "neither server's source")
+        feed, recs = once(servers[:2] + ["--connect", "unix:" + os.path.join(wd, "gone.sock"),
+                                         "--mix", "2", "--seed-bytes", "50", "--bits-per-byte", "2"],
+                          shim, os.path.join(wd, "shim-short.log"), mode)
+        want = mix([sources[0][100:150]])
+        check(len(recs) == 1 and recs[0].call == "write" and recs[0].entropy == 0 and
+              recs[0].data == want, "one server missing: the mix of the other's next 50 bytes "
+              "alone, by write(2), no credit (got %s)" % [(r.call, r.entropy, r.size, r.data == want)
+                                                         for r in recs])
+        check("short of hosts: mixing 1 of 2 hosts, credit 0" in feed.text(),
+              "one server missing: 'short of hosts' logged:\n" + feed.text())
+    print("--mix 2: the fed bytes are BLAKE2b(both servers' bytes) as documented, credited; one "
+          "server gone: the other's bytes hashed, written without credit, 'short of hosts' logged")
+
+
+class _MixServers:
+    """Two egdd on fresh random files, each in its own directory: [(content, egdd)]."""
+
+    def __init__(self, wd):
+        self.egds = []
+        for name in ("m1", "m2"):
+            d = os.path.join(wd, name)
+            os.makedirs(d)
+            path = os.path.join(d, "random.bin")
+            content = egdtest.write_random_file(path, 16384)
+            self.egds.append((content, egdtest.Egdd(d, source={"kind": "file", "path": path},
+                                                    wait_bytes=1024)))
+
+    def __enter__(self):
+        for _, e in self.egds:
+            e.__enter__()
+        return self.egds
+
+    def __exit__(self, *exc):
+        for _, e in self.egds:
+            e.__exit__(*exc)
+
+
 # --- 9. the real kernel ---------------------------------------------------------------------
 
 def crng_ready():
@@ -597,6 +682,7 @@ def main():
         test_config(wd)
         src = os.path.join(wd, "random.bin")
         source = egdtest.write_random_file(src, SOURCE_BYTES)
+        test_mix(wd, shim, mode)
         with egdtest.Egdd(wd, source={"kind": "file", "path": src}, wait_bytes=4096) as egd:
             test_seed_and_reseed(wd, shim, mode, egd, source)
             test_no_credit(wd, shim, mode, egd, source)

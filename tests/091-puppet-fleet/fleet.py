@@ -7,6 +7,8 @@ Network (made by the test, removed by Network.destroy):
       veth ---- <prefix>-c1    eth0 10.77.0.11/24
       veth ---- <prefix>-c2    eth0 10.77.0.12/24
       veth ---- <prefix>-rogue eth0 10.77.0.13/24
+      veth ---- <prefix>-host2 eth0 10.77.0.2/24     (mixing.py: the second host)
+      veth ---- <prefix>-f03 .. -f20  10.77.0.23 .. .40  (mixing.py: more clients)
 
 Every veth is created inside the namespaces (`ip -n`), so nothing appears in the
 root namespace and runs in parallel cannot collide on interface names. Ports are

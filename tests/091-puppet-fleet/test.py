@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""A fleet configured by the Puppet module alone: one entropy host, two clients and a
-rogue client, each a network namespace made by this test (fleet.py), each set up by
-`puppet apply` of egd::host or egd::client into its own sandbox (services through the
-`base` provider and ./ctl, so the real daemons run: egdd, trng-httpd, stunnel4,
-egd-feed).
+"""A fleet configured by the Puppet module: two entropy hosts (the second one
+malicious), two clients and a rogue client, each a network namespace made by this
+test (fleet.py), each set up by `puppet apply` of egd::host or egd::client into its
+own sandbox (services through the `base` provider and ./ctl, so the real daemons run:
+egdd, trng-httpd, stunnel4, egd-feed), and 18 more clients set up from the files
+Puppet rendered for c1 (mixing.py). Every client mixes both hosts (mix => 2: one
+stunnel endpoint per host, egd-feed combining them through BLAKE2b).
 
   host   10.77.0.1   trng-sim on a pty -> egdd (serial); stunnel egd-server :7776
                      (allow-list c1, c2; CRL) -> egdd's proxy:unix socket;
@@ -16,8 +18,13 @@ egd-feed).
                      egd-feed mixes without credit (write(2), no drop-in)
   rogue  10.77.0.13  certificate named "c1", but signed by another CA
 
-Every client runs stunnel egd-client (a unix socket in its run directory -> 10.77.0.1:7776)
-and egd-feed on that socket, whose feeds (ioctl RNDADDENTROPY or write(2) to
+  host2  10.77.0.2   egdd on a `file` source of bytes the test knows, raw; stunnel
+                     egd-server :7776 (same allow-list and CRL); see mixing.py
+  f03..f20 10.77.0.23..40  c1's rendered files, own certificate (mixing.py)
+
+Every client runs stunnel egd-client (a unix socket in its run directory -> 10.77.0.1:7776
+with failover to 10.77.0.2:7776, and one socket per host, egd-host1.sock and
+egd-host2.sock) and egd-feed on the per-host sockets (mix = 2), whose feeds (ioctl RNDADDENTROPY or write(2) to
 /dev/random) are recorded, not performed, by the LD_PRELOAD shim of tests/lib/rndshim.py
 (fake mode: the kernel pool is not touched), so "fed" is visible per client.
 
@@ -32,8 +39,11 @@ down and initialises it again on :8444, where c1's valid client certificate and 
 client without one are refused; the rogue gets no byte, neither through its
 Puppet-made stunnel (foreign CA) nor directly with a valid certificate whose name is
 not on the allow-list, the host's stunnel logs both refusals for 10.77.0.13, and egdd
-never sees that address; a second apply changes nothing on any node (exit 0) and
-restarts nothing. Then `egd-pki revoke` of c2 and an apply on the host distribute the
+never sees that address; the mixing checks of mixing.py (all 20 clients fed with
+credit, host2's chosen bytes never in a fed buffer, host1's TLS endpoint stopped and
+started: short of hosts with credit 0 and logged, then full mixes again, each within
+30 s); a second apply changes nothing on any node (exit 0) and
+restarts nothing. Then `egd-pki revoke` of c2 and an apply on both hosts distribute the
 new CRL: stunnel is reloaded (same pid, SIGHUP), c2's new TLS connections are refused
 ("certificate revoked"), directly and through its own stunnel, while c1 keeps being
 fed, its connection opened before the reload still serves it, and it connects anew.
@@ -54,6 +64,7 @@ TESTS = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(TESTS, "lib"))
 import fleet  # noqa: E402
+import mixing  # noqa: E402
 import stunneltest as st  # noqa: E402
 import rndshim  # noqa: E402
 import trust  # noqa: E402
@@ -62,6 +73,7 @@ from fleetcheck import (BIN, CLIENT_ADDR, Abort, address, check, egdctl, failure
 
 FEEDS_WANTED = 3          # shim records per good client before the checks
 CREDIT = {"c1": 1.0, "c2": 0.0, "rogue": 0.0}   # feed_credit_bits_per_byte
+ALLOWED = ", ".join("'%s'" % n for n in ["c1", "c2"] + mixing.EXTRA)   # both hosts' allow-list
 children = []             # processes this test started itself (trng-sim)
 
 
@@ -95,7 +107,7 @@ def preflight():
 def make_pki(work):
     """The fleet's CA (egd-pki), with a certificate per role; returns (pki, certs)."""
     pki = st.Pki(os.path.join(work, "pki"))
-    certs = {"host": pki.host("entropy1"), "c1": pki.client("c1"), "intruder": pki.client("intruder"),
+    certs = {"host": pki.host("entropy1"), "host2": pki.host("entropy2"), "c1": pki.client("c1"), "intruder": pki.client("intruder"),
              # HTTPS and the operator service have keys of their own, for the same name.
              "https": pki.host("https-entropy1", san="DNS:entropy1"),
              "operator-service": pki.host("operator-entropy1", san="DNS:entropy1")}
@@ -118,7 +130,7 @@ def start_sim(work, netns):
     link = os.path.join(work, "ttyTRNG")
     log = open(os.path.join(work, "trng-sim.log"), "wb")
     proc = subprocess.Popen(["ip", "netns", "exec", netns, BIN["TRNG_SIM"], "--link", link,
-                             "--control", os.path.join(work, "sim.ctl"), "--rate-bps", "7000"],
+                             "--control", os.path.join(work, "sim.ctl"), "--rate-bps", "40000"],
                             stdout=subprocess.PIPE, stderr=log)
     proc.stdout.readline()   # the pty path: the device exists
     require(os.path.exists(link), "trng-sim made its pty " + link)
@@ -150,7 +162,7 @@ def host_node(work, net, pki, certs, link):
   key                 => Sensitive(file('%(key)s')),
   ca                  => '%(ca)s',
   crl                 => file('%(crl)s'),
-  allowed_clients     => ['c1', 'c2'],
+  allowed_clients     => [%(allowed)s],
   https_cert          => file('%(https_crt)s'),
   https_key           => Sensitive(file('%(https_key)s')),
   operators           => ['alice'],
@@ -159,7 +171,8 @@ def host_node(work, net, pki, certs, link):
   httpd_allowed_hosts => ['entropy1'],
 }
 """ % dict(sb=sb, link=link, crt=crt, key=key, ca=pki.ca, crl=os.path.join(pki.path, "crl.pem"),
-           https_crt=https_crt, https_key=https_key, op_crt=op_crt, op_key=op_key))
+           https_crt=https_crt, https_key=https_key, op_crt=op_crt, op_key=op_key,
+           allowed=ALLOWED))
     return node
 
 
@@ -178,8 +191,9 @@ def client_node(work, net, role, pki, cert_pair, shim_so, as_content=False):
     tls = ("  cert => file('%s'),\n  key  => Sensitive(file('%s')),\n" % (crt, key) if as_content
            else "  cert => '%s',\n  key  => '%s',\n" % (crt, key))
     node.write_manifest("""class { 'egd::client':
-  hosts                     => ['%(host)s:7776'],
-  host_names                => ['entropy1'],
+  hosts                     => ['%(host)s:7776', '%(host2)s:7776'],
+  host_names                => ['entropy1', 'entropy2'],
+  mix                       => 2,
 %(tls)s  ca                        => '%(ca)s',
   crl                       => file('%(crl)s'),
   run_dir                   => '%(sb)s/run/stunnel-egd-client',
@@ -189,7 +203,7 @@ def client_node(work, net, role, pki, cert_pair, shim_so, as_content=False):
   feed_interval_ms          => 1000,
   feed_options              => { 'reconnect' => { 'initial_delay_ms' => 200, 'max_delay_ms' => 1000 } },
 }
-""" % dict(host=fleet.HOST_ADDR, tls=tls, ca=pki.ca, crl=os.path.join(pki.path, "crl.pem"), sb=sb,
+""" % dict(host=fleet.HOST_ADDR, host2=mixing.HOST2_ADDR, tls=tls, ca=pki.ca, crl=os.path.join(pki.path, "crl.pem"), sb=sb,
            credit=CREDIT[role]))
     return node
 
@@ -215,6 +229,11 @@ def running_status(host):
 
 
 def check_host(host):
+    check(wait_until(lambda: host.pid("trng-httpd") and
+                     host.run([fleet.CTL, host.state, "status", "trng-httpd"]).returncode == 0, 5),
+          "host: trng-httpd started by Puppet runs" + ("" if host.run(
+              [fleet.CTL, host.state, "status", "trng-httpd"]).returncode == 0
+              else ":\n" + host.log("trng-httpd")[-1500:]))
     status = wait_until(lambda: running_status(host), 40)
     require(status is not None, "host: egdd started by Puppet runs"
             + ("" if status else " (egdctl status: %s)\n%s" % (egdctl(host, "status"),
@@ -229,14 +248,19 @@ def check_fed(clients):
     """Fed; c1 credits through the ioctl (with its CAP_SYS_ADMIN drop-in), c2 mixes by
     write(2) (no drop-in)."""
     for c in clients:
-        got = wait_until(lambda: len(records(c)) >= FEEDS_WANTED, 45)
+        # Credited feeds too, where configured: the first may be short of hosts (one
+        # host up before the other), and those credit nothing.
+        got = wait_until(lambda: len(records(c)) >= FEEDS_WANTED and
+                         (CREDIT[c.role] == 0 or any(r.entropy > 0 for r in records(c))), 45)
         recs = records(c)
         check(got and all(r.size > 0 and r.rc == 0 for r in recs),
               "%s: egd-feed fed the (shimmed) kernel %d times, %d bytes"
               % (c.role, len(recs), sum(r.size for r in recs))
               + ("" if got else "\n" + c.log("egd-feed")[-2000:] + c.log("stunnel-egd@egd-client")[-2000:]))
         credit = CREDIT[c.role] > 0
-        calls = sorted({(r.call, r.entropy > 0) for r in recs})
+        # A feed short of hosts (one host up before the other) is a write without
+        # credit; the full mixes credit by the ioctl when configured to.
+        calls = sorted({(r.call, r.entropy > 0) for r in recs} - ({("write", False)} if credit else set()))
         dropin = os.path.exists(c.dropin) and "AmbientCapabilities=CAP_SYS_ADMIN" in open(c.dropin).read()
         check(calls == [("ioctl" if credit else "write", credit)] and dropin == credit,
               "%s: credit %s: feeds by %s, CAP_SYS_ADMIN drop-in %s"
@@ -286,11 +310,12 @@ def check_served(host, clients, local):
     for c in clients:
         addr = address(c.role)
         recs = fed_records[c.role]
-        fed = sum(r.size for r in recs)
+        # Credited feeds were full mixes: host1 gave each its size (a short one may not have).
+        fed = sum(r.size for r in recs if r.entropy > 0)
         served = by_addr.get(addr, {}).get("bytes_served", 0)
         check(served >= fed + len(local[c.role]) > 0,
-              "host: egdd served %s %d bytes >= the %d fed + %d read there (PROXY address from stunnel)"
-              % (addr, served, fed, len(local[c.role])))
+              "host: egdd served %s %d bytes >= the %d fed with credit + %d read there (PROXY address "
+              "from stunnel)" % (addr, served, fed, len(local[c.role])))
         streams[c.role] = [r.data for r in recs] + [local[c.role]]
     rogue = address("rogue")
     check(rogue not in by_addr, "host: egdd never saw the rogue's address (addresses: %s)" % sorted(by_addr))
@@ -312,24 +337,34 @@ def run(work, net):
     os.makedirs(os.path.join(work, "modules"))
     os.symlink(fleet.MODULE, os.path.join(work, "modules", "egd"))
     net.make_host()
-    for role, octet in CLIENT_ADDR.items():
-        net.attach(role, octet)
+    net.attach("host2", mixing.HOST2_OCTET)
+    for role in ("c1", "c2", "rogue"):
+        net.attach(role, CLIENT_ADDR[role])
     sim, link = start_sim(work, net.ns("host"))
     children.append(sim)
     host = host_node(work, net, pki, certs, link)
+    host2 = mixing.host2_node(work, net, pki, certs, ["c1", "c2"] + mixing.EXTRA)
     clients = [client_node(work, net, "c1", pki, certs["c1"], shim_so),
                client_node(work, net, "c2", pki, certs["c2"], shim_so, as_content=True)]
     rogue = client_node(work, net, "rogue", pki, certs["rogue"], shim_so)
-    nodes = [host] + clients + [rogue]
+    nodes = [host, host2] + clients + [rogue]
 
     require(apply_everywhere(nodes, 2, "first apply"), "every first apply succeeded")
+    t0 = time.time()
+    extras = mixing.extra_clients(work, net, pki, clients[0], shim_so)
+    print("      (%d more clients from c1's rendered files, started in %.1f s)" % (len(extras), time.time() - t0))
+    fed_all = clients + extras
+    crediting = {c.role for c in fed_all if c.role != "c2"}
     check_host(host)
     check_fed(clients)
+    mixing.check_mixing_fed(fed_all, crediting)
     local = check_local_reads(clients)
     trust.check_public_https(host, clients[1], pki)
     trust.check_operator(host, clients[0], pki, certs)
     check_rogue(host, rogue, pki, certs)
     check_served(host, clients, local)
+    mixing.check_malicious(host2, fed_all)
+    mixing.check_outage(host, fed_all, crediting)
 
     pids = service_pids(nodes)
     fed_before = {c.role: len(records(c)) for c in clients}
@@ -342,7 +377,7 @@ def run(work, net):
               % (c.role, fed_before[c.role], len(records(c))))
 
     trust.check_revocation(host, clients, pki, certs,
-                           lambda: apply_everywhere([host], 2, "apply with the new CRL"))
+                           lambda: apply_everywhere([host, host2], 2, "apply with the new CRL"))
 
 
 def main():

@@ -49,6 +49,33 @@ class egd::client::config {
     }
   }
 
+  # The failover endpoint, then (mix > 1) one endpoint per host, which accepts
+  # that host's name alone: the name in its address, or the i-th of host_names
+  # when there is one per host (else any of them, as the failover endpoint).
+  $section = $egd::client::auth ? { 'psk' => 'egd-client-psk', default => 'egd-client' }
+  $own_names = $egd::client::host_names.empty ? {
+    true    => $egd::client::hosts.map |$h| { [regsubst($h, '^\[?(.*?)\]?:[0-9]+$', '\1')] },
+    default => $egd::client::host_names.length == $egd::client::hosts.length ? {
+      true    => $egd::client::host_names.map |$n| { [$n] },
+      default => $egd::client::hosts.map |$h| { $host_names },
+    },
+  }
+  $failover = {
+    'name'   => $section,
+    'accept' => $egd::client::real_accept,
+    'hosts'  => $egd::client::hosts,
+    'names'  => $host_names,
+  }
+  $per_host = $egd::client::host_sockets.map |$i, $socket| {
+    {
+      'name'   => "${section}-host${$i + 1}",
+      'accept' => [$socket],
+      'hosts'  => [$egd::client::hosts[$i]],
+      'names'  => $own_names[$i],
+    }
+  }
+  $sections = [$failover] + $per_host
+
   file { "${egd::stunnel_dir}/egd-client.conf":
     ensure  => file,
     mode    => '0644',
@@ -56,9 +83,7 @@ class egd::client::config {
         'debug'             => $egd::stunnel_debug,
         'handshake_timeout' => $egd::client::handshake_timeout,
         'auth'              => $egd::client::auth,
-        'accept'            => $egd::client::real_accept,
-        'hosts'             => $egd::client::hosts,
-        'host_names'        => $host_names,
+        'sections'          => $sections,
         'source_address'    => $egd::client::source_address,
         'cert'              => $cert,
         'key'               => $key,
@@ -78,6 +103,7 @@ class egd::client::config {
       mode    => '0644',
       content => epp('egd/egd-feed.toml.epp', {
           'connect'              => $egd::client::real_feed_connect,
+          'mix'                  => $egd::client::mix,
           'device'               => $egd::client::feed_device,
           'credit_bits_per_byte' => $egd::client::feed_credit_bits_per_byte,
           'interval_ms'          => $egd::client::feed_interval_ms,

@@ -44,6 +44,56 @@ describe 'egd::client' do
     it { is_expected.not_to contain_file('/etc/stunnel/egd/hv1.example.org.crt') }
   end
 
+  context 'with three hosts mixed two by two' do
+    let(:params) { typical.merge(hosts: typical[:hosts] + ['10.9.0.3:7776'], mix: 2) }
+
+    it { is_expected.to compile.with_all_deps }
+
+    it 'renders the failover endpoint, then one endpoint per host, each with the TLS checks' do
+      content = catalogue.resource('File', '/etc/stunnel/egd-client.conf')[:content]
+      expect(content).to match(Regexp.new('\[egd-client\]\nclient = yes\n(;.*\n)*accept = /run/stunnel-egd-client/egd\.sock\n' \
+                                          'connect = entropy1\.example\.org:7776\nconnect = entropy2\.example\.org:7776\n' \
+                                          'connect = 10\.9\.0\.3:7776\nfailover = prio\n'))
+      ['entropy1.example.org:7776', 'entropy2.example.org:7776', '10.9.0.3:7776'].each_with_index do |host, i|
+        expect(content).to match(Regexp.new("\\[egd-client-host#{i + 1}\\]\nclient = yes\n(;.*\n)*" \
+                                            "accept = /run/stunnel-egd-client/egd-host#{i + 1}\\.sock\n" \
+                                            "connect = #{Regexp.escape(host)}\nfailover = prio\nTIMEOUTconnect = 5\n"))
+      end
+      expect(content.scan(%r{^verifyChain = yes$}).length).to eq(4)
+      expect(content.scan(%r{^cert = /etc/stunnel/egd/hv1\.example\.org\.crt$}).length).to eq(4)
+      # The failover endpoint accepts every host's name; a per-host endpoint its own alone.
+      expect(content.scan(%r{^checkHost = 10\.9\.0\.3$}).length).to eq(2)
+      expect(content.scan(%r{^checkHost = entropy1\.example\.org$}).length).to eq(2)
+      expect(content).to match(%r{\[egd-client-host2\]\n(.*\n)*?verifyChain = yes\ncheckHost = entropy2\.example\.org\n\n})
+    end
+
+    it 'renders egd-feed.toml: the three per-host sockets and mix' do
+      content = catalogue.resource('File', '/etc/egd-feed/egd-feed.toml')[:content]
+      expect(content).to include(%([server]\nconnect = ["unix:/run/stunnel-egd-client/egd-host1.sock", ) +
+                                 %("unix:/run/stunnel-egd-client/egd-host2.sock", "unix:/run/stunnel-egd-client/egd-host3.sock"]\nmix = 2\n))
+    end
+  end
+
+  context 'with mix 2 and one name per host' do
+    let(:params) { typical.merge(hosts: ['10.9.0.1:7776', '10.9.0.2:7776'], host_names: ['e1.example.org', 'e2.example.org'], mix: 2) }
+
+    it 'checks the i-th name on the i-th endpoint' do
+      content = catalogue.resource('File', '/etc/stunnel/egd-client.conf')[:content]
+      expect(content).to include("verifyChain = yes\ncheckHost = e1.example.org\ncheckHost = e2.example.org\n\n")
+      expect(content).to match(%r{\[egd-client-host1\]\n(.*\n)*?verifyChain = yes\ncheckHost = e1\.example\.org\n\n})
+      expect(content).to match(%r{\[egd-client-host2\]\n(.*\n)*?verifyChain = yes\ncheckHost = e2\.example\.org\n\n})
+    end
+  end
+
+  context 'with mix 1 (the default)' do
+    let(:params) { typical.merge(mix: 1) }
+
+    it 'renders one endpoint and no mix key' do
+      expect(catalogue.resource('File', '/etc/stunnel/egd-client.conf')[:content]).not_to include('egd-host1')
+      expect(catalogue.resource('File', '/etc/egd-feed/egd-feed.toml')[:content]).not_to include('mix')
+    end
+  end
+
   context 'with addresses, names, a source address, content, a CRL and credit' do
     let(:params) do
       typical.merge(hosts: ['10.9.0.1:7776', '[fd00::2]:7776'], host_names: ['e1.example.org'],
@@ -169,6 +219,10 @@ describe 'egd::client' do
       'empty accept list' => [{ accept: [] }, %r{parameter 'accept'}],
       'feed_connect as a path' => [{ feed_connect: '/run/egd.sock' }, %r{parameter 'feed_connect'}],
       'CRL as a certificate' => [{ crl: TEST_CERT }, %r{parameter 'crl'}],
+      'mix above the hosts' => [{ mix: 3 }, %r{mix 3 needs at least 3 hosts, 2 given}],
+      'mix 0' => [{ mix: 0 }, %r{parameter 'mix'}],
+      'mix with feed_connect' => [{ mix: 2, feed_connect: 'unix:/run/egd.sock' }, %r{exclude each other}],
+      'a host twice' => [{ hosts: ['e1.example.org:7776', 'e1.example.org:7776'] }, %r{listed twice}],
     }.each do |what, (bad, error)|
       context what do
         let(:params) { typical.merge(bad) }

@@ -41,7 +41,7 @@ describe 'egd::host' do
       c = content('/etc/egdd/egdd.toml')
       expect(c).to include(%([source]\nkind = "hwrng"\npath = "/dev/hwrng"\nentropy_per_bit = 1.000000\nentropy_certified = false\n))
       expect(c).to include(%([egd]\nlisten = ["unix:/run/egdd/egd.sock", "proxy:unix:/run/egdd/proxy/egd.sock"]\n) +
-                           %(client_rate_limit = 0\nmax_clients_per_address = 0\nipv6_prefix = 64\n) +
+                           %(max_clients = 1024\nclient_rate_limit = 0\nmax_clients_per_address = 0\nipv6_prefix = 64\n) +
                            %(internal_listen = ["unix:/run/egdd/internal.sock"]\n))
       expect(c).to include(%([control]\nsocket = "/run/egdd/control.sock"))
       expect(c).not_to include('[serial]')
@@ -176,7 +176,7 @@ describe 'egd::host' do
     it 'renders the PROXY listeners from the connects' do
       c = content('/etc/egdd/egdd.toml')
       expect(c).to include(%(listen = ["unix:/run/egdd/egd.sock", "127.0.0.1:8888", "proxy:127.0.0.1:8887"]\n) +
-                           %(client_rate_limit = 1000\nmax_clients_per_address = 4\nipv6_prefix = 56\nproxy_trusted_peers = ["127.0.0.1"]\n))
+                           %(max_clients = 1024\nclient_rate_limit = 1000\nmax_clients_per_address = 4\nipv6_prefix = 56\nproxy_trusted_peers = ["127.0.0.1"]\n))
       h = content('/etc/trng-httpd/trng-httpd.toml')
       expect(h).to include(%(listen = ["proxy:127.0.0.1:8002"]\npublic_listen = ["proxy:127.0.0.1:8001"]\n) +
                            %(allowed_hosts = ["node.example.org", "192.0.2.5", "entropy.example.org"]\n) +
@@ -202,6 +202,30 @@ describe 'egd::host' do
     let(:params) { typical.merge(manage_httpd: false) }
 
     it { is_expected.not_to contain_file('/etc/egdd/egdd.toml').with_content(%r{internal_listen}) }
+  end
+
+  context 'with several sources' do
+    let(:params) do
+      typical.merge(max_clients: 20_000,
+                    sources: [{ 'name' => 'tunnel', 'kind' => 'serial', 'port' => '/dev/ttyUSB0', 'baud_rate' => 9600 },
+                              { 'name' => 'hwrng', 'kind' => 'hwrng', 'path' => '/dev/hwrng', 'entropy_per_bit' => 0.5 }])
+    end
+
+    it 'renders one [[source]] table each, and no [source] or [serial]' do
+      c = content('/etc/egdd/egdd.toml')
+      expect(c).to include(%([[source]]\nname = "tunnel"\nkind = "serial"\nport = "/dev/ttyUSB0"\nbaud_rate = 9600\n) +
+                           %(entropy_per_bit = 1.000000\nentropy_certified = false\n))
+      expect(c).to include(%([[source]]\nname = "hwrng"\nkind = "hwrng"\npath = "/dev/hwrng"\nentropy_per_bit = 0.500000\n))
+      expect(c).not_to include("[source]\n")
+      expect(c).not_to include('[serial]')
+      expect(c).to include(%(max_clients = 20000\n))
+    end
+  end
+
+  context 'with a source name that egdd would refuse' do
+    let(:params) { typical.merge(sources: [{ 'name' => 'a b', 'kind' => 'os' }]) }
+
+    it { is_expected.to compile.and_raise_error(%r{sources}) }
   end
 
   context 'with a serial TRNG, PSK clients, no trng-httpd' do
