@@ -156,16 +156,8 @@ def test_watermark(wd, shim, mode, egd, source):
 
 def test_once(wd, shim, mode, egd, source):
     log = os.path.join(wd, "shim-once.log")
-    feed = Feed(["--connect", "unix:" + egd.unix_path, "--once", "--seed-bytes", "32",
-                 "--bits-per-byte", "8"], shim, log, mode)
-    try:
-        rc = feed.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        feed.kill()
-        fail("--once did not exit:\n" + feed.text())
-    feed.reader.join(5)
-    check(rc == 0, "--once exited %d:\n%s" % (rc, feed.text()))
-    recs = read_records(log)
+    _, recs = once(["--connect", "unix:" + egd.unix_path, "--seed-bytes", "32",
+                    "--bits-per-byte", "8"], shim, log, mode)
     check(len(recs) == 1 and recs[0].size == 32, "--once made %d feeds (%s bytes), expected one of 32"
           % (len(recs), [r.size for r in recs]))
     check_fed(recs, source, 8, "--once")
