@@ -100,9 +100,6 @@ json ControlReplies::Operate(const std::string& op, const std::string& name) con
 // What one source is: its own state, counters, credit and health tests.
 json ControlReplies::SourceJson(const Device& d) const {
   const Source* source = d.source();
-  size_t total = pool_.size();
-  double unreserved =
-      total == 0 ? 0 : static_cast<double>(total - std::min(total, pool_.reserved())) / total;
   const Device::Counters& c = d.counters();
   return json{
       {"name", d.name()},
@@ -121,7 +118,7 @@ json ControlReplies::SourceJson(const Device& d) const {
       {"assessment", AssessmentJson(d)},
       {"pool_bytes", pool_.size(d.lane())},
       {"pool_capacity", pool_.capacity(d.lane())},
-      {"entropy_bits", static_cast<uint64_t>(d.EntropyBits(unreserved))},
+      {"entropy_bits", static_cast<uint64_t>(d.EntropyBits())},
       {"output_stopped", pool_.halted(d.lane())},
       {"bytes_received", c.bytes_received},
       {"bytes_passed", c.bytes_passed},

@@ -86,11 +86,8 @@ std::shared_ptr<Device> Daemon::NewDevice() {
 }
 
 uint32_t Daemon::EntropyBits() const {
-  size_t total = pool_.size();
-  if (total == 0) return 0;
-  double unreserved = static_cast<double>(total - std::min(total, pool_.reserved())) / total;
   double bits = 0;
-  for (const auto& d : devices_) bits += d->EntropyBits(unreserved);
+  for (const auto& d : devices_) bits += d->EntropyBits();
   return static_cast<uint32_t>(std::min(bits, double{std::numeric_limits<uint32_t>::max()}));
 }
 

@@ -348,18 +348,11 @@ std::optional<std::chrono::steady_clock::duration> Device::reinit_in() const {
                   std::chrono::steady_clock::duration::zero());
 }
 
-double Device::EntropyBits(double unreserved) const {
+double Device::EntropyBits() const {
   // Nothing is advertised while output is stopped, whatever the pool holds.
   if (pool_.halted(lane_) || state_ == DeviceState::kFailed) return 0;
-  return static_cast<double>(pool_.size(lane_)) * unreserved * 8.0 * output_entropy_per_bit();
-}
-
-uint32_t Device::EntropyBits() const {
-  size_t total = pool_.size();
-  double unreserved =
-      total == 0 ? 0 : static_cast<double>(total - std::min(total, pool_.reserved())) / total;
-  double bits = EntropyBits(unreserved);
-  return static_cast<uint32_t>(std::min(bits, double{std::numeric_limits<uint32_t>::max()}));
+  return static_cast<double>(pool_.size(lane_)) * pool_.unreserved_share() * 8.0 *
+         output_entropy_per_bit();
 }
 
 double Device::entropy_per_bit() const {

@@ -153,12 +153,10 @@ class Device : public std::enable_shared_from_this<Device> {
   uint64_t chunks_tested() const { return gate_ ? gate_->chunks_tested() : 0; }
   // Per health test, over every gate this device has had (a new credit builds a new one).
   egd::HealthStats health_stats() const;
-  // The answer to `00` for this device's lane alone: nothing while output is
-  // stopped. The second form is the credit of its lane's bytes times
-  // `unreserved`, the share of the pool not reserved for blocked readers (the
-  // daemon sums it over its devices).
-  uint32_t EntropyBits() const;
-  double EntropyBits(double unreserved) const;
+  // This device's part of the answer to `00` (the daemon sums them): the
+  // credit of its lane's bytes times the pool's unreserved share; nothing
+  // while output is stopped.
+  double EntropyBits() const;
   Pool::LaneId lane() const { return lane_; }
   const std::string& name() const { return settings_.source.name; }
   // Called after every change of state (the daemon derives its own from all devices).

@@ -42,6 +42,12 @@ bool Pool::halted() const {
   return std::all_of(lanes_.begin(), lanes_.end(), [](const Lane& l) { return l.halted; });
 }
 
+double Pool::unreserved_share() const {
+  size_t total = size();
+  if (total == 0) return 0;
+  return static_cast<double>(total - std::min(total, reserved_)) / static_cast<double>(total);
+}
+
 size_t Pool::Add(std::span<const uint8_t> data, LaneId lane) {
   Lane& l = lanes_[lane];
   if (l.halted) return 0;

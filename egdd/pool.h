@@ -64,6 +64,8 @@ class Pool {
   size_t waiting() const { return waiters_.size(); }
   size_t reserved() const { return reserved_; }
   bool halted() const;  // every lane halted: no output at all
+  // The share of the stored bytes not reserved for queued blocking reads (0 when empty).
+  double unreserved_share() const;
 
   size_t size(LaneId lane) const { return lanes_[lane].size; }
   size_t capacity(LaneId lane) const { return lanes_[lane].buffer.size(); }
